@@ -1,0 +1,134 @@
+"""Schema upgrades through Alembic, run from code.
+
+The application calls :func:`upgrade` on every start. It refuses, untouched,
+a database that is not Veil's or whose schema is newer than this build knows;
+it backs an SQLite file up before changing its schema.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect
+
+from db.errors import NewerSchema, NotAVeilDatabase, UnsupportedURL
+from db.session import Database, describe
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "the migrations folder has no head revision"
+    return head
+
+
+@dataclass(frozen=True)
+class UpgradeResult:
+    before: str | None  # revision found; None for a new, empty database
+    after: str
+    backup: Path | None  # where an SQLite file was copied first, if it was
+
+
+def current_revision(database: Database) -> str | None:
+    """The schema revision of ``database``; None when it is empty.
+
+    Raises :class:`NotAVeilDatabase` for a database that has tables but no
+    Alembic version (another program's database).
+    """
+    with database.translated(), database.engine.connect() as conn:
+        revision = MigrationContext.configure(conn).get_current_revision()
+        if revision is None:
+            tables = set(inspect(conn).get_table_names())
+            if tables - {"alembic_version"}:
+                raise NotAVeilDatabase(
+                    f"{describe(database.url)} holds tables of another program, not a Veil database"
+                )
+        return revision
+
+
+def check_known(revision: str | None) -> None:
+    if revision is None:
+        return
+    script = ScriptDirectory.from_config(alembic_config())
+    if revision not in {rev.revision for rev in script.walk_revisions()}:
+        raise NewerSchema(
+            f"the database has schema {revision}, newer than this Veil knows "
+            f"(latest {head_revision()}); install the newer Veil that wrote it"
+        )
+
+
+def upgrade(database: Database, *, backup_dir: Path | None = None) -> UpgradeResult:
+    """Bring ``database`` to the newest schema, backing SQLite up first."""
+    before = current_revision(database)
+    check_known(before)
+    head = head_revision()
+    if before == head:
+        return UpgradeResult(before, head, None)
+    saved = None
+    if before is not None and database.is_sqlite:
+        saved = backup_before_upgrade(database, before, backup_dir)
+    with database.translated(), database.engine.connect() as conn:
+        if database.is_sqlite:
+            # Batch migrations rebuild tables; foreign keys must be off for it
+            # (outside a transaction, or SQLite ignores the pragma).
+            conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        command.upgrade(alembic_config(conn), "head")
+        if database.is_sqlite:
+            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            conn.exec_driver_sql("PRAGMA foreign_keys = ON")
+            if broken:
+                raise NotAVeilDatabase(
+                    f"the upgrade left broken foreign keys: {broken[:3]}"
+                )
+        conn.commit()
+    return UpgradeResult(before, head, saved)
+
+
+def backup_before_upgrade(
+    database: Database, revision: str, backup_dir: Path | None
+) -> Path:
+    source = Path(str(database.url.database))
+    folder = backup_dir or source.parent
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return backup_sqlite(
+        database, folder / f"{source.stem}.{revision}.{stamp}.bak{source.suffix}"
+    )
+
+
+def backup_sqlite(database: Database, target: Path) -> Path:
+    """Copy a live SQLite database with SQLite's online backup API.
+
+    Safe while other connections read and write; the copy is consistent.
+    """
+    if not database.is_sqlite:
+        raise UnsupportedURL(
+            "backup is built in for SQLite only; for PostgreSQL use "
+            f"pg_dump --format=custom --file=PATH '{database.url.render_as_string(hide_password=True)}'"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        raise FileExistsError(f"{target} exists; Veil does not overwrite backups")
+    with database.translated(), database.engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert isinstance(raw, sqlite3.Connection)
+        dest = sqlite3.connect(target)
+        try:
+            raw.backup(dest)
+        finally:
+            dest.close()
+    return target

@@ -1,0 +1,312 @@
+"""The schema, as typed SQLAlchemy 2 models.
+
+Events (decisions, audit rows, exposure records) are append-only: the
+services add rows and never rewrite them. ``item`` carries a projection of
+its events (status, claim, current decision) so the queue is one index seek.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend.
+
+    SQLite has no time zones and hands back naive values; this type refuses
+    naive input and always returns aware UTC, so comparisons never mix kinds.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(
+        self, value: datetime | None, dialect: Dialect
+    ) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(
+        self, value: datetime | None, dialect: Dialect
+    ) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: dict[Any, Any] = {  # noqa: RUF012 - SQLAlchemy's own hook
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[str]: JSON(),
+    }
+
+
+class Role(enum.StrEnum):
+    MODERATOR = "moderator"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class ItemStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for (or held by) a moderator
+    ESCALATED = "escalated"  # waiting for a supervisor
+    DECIDED = "decided"
+
+
+class Action(enum.StrEnum):
+    APPROVE = "approve"
+    WARN = "warn"  # approve with warning labels
+    REMOVE = "remove"
+    ESCALATE = "escalate"
+    UNDO = "undo"  # withdraws the reviewer's own earlier decision
+
+
+def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
+    # Stored as plain strings with a named CHECK constraint: a new value is a
+    # batch migration on SQLite, never an ALTER TYPE dance on PostgreSQL.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class Source(Base):
+    __tablename__ = "source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class Item(Base):
+    __tablename__ = "item"
+    __table_args__ = (
+        UniqueConstraint(
+            "source_id", "external_id", "content_hash", name="uq_item_identity"
+        ),
+        # "Next item to review": equality on status, then the review order.
+        # The claim/skip filters are checked along this index, so the first
+        # free row is found without sorting, however long the queue.
+        Index("ix_item_queue", "status", "priority", "received_at", "id"),
+        Index("ix_item_claimed_by", "claimed_by"),
+        CheckConstraint("severity BETWEEN 0 AND 3", name="severity_range"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
+    )
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
+    external_id: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str | None] = mapped_column(String(16))
+    author: Mapped[str | None] = mapped_column(String(200))
+    published_at: Mapped[datetime | None]
+    received_at: Mapped[datetime]
+    # 0 none, 1 mild, 2 graphic, 3 extreme. ``priority`` is its negation so
+    # one ascending index serves "most severe first, then oldest".
+    severity: Mapped[int] = mapped_column(default=0)
+    priority: Mapped[int] = mapped_column(default=0)
+    status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus, "item_status"))
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    lease_expires_at: Mapped[datetime | None]
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("item.id"))
+    # Media of an item escalated as suspected CSAM is never shown to anyone.
+    media_withheld: Mapped[bool] = mapped_column(Boolean, default=False)
+    current_decision_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class Media(Base):
+    __tablename__ = "media"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
+    )
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("item.id", ondelete="CASCADE"), index=True
+    )
+    uri: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    phash: Mapped[str | None] = mapped_column(String(64))
+    media_type: Mapped[str] = mapped_column(String(32))
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    preview: Mapped[bytes | None] = mapped_column(LargeBinary)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Marker(Base):
+    __tablename__ = "marker"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
+    )
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("item.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(32))
+    matched_text: Mapped[str] = mapped_column(String(200))
+    span_start: Mapped[int]
+    span_end: Mapped[int]
+    rule: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[int]
+
+
+class Label(Base):
+    """A warning label of the taxonomy, described the way Bluesky describes its own."""
+
+    __tablename__ = "label"
+
+    code: Mapped[str] = mapped_column(String(48), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text)
+    default_setting: Mapped[str] = mapped_column(String(8))  # hide | warn | ignore
+    blurs: Mapped[str] = mapped_column(String(8))  # media | content | none
+    severity: Mapped[str] = mapped_column(String(8))  # alert | inform | none
+    age_gate: Mapped[int | None]  # 18 or 21
+    equivalents: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Reason(Base):
+    """Reason codes a removal or an escalation must give."""
+
+    __tablename__ = "reason"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # remove | escalate
+    code: Mapped[str] = mapped_column(String(48), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Escalation reasons that withhold all media from everyone (suspected CSAM).
+    withholds_media: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Decision(Base):
+    """One decision event. Never updated: undo and override are new rows."""
+
+    __tablename__ = "decision"
+    __table_args__ = (
+        Index("ix_decision_reviewer_decided", "reviewer_id", "decided_at"),
+    )
+
+    # Made by the caller, so a retried write finds its own row and stops.
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[Action] = mapped_column(_enum(Action, "action"))
+    labels: Mapped[list[str]] = mapped_column(default=list)
+    reason_code: Mapped[str | None] = mapped_column(String(48))
+    note: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(index=True)
+    round: Mapped[int] = mapped_column(default=1)
+    # The decision a supervisor's override replaces, or that an undo withdraws.
+    overrides: Mapped[str | None] = mapped_column(ForeignKey("decision.id"))
+    undoes: Mapped[str | None] = mapped_column(ForeignKey("decision.id"))
+
+
+class Skip(Base):
+    """An item a reviewer passed on; not offered to them again until cleared."""
+
+    __tablename__ = "skip"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("item.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id"), primary_key=True
+    )
+    skipped_at: Mapped[datetime]
+
+
+class Exposure(Base):
+    """Who revealed what, for how long: the record of what a reviewer saw."""
+
+    __tablename__ = "exposure"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    media_id: Mapped[int | None] = mapped_column(ForeignKey("media.id"))
+    mode: Mapped[str] = mapped_column(String(16))  # reveal | peek
+    started_at: Mapped[datetime]
+    seconds: Mapped[float] = mapped_column(Float)
+
+
+class AuditEvent(Base):
+    """One link of the hash chain. The database refuses UPDATE and DELETE here."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
+    )
+    at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(48), index=True)
+    item_id: Mapped[int | None] = mapped_column(index=True)
+    payload: Mapped[str] = mapped_column(Text)  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,183 @@
+"""Engines and sessions for SQLite (embedded) and PostgreSQL (teams).
+
+A :class:`Database` hands out sessions in two kinds. ``read()`` is a plain
+transaction. ``write()`` on SQLite starts with ``BEGIN IMMEDIATE`` so the
+write lock is taken before the first read: a read-then-write transaction can
+then never fail half-way with ``SQLITE_BUSY`` after another writer committed,
+which is what makes a claim atomic on SQLite. On PostgreSQL both are ordinary
+transactions; claims lock rows with ``FOR UPDATE SKIP LOCKED``.
+
+Every driver error that means "this database cannot be used" is turned into
+a :class:`db.errors.DatabaseError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.errors import (
+    CannotConnect,
+    DatabaseError,
+    DatabaseLocked,
+    NotAVeilDatabase,
+    ReadOnlyDatabase,
+    UnsupportedURL,
+)
+
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+_WRITE_OPTION = "veil_write"
+
+
+def parse_url(raw: str) -> URL:
+    """Check that ``raw`` names a database Veil can use, and normalise it."""
+    try:
+        url = make_url(raw)
+    except exc.ArgumentError:
+        raise UnsupportedURL(
+            f"not a database URL: {raw!r} (expected sqlite:///PATH or postgresql+psycopg://...)"
+        ) from None
+    backend, driver = url.get_backend_name(), url.get_driver_name()
+    if backend == "sqlite" and driver == "pysqlite":
+        return url
+    if backend == "postgresql" and driver in ("psycopg", "psycopg2"):
+        # psycopg 3 is the driver we ship; a bare postgresql:// means it too.
+        return url.set(drivername="postgresql+psycopg")
+    raise UnsupportedURL(
+        f"unsupported database URL scheme {url.drivername!r}: "
+        "use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+    )
+
+
+def describe(url: URL) -> str:
+    """The URL as shown to people: the password hidden."""
+    if url.get_backend_name() == "sqlite":
+        return f"SQLite file {url.database}"
+    return url.render_as_string(hide_password=True)
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(getattr(err, "orig", None) or err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def translate(err: exc.DBAPIError, url: URL) -> DatabaseError | None:
+    """The :class:`DatabaseError` a driver error stands for, if it is one."""
+    where = describe(url)
+    message = _first_line(err)
+    orig = err.orig
+    if isinstance(orig, sqlite3.Error):
+        if (
+            isinstance(orig, sqlite3.DatabaseError)
+            and "file is not a database" in message
+        ):
+            return NotAVeilDatabase(f"{where} is not an SQLite database")
+        if "readonly" in message or "read-only" in message:
+            return ReadOnlyDatabase(
+                f"{where} is read-only: Veil needs to write to it and its folder"
+            )
+        if "locked" in message or "busy" in message:
+            return DatabaseLocked(
+                f"{where} is locked by another program; try again when it is closed"
+            )
+        if "unable to open database file" in message:
+            return CannotConnect(
+                f"cannot open {where}: its folder is missing or not writable"
+            )
+        return None
+    if url.get_backend_name() == "postgresql" and isinstance(err, exc.OperationalError):
+        if err.connection_invalidated or re.search(
+            r"connection|password|authentication|timeout|does not exist|refused|resolve",
+            message,
+            re.IGNORECASE,
+        ):
+            return CannotConnect(f"cannot connect to {where}: {message}")
+    return None
+
+
+class Database:
+    """One database: its engine, its session factory and what kind it is."""
+
+    def __init__(
+        self, url: URL | str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS
+    ) -> None:
+        self.url = parse_url(url) if isinstance(url, str) else url
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.engine = _make_engine(self.url, busy_timeout_ms)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def __repr__(self) -> str:
+        return f"Database({describe(self.url)})"
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session in a transaction, committed when the block ends."""
+        with self.translated(), self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session in a transaction that holds the write lock from its start."""
+        with self.translated(), self._sessions() as session:
+            session.connection(execution_options={_WRITE_OPTION: True})
+            with session.begin():
+                yield session
+
+    @contextmanager
+    def translated(self) -> Iterator[None]:
+        """Turn driver errors that mean "unusable database" into ours."""
+        try:
+            yield
+        except exc.DBAPIError as err:
+            mine = translate(err, self.url)
+            if mine is None:
+                raise
+            raise mine from err
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _make_engine(url: URL, busy_timeout_ms: int) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, busy_timeout_ms)
+    connect_args: dict[str, Any] = {"connect_timeout": 5, "application_name": "veil"}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
+
+def _sqlite_engine(url: URL, busy_timeout_ms: int) -> Engine:
+    # The driver's own transaction handling is switched off (isolation_level
+    # None) so that BEGIN is ours to emit: see the SQLAlchemy pysqlite docs,
+    # "Serializable isolation / Savepoints / Transactional DDL".
+    engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            # FULL: a decision the window confirmed survives a power cut too.
+            cursor.execute("PRAGMA synchronous = FULL")
+            row = cursor.execute("PRAGMA journal_mode").fetchone()
+            if row is None or row[0] != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(_WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine

@@ -1,0 +1,3 @@
+"""Veil: a desktop review queue for graphic material."""
+
+__version__ = "0.1.0"
