@@ -170,6 +170,7 @@ class Item(Base):
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("item.id"))
     # Media of an item escalated as suspected CSAM is never shown to anyone.
     media_withheld: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The newest decision event (decision, undo or override) on this item.
     current_decision_id: Mapped[str | None] = mapped_column(String(36))
 
 
@@ -224,6 +225,8 @@ class Label(Base):
     severity: Mapped[str] = mapped_column(String(8))  # alert | inform | none
     age_gate: Mapped[int | None]  # 18 or 21
     equivalents: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # True for labels such as "newsworthy" that qualify another, never alone.
+    accompanies_only: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -260,6 +263,8 @@ class Decision(Base):
     note: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime] = mapped_column(index=True)
     round: Mapped[int] = mapped_column(default=1)
+    # The item's status before this event, so an undo restores it exactly.
+    status_before: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus, "status_before"))
     # The decision a supervisor's override replaces, or that an undo withdraws.
     overrides: Mapped[str | None] = mapped_column(ForeignKey("decision.id"))
     undoes: Mapped[str | None] = mapped_column(ForeignKey("decision.id"))

@@ -126,9 +126,15 @@ class Database:
     def write(self) -> Iterator[Session]:
         """A session in a transaction that holds the write lock from its start."""
         with self.translated(), self._sessions() as session:
+            # Procuring the connection with the option begins the transaction,
+            # and the "begin" hook below sees the option.
             session.connection(execution_options={_WRITE_OPTION: True})
-            with session.begin():
+            try:
                 yield session
+            except BaseException:
+                session.rollback()
+                raise
+            session.commit()
 
     @contextmanager
     def translated(self) -> Iterator[None]:

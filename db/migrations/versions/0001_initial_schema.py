@@ -4,8 +4,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-25
 
-The tables of the first release, and triggers that make the event tables
-(audit_event, decision) append-only in the database itself.
+The tables of the first release.
 """
 
 from collections.abc import Sequence
@@ -50,6 +49,7 @@ def upgrade() -> None:
         sa.Column("severity", sa.String(length=8), nullable=False),
         sa.Column("age_gate", sa.Integer(), nullable=True),
         sa.Column("equivalents", sa.JSON(), nullable=False),
+        sa.Column("accompanies_only", sa.Boolean(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_label")),
@@ -189,6 +189,19 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("round", sa.Integer(), nullable=False),
+        sa.Column(
+            "status_before",
+            sa.Enum(
+                "pending",
+                "escalated",
+                "decided",
+                name="status_before",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=False,
+        ),
         sa.Column("overrides", sa.String(length=36), nullable=True),
         sa.Column("undoes", sa.String(length=36), nullable=True),
         sa.ForeignKeyConstraint(
@@ -336,11 +349,9 @@ def upgrade() -> None:
             batch_op.f("ix_exposure_user_id"), ["user_id"], unique=False
         )
 
-    _create_append_only_triggers()
 
 
 def downgrade() -> None:
-    _drop_append_only_triggers()
     with op.batch_alter_table("exposure", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_exposure_user_id"))
 
@@ -377,45 +388,3 @@ def downgrade() -> None:
 
     op.drop_table("audit_event")
 
-
-APPEND_ONLY = ("audit_event", "decision")
-
-
-def _create_append_only_triggers() -> None:
-    # Only someone who drops these triggers can rewrite history, and then
-    # `veil audit verify` finds the break. Note: a future batch migration that
-    # rebuilds one of these tables on SQLite must create its triggers again.
-    if op.get_bind().dialect.name == "sqlite":
-        for table in APPEND_ONLY:
-            for verb in ("UPDATE", "DELETE"):
-                op.execute(
-                    f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, '{table} rows are append-only'); END"
-                )
-        return
-    op.execute(
-        "CREATE FUNCTION veil_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        "BEGIN RAISE EXCEPTION '% rows are append-only', TG_TABLE_NAME "
-        "USING ERRCODE = 'insufficient_privilege'; END $$"
-    )
-    for table in APPEND_ONLY:
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION veil_refuse_change()"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION veil_refuse_change()"
-        )
-
-
-def _drop_append_only_triggers() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        for table in APPEND_ONLY:
-            for verb in ("update", "delete"):
-                op.execute(f"DROP TRIGGER {table}_no_{verb}")
-        return
-    for table in APPEND_ONLY:
-        op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
-        op.execute(f"DROP TRIGGER {table}_no_truncate ON {table}")
-    op.execute("DROP FUNCTION veil_refuse_change()")

@@ -1,0 +1,560 @@
+"""The ``veil`` command: argparse over the same services as the window.
+
+Results go to stdout (as JSON with ``--json``); messages and errors go to
+stderr. Exit codes: 0 ok, 1 finished but some inputs failed, 2 usage,
+permission or configuration error, 3 integrity failure. Qt is imported only
+by ``veil gui``, so every other command runs on a machine with no screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from db.errors import DatabaseError
+from db.migrate import backup_sqlite, current_revision, head_revision
+from db.session import Database, describe
+from desktop import __version__, config
+from desktop.core import audit, export, taxonomy, users
+from desktop.core.errors import UsageError, VeilError
+from desktop.core.ingest import IngestError, IngestReport, ItemDraft
+from desktop.core.ingest.manifest import read_jsonl
+from desktop.core.ingest.store import store
+from desktop.core.review import parse_action
+from desktop.core.workspace import Workspace, open_workspace
+
+Handler = Callable[[argparse.Namespace, "Context"], int]
+
+
+class Context:
+    """What a command needs: settings, the open workspace, output helpers."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.settings = config.load({"db_url": args.db, "user": getattr(args, "as_user", None)})
+        self._workspace: Workspace | None = None
+
+    @property
+    def workspace(self) -> Workspace:
+        if self._workspace is None:
+            default_db = not self.settings.get("db_url")
+            self._workspace = open_workspace(
+                self.settings.db_url,
+                create_folder=default_db,
+                lease=timedelta(minutes=self.settings.get("lease_minutes")),
+                undo_grace=timedelta(minutes=self.settings.get("undo_grace_minutes")),
+                busy_timeout_ms=self.settings.get("busy_timeout_ms"),
+            )
+        return self._workspace
+
+    def actor(self) -> users.Actor:
+        return self.workspace.actor(self.settings.user)
+
+    def emit(self, data: Any, human: Callable[[], None]) -> None:
+        if self.args.json:
+            json.dump(data, sys.stdout, ensure_ascii=False, indent=None)
+            sys.stdout.write("\n")
+        else:
+            human()
+
+    def close(self) -> None:
+        if self._workspace is not None:
+            self._workspace.close()
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _when(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {value!r} (use YYYY-MM-DD or ISO 8601)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+# -- commands ---------------------------------------------------------------
+
+
+def cmd_gui(args: argparse.Namespace, ctx: Context) -> int:
+    from desktop.ui.app import run  # Qt only here
+
+    return run(ctx.settings, screenshot=args.screenshot)
+
+
+def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
+    actor = ctx.actor()
+    report = IngestReport()
+    for raw in args.paths:
+        path = Path(raw)
+        if not path.is_file():
+            report.errors.append(IngestError(str(path), "no such file"))
+            continue
+        fmt = args.format
+        if fmt == "auto":
+            fmt = "jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else "unknown"
+        if fmt != "jsonl":
+            report.errors.append(IngestError(str(path), f"unsupported format {fmt!r} (this build reads jsonl)"))
+            continue
+        drafts: list[ItemDraft] = []
+        for entry in read_jsonl(path):
+            if isinstance(entry, IngestError):
+                report.errors.append(entry)
+            else:
+                drafts.append(entry)
+        with ctx.workspace.db.write() as session:
+            store(
+                session,
+                drafts,
+                source=args.source or path.stem,
+                kind=fmt,
+                actor=actor.name,
+                now=ctx.workspace.clock(),
+                report=report,
+            )
+
+    def human() -> None:
+        say(f"{report.items_added} items added, {report.items_duplicate} already present, {report.media_added} media")
+        for error in report.errors:
+            say(f"error: {error.path}: {error.error}")
+
+    ctx.emit(report.as_dict(), human)
+    return 1 if report.errors else 0
+
+
+def cmd_queue(args: argparse.Namespace, ctx: Context) -> int:
+    entries = ctx.workspace.review.queue(limit=args.limit, escalations=args.escalations)
+
+    def human() -> None:
+        if not entries:
+            say("the queue is empty")
+        for e in entries:
+            text = " ".join(e.text.split())
+            marks = ",".join(e.markers)
+            print(f"{e.id:>8}  S{e.severity}  {marks:<12.12}  media:{e.media}  {text[:70]}")
+
+    ctx.emit([e.as_dict() for e in entries], human)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
+    view = ctx.workspace.review.show(args.item_id)
+
+    def human() -> None:
+        print(f"item {view.id}  [{view.status.value}]  severity {view.severity}  source {view.source}")
+        if view.author:
+            print(f"author: {view.author}")
+        if view.published_at:
+            print(f"published: {view.published_at.isoformat()}")
+        if view.claimed_by:
+            print(f"held by {view.claimed_by} until {view.lease_expires_at}")
+        print()
+        print(view.text)
+        print()
+        for marker in view.markers:
+            print(f"marker {marker['code']}: {marker['text']!r} ({marker['rule']}, severity {marker['severity']})")
+        if view.media_withheld:
+            print("media withheld (suspected CSAM escalation): never displayed")
+        else:
+            for m in view.media:
+                state = m.as_dict()["preview"]
+                print(f"media {m.id}: {m.media_type} {m.uri} preview:{state}" + (f" error: {m.error}" if m.error else ""))
+        for d in view.decisions:
+            extra = f" labels:{','.join(d.labels)}" if d.labels else ""
+            extra += f" reason:{d.reason}" if d.reason else ""
+            print(f"{d.decided_at.isoformat(timespec='seconds')}  {d.reviewer}: {d.action.value}{extra}")
+
+    ctx.emit(view.as_dict(), human)
+    return 0
+
+
+def cmd_claim(args: argparse.Namespace, ctx: Context) -> int:
+    claim = ctx.workspace.review.claim_next(ctx.actor(), escalations=args.escalations)
+    if claim is None:
+        ctx.emit(None, lambda: say("nothing to claim: the queue is empty"))
+        return 0
+    data = {
+        "item_id": claim.item_id,
+        "lease_expires_at": claim.lease_expires_at.isoformat(),
+        "resumed": claim.resumed,
+    }
+    ctx.emit(data, lambda: print(claim.item_id))
+    return 0
+
+
+def cmd_release(args: argparse.Namespace, ctx: Context) -> int:
+    ctx.workspace.review.release(ctx.actor(), args.item_id)
+    ctx.emit({"released": args.item_id}, lambda: say(f"item {args.item_id} released"))
+    return 0
+
+
+def cmd_skip(args: argparse.Namespace, ctx: Context) -> int:
+    ctx.workspace.review.skip(ctx.actor(), args.item_id)
+    ctx.emit({"skipped": args.item_id}, lambda: say(f"item {args.item_id} skipped"))
+    return 0
+
+
+def cmd_skips_clear(args: argparse.Namespace, ctx: Context) -> int:
+    n = ctx.workspace.review.clear_skips(ctx.actor(), item_id=args.item, user=args.user)
+    ctx.emit({"cleared": n}, lambda: say(f"{n} skip(s) cleared"))
+    return 0
+
+
+def cmd_decide(args: argparse.Namespace, ctx: Context) -> int:
+    decision = ctx.workspace.review.decide(
+        ctx.actor(),
+        args.item_id,
+        parse_action(args.action),
+        labels=args.label,
+        reason=args.reason,
+        note=args.note,
+        decision_id=args.id,
+    )
+    ctx.emit(decision.as_dict(), lambda: say(f"item {decision.item_id}: {decision.action.value} saved ({decision.id})"))
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace, ctx: Context) -> int:
+    undo = ctx.workspace.review.undo_last(ctx.actor())
+    ctx.emit(undo.as_dict(), lambda: say(f"decision {undo.undoes} on item {undo.item_id} undone; the item is yours again"))
+    return 0
+
+
+def cmd_override(args: argparse.Namespace, ctx: Context) -> int:
+    decision = ctx.workspace.review.override(
+        ctx.actor(),
+        args.item_id,
+        parse_action(args.action),
+        reason_note=args.reason,
+        labels=args.label,
+        reason=args.reason_code,
+        override_id=args.id,
+    )
+    ctx.emit(decision.as_dict(), lambda: say(f"item {decision.item_id}: overridden with {decision.action.value}"))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
+    rows = export.decision_rows(ctx.workspace.db, ctx.actor(), since=args.since, until=args.until)
+    writer = export.write_csv if args.format == "csv" else export.write_jsonl
+    if args.output:
+        with Path(args.output).open("w", encoding="utf-8", newline="") as out:
+            count = writer(rows, out)
+        say(f"{count} decision rows written to {args.output}")
+    else:
+        writer(rows, sys.stdout)
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace, ctx: Context) -> int:
+    result = audit.verify(ctx.workspace.db)
+
+    def human() -> None:
+        if result.ok:
+            say(f"audit chain intact: {result.events} events, head {result.head_hash}")
+        else:
+            say(f"audit chain BROKEN at event {result.broken_id}: {result.problem}")
+
+    ctx.emit(result.as_dict(), human)
+    return 0 if result.ok else 3
+
+
+def cmd_users_add(args: argparse.Namespace, ctx: Context) -> int:
+    role = users.parse_role(args.role)
+    actor = ctx.actor()
+    with ctx.workspace.db.write() as session:
+        added = users.add_user(session, actor, args.name, role, ctx.workspace.clock())
+    ctx.emit({"id": added.id, "name": added.name, "role": added.role.value}, lambda: say(f"user {added.name} added as {added.role.value}"))
+    return 0
+
+
+def cmd_users_list(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.workspace.db.read() as session:
+        found = users.list_users(session)
+
+    def human() -> None:
+        for u in found:
+            print(f"{u.name:<24} {u.role.value:<11} {'disabled' if u.disabled else 'active'}")
+
+    ctx.emit([u.as_dict() for u in found], human)
+    return 0
+
+
+def _users_set_disabled(disabled: bool) -> Handler:
+    def handler(args: argparse.Namespace, ctx: Context) -> int:
+        actor = ctx.actor()
+        with ctx.workspace.db.write() as session:
+            info = users.set_disabled(session, actor, args.name, disabled, ctx.workspace.clock())
+        state = "disabled" if info.disabled else "enabled"
+        ctx.emit(info.as_dict(), lambda: say(f"user {info.name} {state}"))
+        return 0
+
+    return handler
+
+
+def cmd_labels_list(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.workspace.db.read() as session:
+        found = taxonomy.labels(session, include_inactive=args.all)
+
+    def human() -> None:
+        for label in found:
+            gate = f"{label.age_gate}+" if label.age_gate else ""
+            print(f"{label.code:<20} {label.default_setting:<6} {label.blurs:<7} {gate:<4} {label.name}")
+
+    ctx.emit([label.as_dict() for label in found], human)
+    return 0
+
+
+def cmd_labels_reasons(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.workspace.db.read() as session:
+        found = [r for kind in ("remove", "escalate") for r in taxonomy.reasons(session, kind)]
+
+    def human() -> None:
+        for r in found:
+            print(f"{r.kind:<9} {r.code:<16} {r.name}")
+
+    ctx.emit([vars(r) for r in found], human)
+    return 0
+
+
+def cmd_labels_set(args: argparse.Namespace, ctx: Context) -> int:
+    actor = ctx.actor()
+    equivalents = dict(pair.split("=", 1) for pair in args.equivalent)
+    label = taxonomy.LabelInfo(
+        code=args.code,
+        name=args.name,
+        description=args.description,
+        default_setting=args.default,
+        blurs=args.blurs,
+        severity=args.severity,
+        age_gate=args.age_gate,
+        equivalents=equivalents,
+        accompanies_only=args.accompanies_only,
+    )
+    with ctx.workspace.db.write() as session:
+        saved = taxonomy.set_label(session, actor, label, ctx.workspace.clock())
+    ctx.emit(saved.as_dict(), lambda: say(f"label {saved.code} saved"))
+    return 0
+
+
+def _labels_set_active(active: bool) -> Handler:
+    def handler(args: argparse.Namespace, ctx: Context) -> int:
+        actor = ctx.actor()
+        with ctx.workspace.db.write() as session:
+            taxonomy.set_label_active(session, actor, args.code, active, ctx.workspace.clock())
+        ctx.emit({"code": args.code, "active": active}, lambda: say(f"label {args.code} {'enabled' if active else 'disabled'}"))
+        return 0
+
+    return handler
+
+
+def cmd_db_upgrade(args: argparse.Namespace, ctx: Context) -> int:
+    result = ctx.workspace.upgraded
+    assert result is not None
+    data = {"before": result.before, "after": result.after, "backup": str(result.backup) if result.backup else None}
+
+    def human() -> None:
+        if result.before == result.after:
+            say(f"schema is current ({result.after})")
+        else:
+            say(f"schema upgraded {result.before or '(empty)'} -> {result.after}")
+        if result.backup:
+            say(f"backup of the old database: {result.backup}")
+
+    ctx.emit(data, human)
+    return 0
+
+
+def cmd_db_status(args: argparse.Namespace, ctx: Context) -> int:
+    database = Database(ctx.settings.db_url)
+    try:
+        revision = current_revision(database)
+    finally:
+        database.dispose()
+    data = {"database": describe(database.url), "revision": revision, "head": head_revision()}
+    ctx.emit(data, lambda: print(f"{data['database']}: schema {revision or '(empty)'}, this Veil knows {data['head']}"))
+    return 0
+
+
+def cmd_db_backup(args: argparse.Namespace, ctx: Context) -> int:
+    # No upgrade first: a backup must capture the database as it is.
+    database = Database(ctx.settings.db_url)
+    try:
+        target = Path(args.path)
+        if target.exists():
+            raise UsageError(f"{target} exists; choose a new file (Veil does not overwrite backups)")
+        backup_sqlite(database, target)
+    finally:
+        database.dispose()
+    ctx.emit({"backup": str(target)}, lambda: say(f"backup written to {target}"))
+    return 0
+
+
+# -- the parser -------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: an option given before the command must survive the
+    # subcommand's parser, which would otherwise reset it to its default.
+    common.add_argument(
+        "--db", metavar="URL", default=argparse.SUPPRESS, help="database URL (else VEIL_DB_URL, else the configured default)"
+    )
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output on stdout")
+    acting = argparse.ArgumentParser(add_help=False)
+    acting.add_argument("--as", dest="as_user", metavar="USER", help="act as USER (default: the configured user)")
+
+    parser = argparse.ArgumentParser(
+        prog="veil", parents=[common], description="Review graphic material behind blurred previews."
+    )
+    parser.add_argument("--version", action="version", version=f"veil {__version__}")
+    parser.set_defaults(handler=cmd_gui, screenshot=None)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, handler: Handler, help_text: str, *, act: bool = False) -> argparse.ArgumentParser:
+        parents = [common, acting] if act else [common]
+        p = sub.add_parser(name, parents=parents, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("gui", cmd_gui, "open the window (the default)", act=True)
+    p.add_argument("--screenshot", metavar="PNG", help="render the window to PNG once the queue shows, then quit")
+
+    p = command("ingest", cmd_ingest, "read items from files into the queue", act=True)
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--format", default="auto", choices=["auto", "jsonl"])
+    p.add_argument("--source", help="source name (default: the file name)")
+
+    p = command("queue", cmd_queue, "list waiting items in review order")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--escalations", action="store_true", help="the supervisors' queue of escalated items")
+
+    p = command("show", cmd_show, "show one item, its media, markers and history")
+    p.add_argument("item_id", type=int, metavar="ID")
+
+    p = command("claim", cmd_claim, "hold the next item for review (prints its id)", act=True)
+    p.add_argument("--escalations", action="store_true", help="claim from the escalations queue (supervisors)")
+
+    p = command("release", cmd_release, "give a held item back to the queue", act=True)
+    p.add_argument("item_id", type=int, metavar="ID")
+
+    p = command("skip", cmd_skip, "pass an item on to others", act=True)
+    p.add_argument("item_id", type=int, metavar="ID")
+
+    skips = sub.add_parser("skips", help="manage skipped items").add_subparsers(dest="skips_command", required=True)
+    p = skips.add_parser("clear", parents=[common, acting], help="offer skipped items again (supervisors)")
+    p.set_defaults(handler=cmd_skips_clear)
+    p.add_argument("--item", type=int)
+    p.add_argument("--user")
+
+    for name, handler, text in (
+        ("decide", cmd_decide, "record a decision on an item"),
+        ("override", cmd_override, "replace an item's decision (supervisors)"),
+    ):
+        p = command(name, handler, text, act=True)
+        p.add_argument("item_id", type=int, metavar="ID")
+        p.add_argument("--action", required=True, metavar="approve|warn|remove|escalate")
+        p.add_argument("--label", action="append", default=[], metavar="CODE")
+        p.add_argument("--id", metavar="UUID", help="the event's id; repeating a command with the same id is harmless")
+    decide, override = sub.choices["decide"], sub.choices["override"]
+    decide.add_argument("--reason", metavar="CODE", help="reason code, required for remove and escalate")
+    decide.add_argument("--note", metavar="TEXT")
+    override.add_argument("--reason", required=True, metavar="TEXT", help="why the decision is overridden")
+    override.add_argument("--reason-code", metavar="CODE", help="reason code for remove and escalate")
+
+    command("undo", cmd_undo, "undo your own last decision (within the grace period)", act=True)
+
+    p = command("export", cmd_export, "decision events as JSONL or CSV (supervisors)", act=True)
+    p.add_argument("--format", default="jsonl", choices=["jsonl", "csv"])
+    p.add_argument("--since", type=_when, metavar="DATE")
+    p.add_argument("--until", type=_when, metavar="DATE")
+    p.add_argument("-o", "--output", metavar="FILE")
+
+    audit_cmd = sub.add_parser("audit", help="the audit chain").add_subparsers(dest="audit_command", required=True)
+    p = audit_cmd.add_parser("verify", parents=[common], help="check the hash chain; exit 3 if broken")
+    p.set_defaults(handler=cmd_audit_verify)
+
+    users_cmd = sub.add_parser("users", help="users and roles").add_subparsers(dest="users_command", required=True)
+    p = users_cmd.add_parser("add", parents=[common, acting], help="add a user (admins)")
+    p.set_defaults(handler=cmd_users_add)
+    p.add_argument("name")
+    p.add_argument("--role", required=True, metavar="moderator|supervisor|admin")
+    p = users_cmd.add_parser("list", parents=[common], help="list users")
+    p.set_defaults(handler=cmd_users_list)
+    for name, disabled in (("disable", True), ("enable", False)):
+        p = users_cmd.add_parser(name, parents=[common, acting], help=f"{name} a user (admins)")
+        p.set_defaults(handler=_users_set_disabled(disabled))
+        p.add_argument("name")
+
+    labels_cmd = sub.add_parser("labels", help="the label taxonomy").add_subparsers(
+        dest="labels_command", required=True
+    )
+    p = labels_cmd.add_parser("list", parents=[common], help="list warning labels")
+    p.set_defaults(handler=cmd_labels_list)
+    p.add_argument("--all", action="store_true", help="include disabled labels")
+    p = labels_cmd.add_parser("reasons", parents=[common], help="list removal and escalation reasons")
+    p.set_defaults(handler=cmd_labels_reasons)
+    p = labels_cmd.add_parser("set", parents=[common, acting], help="add or change a label (admins)")
+    p.set_defaults(handler=cmd_labels_set)
+    p.add_argument("code")
+    p.add_argument("--name", required=True)
+    p.add_argument("--description", default="")
+    p.add_argument("--default", default="warn", choices=taxonomy.DEFAULT_SETTINGS)
+    p.add_argument("--blurs", default="media", choices=taxonomy.BLURS)
+    p.add_argument("--severity", default="alert", choices=taxonomy.SEVERITIES)
+    p.add_argument("--age-gate", type=int, choices=[18, 21])
+    p.add_argument("--equivalent", action="append", default=[], metavar="PLATFORM=LABEL")
+    p.add_argument("--accompanies-only", action="store_true")
+    for name, active in (("disable", False), ("enable", True)):
+        p = labels_cmd.add_parser(name, parents=[common, acting], help=f"{name} a label (admins)")
+        p.set_defaults(handler=_labels_set_active(active))
+        p.add_argument("code")
+
+    db_cmd = sub.add_parser("db", help="the database itself").add_subparsers(dest="db_command", required=True)
+    p = db_cmd.add_parser("upgrade", parents=[common], help="upgrade the schema (SQLite is backed up first)")
+    p.set_defaults(handler=cmd_db_upgrade)
+    p = db_cmd.add_parser("status", parents=[common], help="show the schema revision")
+    p.set_defaults(handler=cmd_db_status)
+    p = db_cmd.add_parser("backup", parents=[common], help="copy a live SQLite database to PATH")
+    p.set_defaults(handler=cmd_db_backup)
+    p.add_argument("path", metavar="PATH")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for flag in ("db", "json"):
+        if not hasattr(args, flag):
+            setattr(args, flag, None if flag == "db" else False)
+    ctx: Context | None = None
+    try:
+        ctx = Context(args)
+        code: int = args.handler(args, ctx)
+    except (VeilError, DatabaseError) as err:
+        say(f"veil: error: {err}")
+        return err.exit_code if isinstance(err, VeilError) else 2
+    except KeyboardInterrupt:
+        say("veil: interrupted")
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``veil queue | head``): not an error. Point
+        # stdout at devnull so the interpreter's final flush stays quiet
+        # (the recipe in Python's signal module docs).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    finally:
+        if ctx is not None:
+            ctx.close()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

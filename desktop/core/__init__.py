@@ -1,0 +1,1 @@
+"""Headless domain logic: services over the database. Never imports Qt."""

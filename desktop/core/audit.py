@@ -1,0 +1,153 @@
+"""The hash-chained audit log.
+
+Every state change appends one :class:`db.models.AuditEvent` in the same
+transaction as the change. Each row stores the hash of the row before it and
+the SHA-256 of its own canonical content (which includes its id), so editing,
+deleting or reordering rows behind the application's back breaks the chain
+at the first row touched. The database's triggers refuse UPDATE and DELETE;
+this module finds tampering by anyone who dropped them first.
+
+Rows are numbered by the appender, not by a sequence, because a row's hash
+covers its id and the row cannot be updated after insert. Appends are
+serialised: SQLite by the write lock every write transaction takes first,
+PostgreSQL by a transaction-scoped advisory lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import AuditEvent, Decision
+from db.session import Database
+
+GENESIS = "0" * 64
+# Any constant will do; it names "the audit chain" among advisory locks.
+_PG_LOCK_KEY = 0x7E11_A0D1
+
+DECISION_KINDS = ("decision", "undo", "override")
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_hash(
+    prev_hash: str,
+    event_id: int,
+    at: datetime,
+    actor: str | None,
+    kind: str,
+    item_id: int | None,
+    payload: str,
+) -> str:
+    content = canonical(
+        {
+            "id": event_id,
+            "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor": actor,
+            "kind": kind,
+            "item_id": item_id,
+            "payload": payload,
+        }
+    )
+    return hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
+
+
+def append(
+    session: Session,
+    *,
+    kind: str,
+    actor: str | None,
+    at: datetime,
+    item_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add one event to the chain, inside the caller's write transaction."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_PG_LOCK_KEY)))
+    last = session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    event_id, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    body = canonical(payload or {})
+    event = AuditEvent(
+        id=event_id,
+        at=at,
+        actor=actor,
+        kind=kind,
+        item_id=item_id,
+        payload=body,
+        prev_hash=prev,
+        hash=event_hash(prev, event_id, at, actor, kind, item_id, body),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    events: int
+    head_hash: str
+    broken_id: int | None = None
+    problem: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "events": self.events,
+            "head_hash": self.head_hash,
+            "broken_event": self.broken_id,
+            "problem": self.problem,
+        }
+
+
+def verify(database: Database, *, batch: int = 5000) -> Verification:
+    """Walk the chain in id order and report the first row that does not fit."""
+    prev = GENESIS
+    expected_id = 1
+    count = 0
+    with database.read() as session:
+        rows = session.execute(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch))
+        for event in rows.scalars():
+            where = f"audit event {event.id} ({event.kind} at {event.at.isoformat(timespec='seconds')})"
+            if event.id != expected_id:
+                return Verification(
+                    False, count, prev, expected_id, f"audit event {expected_id} is missing (deleted)"
+                )
+            if event.prev_hash != prev:
+                return Verification(
+                    False, count, prev, event.id, f"{where} does not follow the event before it (deleted or reordered)"
+                )
+            recomputed = event_hash(
+                event.prev_hash, event.id, event.at, event.actor, event.kind, event.item_id, event.payload
+            )
+            if recomputed != event.hash:
+                return Verification(False, count, prev, event.id, f"{where} was edited: its content does not match its hash")
+            prev = event.hash
+            expected_id += 1
+            count += 1
+        # Deleting the newest rows leaves an intact but shorter chain; every
+        # decision row is announced by an event, so a shortfall shows it.
+        decisions = session.scalar(select(func.count()).select_from(Decision)) or 0
+        announced = session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.kind.in_(DECISION_KINDS))
+        ) or 0
+    if announced < decisions:
+        return Verification(
+            False,
+            count,
+            prev,
+            expected_id,
+            f"{decisions - announced} decision(s) have no audit event: events after {expected_id - 1} were deleted",
+        )
+    return Verification(True, count, prev)

@@ -1,0 +1,31 @@
+"""Errors the services raise, each with a one-line message for a person.
+
+``exit_code`` follows the command-line contract in DESIGN.md: 2 for a usage,
+permission or configuration error, 3 for an integrity failure.
+"""
+
+from __future__ import annotations
+
+
+class VeilError(Exception):
+    exit_code = 2
+
+
+class UsageError(VeilError):
+    """The request itself is wrong: an unknown label, ``warn`` with no label."""
+
+
+class NotFound(VeilError):
+    pass
+
+
+class PermissionDenied(VeilError):
+    """The acting user's role does not allow this."""
+
+
+class Conflict(VeilError):
+    """The world changed under the request: someone else holds the item."""
+
+
+class IntegrityFailure(VeilError):
+    exit_code = 3

@@ -1,0 +1,78 @@
+"""Readers turn inputs into :class:`ItemDraft`; :mod:`.store` writes them.
+
+Every reader, whatever its format, yields the same drafts, so storing,
+de-duplication and the ingest report are written once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    uri: str
+    media_type: str = "unknown"
+    missing: bool = False  # referenced by the input but not present in it
+
+
+@dataclass(frozen=True)
+class MarkerDraft:
+    code: str
+    matched_text: str
+    span: tuple[int, int]
+    rule: str
+    severity: int
+
+
+@dataclass(frozen=True)
+class ItemDraft:
+    text: str
+    external_id: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+    language: str | None = None
+    media: tuple[MediaRef, ...] = ()
+    markers: tuple[MarkerDraft, ...] = ()
+    severity: int | None = None  # None: the highest marker severity
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of the normalised text and media references."""
+        text = " ".join(unicodedata.normalize("NFC", self.text).split())
+        parts = [text, *sorted(m.uri for m in self.media)]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+    @property
+    def effective_severity(self) -> int:
+        if self.severity is not None:
+            return max(0, min(3, self.severity))
+        return max((m.severity for m in self.markers), default=0)
+
+
+@dataclass
+class IngestError:
+    path: str
+    error: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "error": self.error}
+
+
+@dataclass
+class IngestReport:
+    items_added: int = 0
+    items_duplicate: int = 0
+    media_added: int = 0
+    errors: list[IngestError] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "items_added": self.items_added,
+            "items_duplicate": self.items_duplicate,
+            "media_added": self.media_added,
+            "errors": [e.as_dict() for e in self.errors],
+        }

@@ -1,0 +1,649 @@
+"""The review queue: claim, decide, undo, skip, escalate, override.
+
+Every method is one write transaction that changes the item, adds its
+event row and appends to the audit chain together, so a crash leaves
+either all of it or none. Methods return plain dataclasses, never ORM
+objects, so the window can call them on a worker thread.
+
+Claims are leases. ``claim_next`` takes the first free pending item in
+review order (most severe first, then oldest): free means unclaimed or its
+lease has run out. On PostgreSQL the row is locked ``FOR UPDATE SKIP
+LOCKED``; on SQLite the write transaction holds the database's write lock
+from its first statement. Either way two reviewers never hold one item.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from db.models import Action, Decision, Exposure, Item, ItemStatus, Marker, Media, Skip, Source, User
+from db.session import Database
+from desktop.core import audit, taxonomy
+from desktop.core.clock import Clock, system_clock
+from desktop.core.errors import Conflict, NotFound, UsageError
+from desktop.core.users import Actor, Permission
+
+DEFAULT_LEASE = timedelta(minutes=10)
+DEFAULT_UNDO_GRACE = timedelta(minutes=5)
+DECISIONS = (Action.APPROVE, Action.WARN, Action.REMOVE, Action.ESCALATE)
+
+
+@dataclass(frozen=True)
+class Claim:
+    item_id: int
+    lease_expires_at: datetime
+    resumed: bool = False  # the reviewer already held it
+
+
+@dataclass(frozen=True)
+class DecisionInfo:
+    id: str
+    item_id: int
+    action: Action
+    labels: list[str]
+    reason: str | None
+    note: str | None
+    reviewer: str
+    decided_at: datetime
+    round: int
+    overrides: str | None
+    undoes: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "item_id": self.item_id,
+            "action": self.action.value,
+            "labels": list(self.labels),
+            "reason": self.reason,
+            "note": self.note,
+            "reviewer": self.reviewer,
+            "decided_at": self.decided_at.isoformat(),
+            "round": self.round,
+            "overrides": self.overrides,
+            "undoes": self.undoes,
+        }
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    id: int
+    severity: int
+    markers: list[str]
+    text: str
+    media: int
+    status: ItemStatus
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "severity": self.severity,
+            "markers": list(self.markers),
+            "text": self.text,
+            "media": self.media,
+            "status": self.status.value,
+        }
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    id: int
+    uri: str
+    media_type: str
+    size_bytes: int | None
+    width: int | None
+    height: int | None
+    has_preview: bool
+    error: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "uri": self.uri,
+            "type": self.media_type,
+            "size": self.size_bytes,
+            "width": self.width,
+            "height": self.height,
+            "preview": "ready" if self.has_preview else ("error" if self.error else "none"),
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class ItemView:
+    id: int
+    source: str
+    external_id: str
+    text: str
+    language: str | None
+    author: str | None
+    published_at: datetime | None
+    received_at: datetime
+    severity: int
+    status: ItemStatus
+    claimed_by: str | None
+    lease_expires_at: datetime | None
+    media_withheld: bool
+    duplicate_of: int | None
+    markers: list[dict[str, Any]] = field(default_factory=list)
+    media: list[MediaInfo] = field(default_factory=list)
+    decisions: list[DecisionInfo] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "external_id": self.external_id,
+            "text": self.text,
+            "language": self.language,
+            "author": self.author,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "received_at": self.received_at.isoformat(),
+            "severity": self.severity,
+            "status": self.status.value,
+            "claimed_by": self.claimed_by,
+            "lease_expires_at": self.lease_expires_at.isoformat() if self.lease_expires_at else None,
+            "media_withheld": self.media_withheld,
+            "duplicate_of": self.duplicate_of,
+            "markers": self.markers,
+            "media": [] if self.media_withheld else [m.as_dict() for m in self.media],
+            "decisions": [d.as_dict() for d in self.decisions],
+        }
+
+
+def parse_action(value: str) -> Action:
+    try:
+        action = Action(value)
+    except ValueError:
+        action = None
+    if action not in DECISIONS:
+        choices = "|".join(a.value for a in DECISIONS)
+        raise UsageError(f"unknown action {value!r} (choose {choices})")
+    assert action is not None
+    return action
+
+
+class ReviewService:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        clock: Clock = system_clock,
+        lease: timedelta = DEFAULT_LEASE,
+        undo_grace: timedelta = DEFAULT_UNDO_GRACE,
+    ) -> None:
+        self.db = database
+        self.clock = clock
+        self.lease = lease
+        self.undo_grace = undo_grace
+
+    # -- claims ---------------------------------------------------------
+
+    def claim_next(self, actor: Actor, *, escalations: bool = False) -> Claim | None:
+        """Hold the next free item for ``actor``; None when the queue is empty.
+
+        A reviewer who already holds a live claim gets that item back (after
+        a crash or restart of the window), with its lease renewed.
+        """
+        actor.require(Permission.RESOLVE_ESCALATIONS if escalations else Permission.REVIEW)
+        status = ItemStatus.ESCALATED if escalations else ItemStatus.PENDING
+        with self.db.write() as session:
+            now = self.clock()
+            held = session.scalar(
+                select(Item)
+                .where(Item.claimed_by == actor.id, Item.status == status, Item.lease_expires_at > now)
+                .order_by(Item.priority, Item.received_at, Item.id)
+                .limit(1)
+            )
+            if held is not None:
+                held.lease_expires_at = now + self.lease
+                return Claim(held.id, held.lease_expires_at, resumed=True)
+            item = session.scalar(
+                self._next_free(actor, status, now).with_for_update(skip_locked=True, of=Item)
+            )
+            if item is None:
+                return None
+            item.claimed_by = actor.id
+            item.lease_expires_at = now + self.lease
+            audit.append(session, kind="claim", actor=actor.name, at=now, item_id=item.id)
+            return Claim(item.id, item.lease_expires_at)
+
+    @staticmethod
+    def _next_free(actor: Actor, status: ItemStatus, now: datetime) -> Any:
+        skipped = exists().where(Skip.item_id == Item.id, Skip.user_id == actor.id)
+        return (
+            select(Item)
+            .where(
+                Item.status == status,
+                or_(Item.claimed_by.is_(None), Item.lease_expires_at <= now),
+                ~skipped,
+            )
+            .order_by(Item.priority, Item.received_at, Item.id)
+            .limit(1)
+        )
+
+    def renew(self, actor: Actor, item_id: int) -> Claim:
+        """Extend the lease on an item the reviewer holds (not audited: no change of hands)."""
+        with self.db.write() as session:
+            now = self.clock()
+            item = self._locked_item(session, item_id)
+            self._check_holder(session, item, actor, now)
+            if item.claimed_by != actor.id:
+                raise Conflict(f"you do not hold item {item_id}; claim it first")
+            item.lease_expires_at = now + self.lease
+            return Claim(item.id, item.lease_expires_at)
+
+    def release(self, actor: Actor, item_id: int) -> None:
+        """Give an item back to the queue untouched."""
+        with self.db.write() as session:
+            now = self.clock()
+            item = self._locked_item(session, item_id)
+            if item.claimed_by != actor.id:
+                raise Conflict(f"you do not hold item {item_id}")
+            item.claimed_by = None
+            item.lease_expires_at = None
+            audit.append(session, kind="release", actor=actor.name, at=now, item_id=item.id)
+
+    def skip(self, actor: Actor, item_id: int) -> None:
+        """Pass an item on to others; it is not offered to this reviewer again."""
+        actor.require(Permission.REVIEW)
+        with self.db.write() as session:
+            now = self.clock()
+            item = self._locked_item(session, item_id)
+            self._check_holder(session, item, actor, now)
+            if session.get(Skip, (item.id, actor.id)) is None:
+                session.add(Skip(item_id=item.id, user_id=actor.id, skipped_at=now))
+            if item.claimed_by == actor.id:
+                item.claimed_by = None
+                item.lease_expires_at = None
+            audit.append(session, kind="skip", actor=actor.name, at=now, item_id=item.id)
+
+    def clear_skips(self, actor: Actor, *, item_id: int | None = None, user: str | None = None) -> int:
+        """Offer skipped items to those who skipped them again (supervisors)."""
+        actor.require(Permission.CLEAR_SKIPS)
+        with self.db.write() as session:
+            now = self.clock()
+            query = delete(Skip)
+            if item_id is not None:
+                query = query.where(Skip.item_id == item_id)
+            if user is not None:
+                user_id = session.scalar(select(User.id).where(User.name == user))
+                if user_id is None:
+                    raise NotFound(f"unknown user {user!r}")
+                query = query.where(Skip.user_id == user_id)
+            cleared = session.execute(query).rowcount  # type: ignore[attr-defined]
+            audit.append(
+                session,
+                kind="skip.clear",
+                actor=actor.name,
+                at=now,
+                item_id=item_id,
+                payload={"user": user, "cleared": cleared},
+            )
+            return int(cleared)
+
+    # -- decisions ------------------------------------------------------
+
+    def decide(
+        self,
+        actor: Actor,
+        item_id: int,
+        action: Action,
+        *,
+        labels: Sequence[str] = (),
+        reason: str | None = None,
+        note: str | None = None,
+        decision_id: str | None = None,
+    ) -> DecisionInfo:
+        """Record a decision on an item. A repeat with the same ``decision_id`` is a no-op."""
+        actor.require(Permission.REVIEW)
+        if action not in DECISIONS:
+            raise UsageError(f"{action.value} is not a decision")
+        decision_id = _check_uuid(decision_id)
+        with self.db.write() as session:
+            now = self.clock()
+            earlier = session.get(Decision, decision_id)
+            if earlier is not None:
+                return self._replayed(session, earlier, actor, item_id)
+            item = self._locked_item(session, item_id)
+            if item.status == ItemStatus.DECIDED:
+                raise Conflict(
+                    f"item {item_id} is already decided; undo your own decision or ask a supervisor to override it"
+                )
+            if item.status == ItemStatus.ESCALATED:
+                actor.require(Permission.RESOLVE_ESCALATIONS)
+                if action == Action.ESCALATE:
+                    raise UsageError(f"item {item_id} is already escalated")
+            self._check_holder(session, item, actor, now)
+            checked_labels, reason_row = self._check_payload(session, action, labels, reason)
+            row = self._record(session, item, actor, action, checked_labels, reason, note, decision_id, now)
+            if reason_row is not None and reason_row.withholds_media:
+                item.media_withheld = True
+            audit.append(session, kind="decision", actor=actor.name, at=now, item_id=item.id, payload=_payload(row))
+            return _decision_info(row, actor.name)
+
+    def undo_last(self, actor: Actor) -> DecisionInfo:
+        """Withdraw the reviewer's own newest decision, within the grace period.
+
+        The undo is a new event; the item goes back to the reviewer, claimed,
+        in the state it was in before.
+        """
+        actor.require(Permission.REVIEW)
+        with self.db.write() as session:
+            now = self.clock()
+            last = session.scalar(
+                select(Decision)
+                .where(Decision.reviewer_id == actor.id, Decision.action != Action.UNDO)
+                .order_by(Decision.decided_at.desc(), Decision.id.desc())
+                .limit(1)
+            )
+            if last is None:
+                raise Conflict("you have no decision to undo")
+            item = self._locked_item(session, last.item_id)
+            if item.current_decision_id != last.id:
+                raise Conflict(
+                    f"your last decision (item {item.id}) was already undone or has been overridden; nothing changed"
+                )
+            if now - last.decided_at > self.undo_grace:
+                minutes = int(self.undo_grace.total_seconds() // 60)
+                raise Conflict(
+                    f"your last decision (item {item.id}) is older than {minutes} min; ask a supervisor to override it"
+                )
+            row = Decision(
+                id=str(uuid.uuid4()),
+                item_id=item.id,
+                reviewer_id=actor.id,
+                action=Action.UNDO,
+                labels=[],
+                decided_at=now,
+                round=last.round,
+                status_before=item.status,
+                undoes=last.id,
+            )
+            session.add(row)
+            item.status = last.status_before
+            item.current_decision_id = row.id
+            item.claimed_by = actor.id
+            item.lease_expires_at = now + self.lease
+            session.flush()
+            audit.append(session, kind="undo", actor=actor.name, at=now, item_id=item.id, payload=_payload(row))
+            return _decision_info(row, actor.name)
+
+    def override(
+        self,
+        actor: Actor,
+        item_id: int,
+        action: Action,
+        *,
+        reason_note: str,
+        labels: Sequence[str] = (),
+        reason: str | None = None,
+        override_id: str | None = None,
+    ) -> DecisionInfo:
+        """Replace the item's newest decision by a new one (supervisors).
+
+        The original stays in the history; the override points at it.
+        """
+        actor.require(Permission.OVERRIDE)
+        if not reason_note or not reason_note.strip():
+            raise UsageError("an override needs a reason (--reason-note TEXT)")
+        if action not in DECISIONS:
+            raise UsageError(f"{action.value} is not a decision")
+        override_id = _check_uuid(override_id)
+        with self.db.write() as session:
+            now = self.clock()
+            earlier = session.get(Decision, override_id)
+            if earlier is not None:
+                return self._replayed(session, earlier, actor, item_id)
+            item = self._locked_item(session, item_id)
+            original = session.get(Decision, item.current_decision_id) if item.current_decision_id else None
+            if original is None or original.action == Action.UNDO:
+                raise Conflict(f"item {item_id} has no decision in force to override")
+            checked_labels, reason_row = self._check_payload(session, action, labels, reason)
+            row = self._record(
+                session, item, actor, action, checked_labels, reason, reason_note, override_id, now,
+                overrides=original.id, round_=original.round,
+            )  # fmt: skip
+            if reason_row is not None and reason_row.withholds_media:
+                item.media_withheld = True
+            audit.append(session, kind="override", actor=actor.name, at=now, item_id=item.id, payload=_payload(row))
+            return _decision_info(row, actor.name)
+
+    def record_exposure(
+        self, actor: Actor, item_id: int, *, media_id: int | None, mode: str, started_at: datetime, seconds: float
+    ) -> None:
+        """Note that ``actor`` saw ``item_id`` unblurred (or peeked) for ``seconds``."""
+        if mode not in ("reveal", "peek"):
+            raise UsageError(f"unknown exposure mode {mode!r}")
+        with self.db.write() as session:
+            item = self._locked_item(session, item_id)
+            if item.media_withheld:
+                raise Conflict(f"item {item_id}'s media is withheld and cannot be revealed")
+            session.add(
+                Exposure(
+                    user_id=actor.id,
+                    item_id=item_id,
+                    media_id=media_id,
+                    mode=mode,
+                    started_at=started_at,
+                    seconds=max(0.0, seconds),
+                )
+            )
+            audit.append(
+                session,
+                kind=mode,
+                actor=actor.name,
+                at=self.clock(),
+                item_id=item_id,
+                payload={"media_id": media_id, "seconds": round(seconds, 3)},
+            )
+
+    # -- reading --------------------------------------------------------
+
+    def queue(self, *, limit: int = 50, escalations: bool = False) -> list[QueueEntry]:
+        """Waiting items in review order (claimed ones included)."""
+        status = ItemStatus.ESCALATED if escalations else ItemStatus.PENDING
+        with self.db.read() as session:
+            rows = session.execute(
+                select(Item.id, Item.severity, Item.text, Item.status)
+                .where(Item.status == status)
+                .order_by(Item.priority, Item.received_at, Item.id)
+                .limit(limit)
+            ).all()
+            ids = [r.id for r in rows]
+            markers: dict[int, list[str]] = {i: [] for i in ids}
+            for item_id, code in session.execute(
+                select(Marker.item_id, Marker.code).where(Marker.item_id.in_(ids)).order_by(Marker.span_start)
+            ):
+                if code not in markers[item_id]:
+                    markers[item_id].append(code)
+            media = dict(
+                session.execute(  # type: ignore[arg-type]
+                    select(Media.item_id, func.count()).where(Media.item_id.in_(ids)).group_by(Media.item_id)
+                ).all()
+            )
+        return [QueueEntry(r.id, r.severity, markers[r.id], r.text, int(media.get(r.id, 0)), r.status) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        with self.db.read() as session:
+            rows = session.execute(select(Item.status, func.count()).group_by(Item.status)).all()
+        found = {str(status): int(n) for status, n in rows}
+        return {status.value: found.get(status.value, 0) for status in ItemStatus}
+
+    def show(self, item_id: int) -> ItemView:
+        with self.db.read() as session:
+            item = session.get(Item, item_id)
+            if item is None:
+                raise NotFound(f"no item {item_id}")
+            source = session.scalar(select(Source.name).where(Source.id == item.source_id)) or ""
+            holder = None
+            if item.claimed_by is not None and item.lease_expires_at and item.lease_expires_at > self.clock():
+                holder = session.scalar(select(User.name).where(User.id == item.claimed_by))
+            markers = [
+                {
+                    "code": m.code,
+                    "text": m.matched_text,
+                    "span": [m.span_start, m.span_end],
+                    "rule": m.rule,
+                    "severity": m.severity,
+                }
+                for m in session.scalars(select(Marker).where(Marker.item_id == item_id).order_by(Marker.span_start))
+            ]
+            media = [
+                MediaInfo(m.id, m.uri, m.media_type, m.size_bytes, m.width, m.height, m.preview is not None, m.error)
+                for m in session.scalars(select(Media).where(Media.item_id == item_id).order_by(Media.id))
+            ]
+            decisions = [
+                _decision_info(d, name)
+                for d, name in session.execute(
+                    select(Decision, User.name)
+                    .join(User, User.id == Decision.reviewer_id)
+                    .where(Decision.item_id == item_id)
+                    .order_by(Decision.decided_at, Decision.id)
+                )
+            ]
+            return ItemView(
+                id=item.id,
+                source=source,
+                external_id=item.external_id,
+                text=item.text,
+                language=item.language,
+                author=item.author,
+                published_at=item.published_at,
+                received_at=item.received_at,
+                severity=item.severity,
+                status=item.status,
+                claimed_by=holder,
+                lease_expires_at=item.lease_expires_at if holder else None,
+                media_withheld=item.media_withheld,
+                duplicate_of=item.duplicate_of,
+                markers=markers,
+                media=media,
+                decisions=decisions,
+            )
+
+    # -- helpers --------------------------------------------------------
+
+    @staticmethod
+    def _locked_item(session: Session, item_id: int) -> Item:
+        item = session.get(Item, item_id, with_for_update=True)
+        if item is None:
+            raise NotFound(f"no item {item_id}")
+        return item
+
+    @staticmethod
+    def _check_holder(session: Session, item: Item, actor: Actor, now: datetime) -> None:
+        """Refuse when someone else holds a live lease on ``item``."""
+        if item.claimed_by in (None, actor.id):
+            return
+        if item.lease_expires_at is not None and item.lease_expires_at > now:
+            holder = session.scalar(select(User.name).where(User.id == item.claimed_by))
+            until = item.lease_expires_at.strftime("%H:%M UTC")
+            raise Conflict(f"item {item.id} is held by {holder} until {until}; nothing was saved")
+
+    @staticmethod
+    def _check_payload(
+        session: Session, action: Action, labels: Sequence[str], reason: str | None
+    ) -> tuple[list[str], Any]:
+        checked = taxonomy.check_labels(session, list(labels)) if labels else []
+        reason_row = None
+        if action == Action.APPROVE:
+            if checked:
+                raise UsageError("approve takes no labels; use warn to approve with warning labels")
+            if reason:
+                raise UsageError("approve takes no reason")
+        elif action == Action.WARN:
+            if not checked:
+                raise UsageError("warn needs at least one label (--label CODE; see: veil labels list)")
+            if reason:
+                raise UsageError("warn takes labels, not a reason")
+        else:
+            reason_row = taxonomy.check_reason(session, action.value, reason)
+        return checked, reason_row
+
+    def _record(
+        self,
+        session: Session,
+        item: Item,
+        actor: Actor,
+        action: Action,
+        labels: list[str],
+        reason: str | None,
+        note: str | None,
+        decision_id: str,
+        now: datetime,
+        *,
+        overrides: str | None = None,
+        round_: int = 1,
+    ) -> Decision:
+        row = Decision(
+            id=decision_id,
+            item_id=item.id,
+            reviewer_id=actor.id,
+            action=action,
+            labels=labels,
+            reason_code=reason,
+            note=note or None,
+            decided_at=now,
+            round=round_,
+            status_before=item.status,
+            overrides=overrides,
+        )
+        session.add(row)
+        item.status = ItemStatus.ESCALATED if action == Action.ESCALATE else ItemStatus.DECIDED
+        item.current_decision_id = decision_id
+        item.claimed_by = None
+        item.lease_expires_at = None
+        session.flush()
+        return row
+
+    @staticmethod
+    def _replayed(session: Session, earlier: Decision, actor: Actor, item_id: int) -> DecisionInfo:
+        if earlier.item_id != item_id or earlier.reviewer_id != actor.id:
+            raise Conflict(f"decision id {earlier.id} is already used for another decision")
+        return _decision_info(earlier, actor.name)
+
+
+def _check_uuid(value: str | None) -> str:
+    if value is None:
+        return str(uuid.uuid4())
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise UsageError(f"not a UUID: {value!r}") from None
+
+
+def _payload(row: Decision) -> dict[str, Any]:
+    return {
+        "decision": row.id,
+        "action": row.action.value,
+        "labels": list(row.labels),
+        "reason": row.reason_code,
+        "note": row.note,
+        "round": row.round,
+        "overrides": row.overrides,
+        "undoes": row.undoes,
+    }
+
+
+def _decision_info(row: Decision, reviewer: str) -> DecisionInfo:
+    return DecisionInfo(
+        id=row.id,
+        item_id=row.item_id,
+        action=row.action,
+        labels=list(row.labels),
+        reason=row.reason_code,
+        note=row.note,
+        reviewer=reviewer,
+        decided_at=row.decided_at,
+        round=row.round,
+        overrides=row.overrides,
+        undoes=row.undoes,
+    )

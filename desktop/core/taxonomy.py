@@ -1,0 +1,266 @@
+"""Warning labels, decision actions and reason codes.
+
+The bundled ``resources/taxonomy.toml`` seeds an empty database; after that
+the database is the source of truth and admins change it through
+:func:`set_label` and :func:`set_label_active` (audited like any change).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import Action, Label, Reason
+from desktop.core import audit
+from desktop.core.errors import NotFound, UsageError
+from desktop.core.resources import resource
+from desktop.core.users import Actor, Permission
+
+DEFAULT_SETTINGS = ("hide", "warn", "ignore")
+BLURS = ("media", "content", "none")
+SEVERITIES = ("alert", "inform", "none")
+AGE_GATES = (None, 18, 21)
+
+
+@dataclass(frozen=True)
+class LabelInfo:
+    code: str
+    name: str
+    description: str
+    default_setting: str
+    blurs: str
+    severity: str
+    age_gate: int | None
+    equivalents: dict[str, str] = field(default_factory=dict)
+    accompanies_only: bool = False
+    active: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "description": self.description,
+            "default": self.default_setting,
+            "blurs": self.blurs,
+            "severity": self.severity,
+            "age_gate": self.age_gate,
+            "equivalents": dict(self.equivalents),
+            "accompanies_only": self.accompanies_only,
+            "active": self.active,
+        }
+
+
+@dataclass(frozen=True)
+class ReasonInfo:
+    kind: str
+    code: str
+    name: str
+    description: str
+    withholds_media: bool
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    code: Action
+    name: str
+    key: str
+    requires: str  # nothing | label | reason
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    labels: list[LabelInfo]
+    reasons: list[ReasonInfo]
+    actions: list[ActionInfo]
+
+
+def _check_label(raw: dict[str, Any]) -> LabelInfo:
+    code = str(raw.get("code", ""))
+    where = f"label {code or '(no code)'}"
+    try:
+        label = LabelInfo(
+            code=code,
+            name=str(raw["name"]),
+            description=str(raw.get("description", "")),
+            default_setting=str(raw["default"]),
+            blurs=str(raw["blurs"]),
+            severity=str(raw["severity"]),
+            age_gate=raw.get("age_gate"),
+            equivalents={str(k): str(v) for k, v in dict(raw.get("equivalents", {})).items()},
+            accompanies_only=bool(raw.get("accompanies_only", False)),
+        )
+    except KeyError as missing:
+        raise UsageError(f"{where}: missing {missing}") from None
+    if not code or not code.replace("-", "").isalnum() or code != code.lower():
+        raise UsageError(f"{where}: codes are lower-case letters, digits and hyphens")
+    for value, allowed, name in (
+        (label.default_setting, DEFAULT_SETTINGS, "default"),
+        (label.blurs, BLURS, "blurs"),
+        (label.severity, SEVERITIES, "severity"),
+        (label.age_gate, AGE_GATES, "age_gate"),
+    ):
+        if value not in allowed:
+            raise UsageError(f"{where}: {name} must be one of {allowed}, not {value!r}")
+    return label
+
+
+def load_file(path: Path | None = None) -> Taxonomy:
+    """Read and check a taxonomy file (the bundled one by default)."""
+    path = path or resource("taxonomy.toml")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise UsageError(f"{path}: not valid TOML: {err}") from None
+    labels = [_check_label(raw) for raw in data.get("label", [])]
+    reasons = [
+        ReasonInfo(
+            kind=str(raw["kind"]),
+            code=str(raw["code"]),
+            name=str(raw["name"]),
+            description=str(raw.get("description", "")),
+            withholds_media=bool(raw.get("withholds_media", False)),
+        )
+        for raw in data.get("reason", [])
+    ]
+    actions = [
+        ActionInfo(Action(raw["code"]), str(raw["name"]), str(raw["key"]), str(raw["requires"]))
+        for raw in data.get("action", [])
+    ]
+    if {a.code for a in actions} != {Action.APPROVE, Action.WARN, Action.REMOVE, Action.ESCALATE}:
+        raise UsageError(f"{path}: the four actions approve, warn, remove, escalate must each be defined")
+    if len({label.code for label in labels}) != len(labels):
+        raise UsageError(f"{path}: a label code is defined twice")
+    return Taxonomy(labels, reasons, actions)
+
+
+def seed_if_empty(session: Session, now: datetime, taxonomy: Taxonomy | None = None) -> bool:
+    """Load the bundled taxonomy into a database that has none. True if it did."""
+    if session.scalar(select(func.count()).select_from(Label)):
+        return False
+    taxonomy = taxonomy or load_file()
+    for position, label in enumerate(taxonomy.labels):
+        session.add(_row(label, position))
+    for reason in taxonomy.reasons:
+        session.add(
+            Reason(
+                kind=reason.kind,
+                code=reason.code,
+                name=reason.name,
+                description=reason.description,
+                withholds_media=reason.withholds_media,
+                active=True,
+            )
+        )
+    audit.append(
+        session,
+        kind="taxonomy.seed",
+        actor=None,
+        at=now,
+        payload={"labels": [lb.code for lb in taxonomy.labels], "reasons": [r.code for r in taxonomy.reasons]},
+    )
+    return True
+
+
+def _row(label: LabelInfo, position: int) -> Label:
+    return Label(
+        code=label.code,
+        name=label.name,
+        description=label.description,
+        default_setting=label.default_setting,
+        blurs=label.blurs,
+        severity=label.severity,
+        age_gate=label.age_gate,
+        equivalents=dict(label.equivalents),
+        accompanies_only=label.accompanies_only,
+        position=position,
+        active=label.active,
+    )
+
+
+def _info(row: Label) -> LabelInfo:
+    return LabelInfo(
+        code=row.code,
+        name=row.name,
+        description=row.description,
+        default_setting=row.default_setting,
+        blurs=row.blurs,
+        severity=row.severity,
+        age_gate=row.age_gate,
+        equivalents=dict(row.equivalents),
+        accompanies_only=row.accompanies_only,
+        active=row.active,
+    )
+
+
+def labels(session: Session, *, include_inactive: bool = False) -> list[LabelInfo]:
+    query = select(Label).order_by(Label.position, Label.code)
+    if not include_inactive:
+        query = query.where(Label.active.is_(True))
+    return [_info(row) for row in session.scalars(query)]
+
+
+def reasons(session: Session, kind: str) -> list[ReasonInfo]:
+    rows = session.scalars(select(Reason).where(Reason.kind == kind, Reason.active.is_(True)).order_by(Reason.code))
+    return [ReasonInfo(r.kind, r.code, r.name, r.description, r.withholds_media) for r in rows]
+
+
+def check_labels(session: Session, codes: list[str]) -> list[str]:
+    """The given label codes, checked: each active and known, none repeated."""
+    wanted = list(dict.fromkeys(codes))
+    found = {
+        row.code: row for row in session.scalars(select(Label).where(Label.code.in_(wanted), Label.active.is_(True)))
+    }
+    unknown = [code for code in wanted if code not in found]
+    if unknown:
+        raise UsageError(f"unknown label code {unknown[0]!r} (see: veil labels list)")
+    if wanted and all(found[code].accompanies_only for code in wanted):
+        names = ", ".join(wanted)
+        raise UsageError(f"{names} only accompanies another label; add the label that describes the content")
+    return wanted
+
+
+def check_reason(session: Session, kind: str, code: str | None) -> Reason:
+    if not code:
+        raise UsageError(f"{kind} needs a reason (--reason CODE; see: veil labels reasons)")
+    reason = session.get(Reason, (kind, code))
+    if reason is None or not reason.active:
+        raise UsageError(f"unknown {kind} reason {code!r} (see: veil labels reasons)")
+    return reason
+
+
+def set_label(session: Session, actor: Actor, label: LabelInfo, now: datetime) -> LabelInfo:
+    """Add a label, or change one, by code (admins only)."""
+    actor.require(Permission.MANAGE_TAXONOMY)
+    checked = _check_label({**label.as_dict(), "default": label.default_setting})
+    existing = session.get(Label, checked.code)
+    if existing is None:
+        position = (session.scalar(select(func.max(Label.position))) or 0) + 1
+        session.add(_row(checked, position))
+    else:
+        fresh = _row(checked, existing.position)
+        for column in ("name", "description", "default_setting", "blurs", "severity", "age_gate", "equivalents"):
+            setattr(existing, column, getattr(fresh, column))
+        existing.accompanies_only = fresh.accompanies_only
+    audit.append(session, kind="taxonomy.label", actor=actor.name, at=now, payload=checked.as_dict())
+    return checked
+
+
+def set_label_active(session: Session, actor: Actor, code: str, active: bool, now: datetime) -> None:
+    actor.require(Permission.MANAGE_TAXONOMY)
+    row = session.get(Label, code)
+    if row is None:
+        raise NotFound(f"unknown label code {code!r}")
+    row.active = active
+    audit.append(
+        session,
+        kind="taxonomy.label.enable" if active else "taxonomy.label.disable",
+        actor=actor.name,
+        at=now,
+        payload={"code": code},
+    )

@@ -1,0 +1,154 @@
+"""Users, roles and what each role may do.
+
+The checks live here, in the service layer, so the window and the command
+line refuse the same things for the same reasons.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import Role, User
+from desktop.core import audit
+from desktop.core.errors import Conflict, NotFound, PermissionDenied, UsageError
+
+
+class Permission(enum.StrEnum):
+    REVIEW = "review"  # claim, decide, skip, undo one's own decisions
+    RESOLVE_ESCALATIONS = "resolve escalations"
+    OVERRIDE = "override decisions"
+    CLEAR_SKIPS = "clear skips"
+    AUDIT = "read the audit trail"
+    MANAGE_USERS = "manage users"
+    MANAGE_TAXONOMY = "manage the taxonomy"
+
+
+_SUPERVISOR = frozenset(
+    {
+        Permission.REVIEW,
+        Permission.RESOLVE_ESCALATIONS,
+        Permission.OVERRIDE,
+        Permission.CLEAR_SKIPS,
+        Permission.AUDIT,
+    }
+)
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.MODERATOR: frozenset({Permission.REVIEW}),
+    Role.SUPERVISOR: _SUPERVISOR,
+    Role.ADMIN: _SUPERVISOR | {Permission.MANAGE_USERS, Permission.MANAGE_TAXONOMY},
+}
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting user, as plain data the services pass around."""
+
+    id: int
+    name: str
+    role: Role
+
+    def may(self, permission: Permission) -> bool:
+        return permission in GRANTS[self.role]
+
+    def require(self, permission: Permission) -> None:
+        if not self.may(permission):
+            raise PermissionDenied(f"{self.name} is a {self.role.value} and may not {permission.value}")
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: int
+    name: str
+    role: Role
+    disabled: bool
+    created_at: datetime
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "role": self.role.value,
+            "disabled": self.disabled,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+def _info(user: User) -> UserInfo:
+    return UserInfo(user.id, user.name, user.role, user.disabled, user.created_at)
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        choices = ", ".join(r.value for r in Role)
+        raise UsageError(f"unknown role {value!r} (choose from {choices})") from None
+
+
+def resolve(session: Session, name: str) -> Actor:
+    """The enabled user called ``name``, or a clear refusal."""
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise NotFound(f"unknown user {name!r} (an admin adds users with: veil users add NAME --role ROLE)")
+    if user.disabled:
+        raise PermissionDenied(f"user {name!r} is disabled")
+    return Actor(user.id, user.name, user.role)
+
+
+def has_users(session: Session) -> bool:
+    return bool(session.scalar(select(func.count()).select_from(User)))
+
+
+def bootstrap_admin(session: Session, name: str, now: datetime) -> Actor:
+    """Make ``name`` the first admin of a database that has no users yet.
+
+    A fresh install has no one who could add the first user; the person who
+    starts it owns it. Only ever done while the user table is empty.
+    """
+    if has_users(session):
+        raise Conflict("this database already has users")
+    return _add(session, None, name, Role.ADMIN, now, kind="user.bootstrap")
+
+
+def add_user(session: Session, actor: Actor, name: str, role: Role, now: datetime) -> Actor:
+    actor.require(Permission.MANAGE_USERS)
+    return _add(session, actor.name, name, role, now, kind="user.add")
+
+
+def _add(session: Session, by: str | None, name: str, role: Role, now: datetime, *, kind: str) -> Actor:
+    if not _NAME.match(name):
+        raise UsageError(f"invalid user name {name!r}: letters, digits and . _ @ - only, at most 64")
+    if session.scalar(select(User.id).where(User.name == name)) is not None:
+        raise Conflict(f"user {name!r} exists")
+    user = User(name=name, role=role, disabled=False, created_at=now)
+    session.add(user)
+    session.flush()
+    audit.append(session, kind=kind, actor=by or name, at=now, payload={"user": name, "role": role.value})
+    return Actor(user.id, user.name, user.role)
+
+
+def list_users(session: Session) -> list[UserInfo]:
+    return [_info(u) for u in session.scalars(select(User).order_by(User.name))]
+
+
+def set_disabled(session: Session, actor: Actor, name: str, disabled: bool, now: datetime) -> UserInfo:
+    actor.require(Permission.MANAGE_USERS)
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise NotFound(f"unknown user {name!r}")
+    if user.id == actor.id and disabled:
+        raise UsageError("you cannot disable yourself")
+    if user.disabled != disabled:
+        user.disabled = disabled
+        audit.append(
+            session, kind="user.disable" if disabled else "user.enable", actor=actor.name, at=now, payload={"user": name}
+        )
+    return _info(user)

@@ -1,0 +1,76 @@
+"""Opening a database for work: the same steps for the window and the CLI.
+
+Opening checks the URL, refuses a database that is not Veil's or is newer
+than this build, upgrades an older one (an SQLite file is backed up first),
+and seeds the taxonomy into an empty one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from db.errors import CannotConnect
+from db.migrate import UpgradeResult, upgrade
+from db.session import DEFAULT_BUSY_TIMEOUT_MS, Database, parse_url
+from desktop.core import taxonomy, users
+from desktop.core.clock import Clock, system_clock
+from desktop.core.errors import NotFound
+from desktop.core.review import DEFAULT_LEASE, DEFAULT_UNDO_GRACE, ReviewService
+from desktop.core.users import Actor
+
+
+@dataclass
+class Workspace:
+    db: Database
+    review: ReviewService
+    clock: Clock
+    upgraded: UpgradeResult | None = None
+
+    def actor(self, name: str) -> Actor:
+        """The user called ``name``; on a database with no users yet, that
+        person becomes its first admin."""
+        try:
+            with self.db.read() as session:
+                return users.resolve(session, name)
+        except NotFound:
+            with self.db.write() as session:
+                if users.has_users(session):
+                    raise
+                return users.bootstrap_admin(session, name, self.clock())
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def open_workspace(
+    url: str,
+    *,
+    create_folder: bool = False,
+    backup_dir: Path | None = None,
+    clock: Clock = system_clock,
+    lease: timedelta = DEFAULT_LEASE,
+    undo_grace: timedelta = DEFAULT_UNDO_GRACE,
+    busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+) -> Workspace:
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        folder = Path(parsed.database).parent
+        if create_folder:
+            folder.mkdir(parents=True, exist_ok=True)
+        elif not folder.is_dir():
+            raise CannotConnect(f"cannot open SQLite file {parsed.database}: folder {folder} does not exist")
+    database = Database(parsed, busy_timeout_ms=busy_timeout_ms)
+    try:
+        result = upgrade(database, backup_dir=backup_dir)
+        with database.read() as session:
+            seeded = bool(taxonomy.labels(session, include_inactive=True))
+        if not seeded:
+            with database.write() as session:
+                taxonomy.seed_if_empty(session, clock())
+    except BaseException:
+        database.dispose()
+        raise
+    review = ReviewService(database, clock=clock, lease=lease, undo_grace=undo_grace)
+    return Workspace(database, review, clock, result)
