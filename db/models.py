@@ -251,11 +251,15 @@ class Decision(Base):
     __tablename__ = "decision"
     __table_args__ = (
         Index("ix_decision_reviewer_decided", "reviewer_id", "decided_at"),
+        UniqueConstraint("item_id", "item_seq", name="uq_decision_item_seq"),
     )
 
     # Made by the caller, so a retried write finds its own row and stops.
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    # 1, 2, 3... per item: the order of an item's history, even when two
+    # events share a timestamp, and a guard against two writers at once.
+    item_seq: Mapped[int]
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     action: Mapped[Action] = mapped_column(_enum(Action, "action"))
     labels: Mapped[list[str]] = mapped_column(default=list)

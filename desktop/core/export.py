@@ -27,7 +27,7 @@ def decision_rows(
         query = query.where(Decision.decided_at >= since)
     if until is not None:
         query = query.where(Decision.decided_at < until)
-    query = query.order_by(Decision.decided_at, Decision.id).execution_options(yield_per=1000)
+    query = query.order_by(Decision.decided_at, Decision.item_id, Decision.item_seq).execution_options(yield_per=1000)
     with database.read() as session:
         for decision, reviewer in session.execute(query):
             yield {

@@ -341,7 +341,7 @@ class ReviewService:
             last = session.scalar(
                 select(Decision)
                 .where(Decision.reviewer_id == actor.id, Decision.action != Action.UNDO)
-                .order_by(Decision.decided_at.desc(), Decision.id.desc())
+                .order_by(Decision.decided_at.desc(), Decision.item_seq.desc())
                 .limit(1)
             )
             if last is None:
@@ -359,6 +359,7 @@ class ReviewService:
             row = Decision(
                 id=str(uuid.uuid4()),
                 item_id=item.id,
+                item_seq=self._next_seq(session, item.id),
                 reviewer_id=actor.id,
                 action=Action.UNDO,
                 labels=[],
@@ -506,7 +507,7 @@ class ReviewService:
                     select(Decision, User.name)
                     .join(User, User.id == Decision.reviewer_id)
                     .where(Decision.item_id == item_id)
-                    .order_by(Decision.decided_at, Decision.id)
+                    .order_by(Decision.item_seq)
                 )
             ]
             return ItemView(
@@ -530,6 +531,11 @@ class ReviewService:
             )
 
     # -- helpers --------------------------------------------------------
+
+    @staticmethod
+    def _next_seq(session: Session, item_id: int) -> int:
+        last = session.scalar(select(func.max(Decision.item_seq)).where(Decision.item_id == item_id))
+        return (last or 0) + 1
 
     @staticmethod
     def _locked_item(session: Session, item_id: int) -> Item:
@@ -586,6 +592,7 @@ class ReviewService:
         row = Decision(
             id=decision_id,
             item_id=item.id,
+            item_seq=self._next_seq(session, item.id),
             reviewer_id=actor.id,
             action=action,
             labels=labels,

@@ -168,6 +168,7 @@ def upgrade() -> None:
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
             nullable=False,
         ),
+        sa.Column("item_seq", sa.Integer(), nullable=False),
         sa.Column("reviewer_id", sa.Integer(), nullable=False),
         sa.Column(
             "action",
@@ -219,6 +220,7 @@ def upgrade() -> None:
             ["undoes"], ["decision.id"], name=op.f("fk_decision_undoes_decision")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_decision")),
+        sa.UniqueConstraint("item_id", "item_seq", name="uq_decision_item_seq"),
     )
     with op.batch_alter_table("decision", schema=None) as batch_op:
         batch_op.create_index(

@@ -1,0 +1,139 @@
+"""Shared fixtures: isolated settings, a real PostgreSQL server, fresh databases.
+
+Every database test runs twice, on an SQLite file and on PostgreSQL. Under
+``CI=true`` a PostgreSQL test that cannot get its server fails; elsewhere it
+is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+# Before anything can create a QApplication.
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+import psycopg
+import pytest
+
+from desktop.core.workspace import Workspace, open_workspace
+from tests.support.pgserver import PostgresServer, ServerUnavailable, start_server
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+class FakeClock:
+    """A clock the test moves by hand; services call it like the system clock."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes a real user's settings or data."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("VEIL_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("VEIL_CONFIG", str(home / "config.toml"))
+    monkeypatch.setenv("VEIL_SYSTEM_CONFIG", str(home / "system.toml"))
+    for name in ("VEIL_DB_URL", "VEIL_USER", "VEIL_BUSY_TIMEOUT_MS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    try:
+        server = start_server(fsync=False)
+    except ServerUnavailable as err:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required under CI=true: {err}")
+        pytest.skip(f"PostgreSQL unavailable: {err}")
+    yield server
+    server.stop()
+
+
+class PgDatabases:
+    """Fresh databases on the test server, each cloned from a migrated template."""
+
+    _numbers = itertools.count(1)
+
+    def __init__(self, server: PostgresServer) -> None:
+        self.server = server
+        self._template: str | None = None
+
+    def _admin(self, sql: str) -> None:
+        with psycopg.connect(self.server.url().replace("+psycopg", ""), autocommit=True) as conn:
+            conn.execute(sql)  # type: ignore[arg-type]
+
+    def empty(self) -> str:
+        name = f"veil_test_{next(self._numbers)}"
+        self._admin(f'CREATE DATABASE "{name}"')
+        return self.server.url(name)
+
+    def migrated(self) -> str:
+        if self._template is None:
+            url = self.empty()
+            open_workspace(url).close()
+            self._template = url.rsplit("/", 1)[1]
+        name = f"veil_test_{next(self._numbers)}"
+        self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self._template}"')
+        return self.server.url(name)
+
+
+@pytest.fixture(scope="session")
+def pg_databases(pg_server: PostgresServer) -> PgDatabases:
+    return PgDatabases(pg_server)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "veil.sqlite3"
+    open_workspace(f"sqlite:///{path}").close()
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def empty_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A URL of a new, empty database (no schema) on the backend under test."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'veil.sqlite3'}"
+    return str(request.getfixturevalue("pg_databases").empty())
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A URL of a new database at the newest schema with the taxonomy loaded."""
+    if backend == "sqlite":
+        path = tmp_path / "veil.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    return str(request.getfixturevalue("pg_databases").migrated())
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def workspace(db_url: str, clock: FakeClock) -> Iterator[Workspace]:
+    ws = open_workspace(db_url, clock=clock)
+    yield ws
+    ws.close()
