@@ -55,9 +55,7 @@ def current_revision(database: Database) -> str | None:
         if revision is None:
             tables = set(inspect(conn).get_table_names())
             if tables - {"alembic_version"}:
-                raise NotAVeilDatabase(
-                    f"{describe(database.url)} holds tables of another program, not a Veil database"
-                )
+                raise NotAVeilDatabase(f"{describe(database.url)} holds tables of another program, not a Veil database")
         return revision
 
 
@@ -83,31 +81,29 @@ def upgrade(database: Database, *, backup_dir: Path | None = None) -> UpgradeRes
     if before is not None and database.is_sqlite:
         saved = backup_before_upgrade(database, before, backup_dir)
     with database.translated(), database.engine.connect() as conn:
-        if database.is_sqlite:
-            # Batch migrations rebuild tables; foreign keys must be off for it
-            # (outside a transaction, or SQLite ignores the pragma).
-            conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        raw = conn.connection.dbapi_connection
+        if isinstance(raw, sqlite3.Connection):
+            # Both pragmas only work outside a transaction, so they go to the
+            # driver's connection before SQLAlchemy begins one. WAL: readers
+            # never wait for the writer; it stays set in the file. Foreign
+            # keys off: batch migrations rebuild tables.
+            raw.execute("PRAGMA journal_mode = WAL")
+            raw.execute("PRAGMA foreign_keys = OFF")
         command.upgrade(alembic_config(conn), "head")
-        if database.is_sqlite:
-            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            conn.exec_driver_sql("PRAGMA foreign_keys = ON")
-            if broken:
-                raise NotAVeilDatabase(
-                    f"the upgrade left broken foreign keys: {broken[:3]}"
-                )
         conn.commit()
+        if isinstance(raw, sqlite3.Connection):
+            broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+            raw.execute("PRAGMA foreign_keys = ON")
+            if broken:
+                raise NotAVeilDatabase(f"the upgrade left broken foreign keys: {broken[:3]}")
     return UpgradeResult(before, head, saved)
 
 
-def backup_before_upgrade(
-    database: Database, revision: str, backup_dir: Path | None
-) -> Path:
+def backup_before_upgrade(database: Database, revision: str, backup_dir: Path | None) -> Path:
     source = Path(str(database.url.database))
     folder = backup_dir or source.parent
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return backup_sqlite(
-        database, folder / f"{source.stem}.{revision}.{stamp}.bak{source.suffix}"
-    )
+    return backup_sqlite(database, folder / f"{source.stem}.{revision}.{stamp}.bak{source.suffix}")
 
 
 def backup_sqlite(database: Database, target: Path) -> Path:

@@ -51,9 +51,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(
-        self, value: datetime | None, dialect: Dialect
-    ) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -63,9 +61,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return value.replace(tzinfo=None)
         return value
 
-    def process_result_value(
-        self, value: datetime | None, dialect: Dialect
-    ) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -138,9 +134,7 @@ class Source(Base):
 class Item(Base):
     __tablename__ = "item"
     __table_args__ = (
-        UniqueConstraint(
-            "source_id", "external_id", "content_hash", name="uq_item_identity"
-        ),
+        UniqueConstraint("source_id", "external_id", "content_hash", name="uq_item_identity"),
         # "Next item to review": equality on status, then the review order.
         # The claim/skip filters are checked along this index, so the first
         # free row is found without sorting, however long the queue.
@@ -149,9 +143,7 @@ class Item(Base):
         CheckConstraint("severity BETWEEN 0 AND 3", name="severity_range"),
     )
 
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
-    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
     external_id: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text, default="")
@@ -177,12 +169,8 @@ class Item(Base):
 class Media(Base):
     __tablename__ = "media"
 
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
-    )
-    item_id: Mapped[int] = mapped_column(
-        ForeignKey("item.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
     uri: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     phash: Mapped[str | None] = mapped_column(String(64))
@@ -198,12 +186,8 @@ class Media(Base):
 class Marker(Base):
     __tablename__ = "marker"
 
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
-    )
-    item_id: Mapped[int] = mapped_column(
-        ForeignKey("item.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(32))
     matched_text: Mapped[str] = mapped_column(String(200))
     span_start: Mapped[int]
@@ -279,12 +263,8 @@ class Skip(Base):
 
     __tablename__ = "skip"
 
-    item_id: Mapped[int] = mapped_column(
-        ForeignKey("item.id", ondelete="CASCADE"), primary_key=True
-    )
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id"), primary_key=True
-    )
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
     skipped_at: Mapped[datetime]
 
 
@@ -293,9 +273,7 @@ class Exposure(Base):
 
     __tablename__ = "exposure"
 
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
-    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
     media_id: Mapped[int | None] = mapped_column(ForeignKey("media.id"))
@@ -309,9 +287,7 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_event"
 
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
-    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime]
     actor: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(48), index=True)

@@ -51,8 +51,7 @@ def parse_url(raw: str) -> URL:
         # psycopg 3 is the driver we ship; a bare postgresql:// means it too.
         return url.set(drivername="postgresql+psycopg")
     raise UnsupportedURL(
-        f"unsupported database URL scheme {url.drivername!r}: "
-        "use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+        f"unsupported database URL scheme {url.drivername!r}: use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
     )
 
 
@@ -74,23 +73,14 @@ def translate(err: exc.DBAPIError, url: URL) -> DatabaseError | None:
     message = _first_line(err)
     orig = err.orig
     if isinstance(orig, sqlite3.Error):
-        if (
-            isinstance(orig, sqlite3.DatabaseError)
-            and "file is not a database" in message
-        ):
+        if isinstance(orig, sqlite3.DatabaseError) and "file is not a database" in message:
             return NotAVeilDatabase(f"{where} is not an SQLite database")
         if "readonly" in message or "read-only" in message:
-            return ReadOnlyDatabase(
-                f"{where} is read-only: Veil needs to write to it and its folder"
-            )
+            return ReadOnlyDatabase(f"{where} is read-only: Veil needs to write to it and its folder")
         if "locked" in message or "busy" in message:
-            return DatabaseLocked(
-                f"{where} is locked by another program; try again when it is closed"
-            )
+            return DatabaseLocked(f"{where} is locked by another program; try again when it is closed")
         if "unable to open database file" in message:
-            return CannotConnect(
-                f"cannot open {where}: its folder is missing or not writable"
-            )
+            return CannotConnect(f"cannot open {where}: its folder is missing or not writable")
         return None
     if url.get_backend_name() == "postgresql" and isinstance(err, exc.OperationalError):
         if err.connection_invalidated or re.search(
@@ -105,9 +95,7 @@ def translate(err: exc.DBAPIError, url: URL) -> DatabaseError | None:
 class Database:
     """One database: its engine, its session factory and what kind it is."""
 
-    def __init__(
-        self, url: URL | str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS
-    ) -> None:
+    def __init__(self, url: URL | str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
         self.url = parse_url(url) if isinstance(url, str) else url
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.engine = _make_engine(self.url, busy_timeout_ms)
@@ -173,9 +161,9 @@ def _sqlite_engine(url: URL, busy_timeout_ms: int) -> Engine:
             cursor.execute("PRAGMA foreign_keys = ON")
             # FULL: a decision the window confirmed survives a power cut too.
             cursor.execute("PRAGMA synchronous = FULL")
-            row = cursor.execute("PRAGMA journal_mode").fetchone()
-            if row is None or row[0] != "wal":
-                cursor.execute("PRAGMA journal_mode = WAL")
+            # journal_mode=WAL is set once, by db.migrate, when the file is
+            # known to be Veil's: it persists in the file, and setting it
+            # here would rewrite another program's database before we refuse it.
         finally:
             cursor.close()
 

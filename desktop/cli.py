@@ -165,7 +165,9 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
         else:
             for m in view.media:
                 state = m.as_dict()["preview"]
-                print(f"media {m.id}: {m.media_type} {m.uri} preview:{state}" + (f" error: {m.error}" if m.error else ""))
+                print(
+                    f"media {m.id}: {m.media_type} {m.uri} preview:{state}" + (f" error: {m.error}" if m.error else "")
+                )
         for d in view.decisions:
             extra = f" labels:{','.join(d.labels)}" if d.labels else ""
             extra += f" reason:{d.reason}" if d.reason else ""
@@ -223,7 +225,9 @@ def cmd_decide(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_undo(args: argparse.Namespace, ctx: Context) -> int:
     undo = ctx.workspace.review.undo_last(ctx.actor())
-    ctx.emit(undo.as_dict(), lambda: say(f"decision {undo.undoes} on item {undo.item_id} undone; the item is yours again"))
+    ctx.emit(
+        undo.as_dict(), lambda: say(f"decision {undo.undoes} on item {undo.item_id} undone; the item is yours again")
+    )
     return 0
 
 
@@ -271,7 +275,10 @@ def cmd_users_add(args: argparse.Namespace, ctx: Context) -> int:
     actor = ctx.actor()
     with ctx.workspace.db.write() as session:
         added = users.add_user(session, actor, args.name, role, ctx.workspace.clock())
-    ctx.emit({"id": added.id, "name": added.name, "role": added.role.value}, lambda: say(f"user {added.name} added as {added.role.value}"))
+    ctx.emit(
+        {"id": added.id, "name": added.name, "role": added.role.value},
+        lambda: say(f"user {added.name} added as {added.role.value}"),
+    )
     return 0
 
 
@@ -349,7 +356,10 @@ def _labels_set_active(active: bool) -> Handler:
         actor = ctx.actor()
         with ctx.workspace.db.write() as session:
             taxonomy.set_label_active(session, actor, args.code, active, ctx.workspace.clock())
-        ctx.emit({"code": args.code, "active": active}, lambda: say(f"label {args.code} {'enabled' if active else 'disabled'}"))
+        ctx.emit(
+            {"code": args.code, "active": active},
+            lambda: say(f"label {args.code} {'enabled' if active else 'disabled'}"),
+        )
         return 0
 
     return handler
@@ -405,9 +415,14 @@ def build_parser() -> argparse.ArgumentParser:
     # SUPPRESS: an option given before the command must survive the
     # subcommand's parser, which would otherwise reset it to its default.
     common.add_argument(
-        "--db", metavar="URL", default=argparse.SUPPRESS, help="database URL (else VEIL_DB_URL, else the configured default)"
+        "--db",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="database URL (else VEIL_DB_URL, else the configured default)",
     )
-    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output on stdout")
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output on stdout"
+    )
     acting = argparse.ArgumentParser(add_help=False)
     acting.add_argument("--as", dest="as_user", metavar="USER", help="act as USER (default: the configured user)")
 

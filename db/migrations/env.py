@@ -12,9 +12,7 @@ from db.models import Base
 
 connection = context.config.attributes.get("connection")
 if not isinstance(connection, Connection):
-    raise RuntimeError(
-        "Veil's migrations run through db.migrate.upgrade(), not the alembic CLI"
-    )
+    raise RuntimeError("Veil's migrations run through db.migrate.upgrade(), not the alembic CLI")
 
 context.configure(
     connection=connection,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -73,9 +74,7 @@ def append(
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(_PG_LOCK_KEY)))
-    last = session.execute(
-        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).first()
+    last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
     event_id, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     body = canonical(payload or {})
     event = AuditEvent(
@@ -113,41 +112,49 @@ class Verification:
 
 def verify(database: Database, *, batch: int = 5000) -> Verification:
     """Walk the chain in id order and report the first row that does not fit."""
-    prev = GENESIS
-    expected_id = 1
-    count = 0
     with database.read() as session:
-        rows = session.execute(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch))
-        for event in rows.scalars():
-            where = f"audit event {event.id} ({event.kind} at {event.at.isoformat(timespec='seconds')})"
-            if event.id != expected_id:
-                return Verification(
-                    False, count, prev, expected_id, f"audit event {expected_id} is missing (deleted)"
-                )
-            if event.prev_hash != prev:
-                return Verification(
-                    False, count, prev, event.id, f"{where} does not follow the event before it (deleted or reordered)"
-                )
-            recomputed = event_hash(
-                event.prev_hash, event.id, event.at, event.actor, event.kind, event.item_id, event.payload
-            )
-            if recomputed != event.hash:
-                return Verification(False, count, prev, event.id, f"{where} was edited: its content does not match its hash")
-            prev = event.hash
-            expected_id += 1
-            count += 1
+        rows = session.execute(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch)).scalars()
+        try:
+            walked = _walk(rows)
+        finally:
+            rows.close()  # a server-side cursor on PostgreSQL
+        if not walked.ok:
+            return walked
         # Deleting the newest rows leaves an intact but shorter chain; every
         # decision row is announced by an event, so a shortfall shows it.
         decisions = session.scalar(select(func.count()).select_from(Decision)) or 0
-        announced = session.scalar(
-            select(func.count()).select_from(AuditEvent).where(AuditEvent.kind.in_(DECISION_KINDS))
-        ) or 0
+        announced = (
+            session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.kind.in_(DECISION_KINDS))) or 0
+        )
     if announced < decisions:
+        missing = decisions - announced
         return Verification(
             False,
-            count,
-            prev,
-            expected_id,
-            f"{decisions - announced} decision(s) have no audit event: events after {expected_id - 1} were deleted",
+            walked.events,
+            walked.head_hash,
+            walked.events + 1,
+            f"{missing} decision(s) have no audit event: events after {walked.events} were deleted",
         )
+    return walked
+
+
+def _walk(rows: Iterable[AuditEvent]) -> Verification:
+    prev = GENESIS
+    count = 0
+    for event in rows:
+        expected_id = count + 1
+        where = f"audit event {event.id} ({event.kind} at {event.at.isoformat(timespec='seconds')})"
+        if event.id != expected_id:
+            return Verification(False, count, prev, expected_id, f"audit event {expected_id} is missing (deleted)")
+        if event.prev_hash != prev:
+            problem = f"{where} does not follow the event before it (deleted or reordered)"
+            return Verification(False, count, prev, event.id, problem)
+        recomputed = event_hash(
+            event.prev_hash, event.id, event.at, event.actor, event.kind, event.item_id, event.payload
+        )
+        if recomputed != event.hash:
+            problem = f"{where} was edited: its content does not match its hash"
+            return Verification(False, count, prev, event.id, problem)
+        prev = event.hash
+        count += 1
     return Verification(True, count, prev)

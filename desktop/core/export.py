@@ -14,7 +14,19 @@ from db.models import Decision, User
 from db.session import Database
 from desktop.core.users import Actor, Permission
 
-COLUMNS = ("id", "item_id", "action", "labels", "reason", "note", "reviewer", "decided_at", "round", "overrides", "undoes")
+COLUMNS = (
+    "id",
+    "item_id",
+    "action",
+    "labels",
+    "reason",
+    "note",
+    "reviewer",
+    "decided_at",
+    "round",
+    "overrides",
+    "undoes",
+)
 
 
 def decision_rows(
@@ -62,4 +74,3 @@ def write_csv(rows: Iterator[dict[str, Any]], out: TextIO) -> int:
         writer.writerow({**row, "labels": ";".join(row["labels"])})
         count += 1
     return count
-

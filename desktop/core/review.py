@@ -205,9 +205,7 @@ class ReviewService:
             if held is not None:
                 held.lease_expires_at = now + self.lease
                 return Claim(held.id, held.lease_expires_at, resumed=True)
-            item = session.scalar(
-                self._next_free(actor, status, now).with_for_update(skip_locked=True, of=Item)
-            )
+            item = session.scalar(self._next_free(actor, status, now).with_for_update(skip_locked=True, of=Item))
             if item is None:
                 return None
             item.claimed_by = actor.id

@@ -149,6 +149,10 @@ def set_disabled(session: Session, actor: Actor, name: str, disabled: bool, now:
     if user.disabled != disabled:
         user.disabled = disabled
         audit.append(
-            session, kind="user.disable" if disabled else "user.enable", actor=actor.name, at=now, payload={"user": name}
+            session,
+            kind="user.disable" if disabled else "user.enable",
+            actor=actor.name,
+            at=now,
+            payload={"user": name},
         )
     return _info(user)

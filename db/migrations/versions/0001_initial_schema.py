@@ -21,9 +21,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "audit_event",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=64), nullable=True),
         sa.Column("kind", sa.String(length=48), nullable=False),
@@ -34,9 +32,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_event")),
     )
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_audit_event_item_id"), ["item_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_audit_event_item_id"), ["item_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_event_kind"), ["kind"], unique=False)
 
     op.create_table(
@@ -97,9 +93,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "item",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("source_id", sa.Integer(), nullable=False),
         sa.Column("external_id", sa.String(length=200), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
@@ -132,33 +126,21 @@ def upgrade() -> None:
         ),
         sa.Column("media_withheld", sa.Boolean(), nullable=False),
         sa.Column("current_decision_id", sa.String(length=36), nullable=True),
-        sa.CheckConstraint(
-            "severity BETWEEN 0 AND 3", name=op.f("ck_item_severity_range")
-        ),
+        sa.CheckConstraint("severity BETWEEN 0 AND 3", name=op.f("ck_item_severity_range")),
         sa.ForeignKeyConstraint(
             ["claimed_by"],
             ["user_account.id"],
             name=op.f("fk_item_claimed_by_user_account"),
         ),
-        sa.ForeignKeyConstraint(
-            ["duplicate_of"], ["item.id"], name=op.f("fk_item_duplicate_of_item")
-        ),
-        sa.ForeignKeyConstraint(
-            ["source_id"], ["source.id"], name=op.f("fk_item_source_id_source")
-        ),
+        sa.ForeignKeyConstraint(["duplicate_of"], ["item.id"], name=op.f("fk_item_duplicate_of_item")),
+        sa.ForeignKeyConstraint(["source_id"], ["source.id"], name=op.f("fk_item_source_id_source")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_item")),
-        sa.UniqueConstraint(
-            "source_id", "external_id", "content_hash", name="uq_item_identity"
-        ),
+        sa.UniqueConstraint("source_id", "external_id", "content_hash", name="uq_item_identity"),
     )
     with op.batch_alter_table("item", schema=None) as batch_op:
         batch_op.create_index("ix_item_claimed_by", ["claimed_by"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_item_content_hash"), ["content_hash"], unique=False
-        )
-        batch_op.create_index(
-            "ix_item_queue", ["status", "priority", "received_at", "id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_item_content_hash"), ["content_hash"], unique=False)
+        batch_op.create_index("ix_item_queue", ["status", "priority", "received_at", "id"], unique=False)
 
     op.create_table(
         "decision",
@@ -205,39 +187,25 @@ def upgrade() -> None:
         ),
         sa.Column("overrides", sa.String(length=36), nullable=True),
         sa.Column("undoes", sa.String(length=36), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["item_id"], ["item.id"], name=op.f("fk_decision_item_id_item")
-        ),
-        sa.ForeignKeyConstraint(
-            ["overrides"], ["decision.id"], name=op.f("fk_decision_overrides_decision")
-        ),
+        sa.ForeignKeyConstraint(["item_id"], ["item.id"], name=op.f("fk_decision_item_id_item")),
+        sa.ForeignKeyConstraint(["overrides"], ["decision.id"], name=op.f("fk_decision_overrides_decision")),
         sa.ForeignKeyConstraint(
             ["reviewer_id"],
             ["user_account.id"],
             name=op.f("fk_decision_reviewer_id_user_account"),
         ),
-        sa.ForeignKeyConstraint(
-            ["undoes"], ["decision.id"], name=op.f("fk_decision_undoes_decision")
-        ),
+        sa.ForeignKeyConstraint(["undoes"], ["decision.id"], name=op.f("fk_decision_undoes_decision")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_decision")),
         sa.UniqueConstraint("item_id", "item_seq", name="uq_decision_item_seq"),
     )
     with op.batch_alter_table("decision", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_decision_decided_at"), ["decided_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_decision_item_id"), ["item_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_decision_reviewer_decided", ["reviewer_id", "decided_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_decision_decided_at"), ["decided_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_decision_item_id"), ["item_id"], unique=False)
+        batch_op.create_index("ix_decision_reviewer_decided", ["reviewer_id", "decided_at"], unique=False)
 
     op.create_table(
         "marker",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
             "item_id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -258,15 +226,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_marker")),
     )
     with op.batch_alter_table("marker", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_marker_item_id"), ["item_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_marker_item_id"), ["item_id"], unique=False)
 
     op.create_table(
         "media",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
             "item_id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -309,16 +273,12 @@ def upgrade() -> None:
             name=op.f("fk_skip_item_id_item"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["user_account.id"], name=op.f("fk_skip_user_id_user_account")
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["user_account.id"], name=op.f("fk_skip_user_id_user_account")),
         sa.PrimaryKeyConstraint("item_id", "user_id", name=op.f("pk_skip")),
     )
     op.create_table(
         "exposure",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column(
             "item_id",
@@ -333,12 +293,8 @@ def upgrade() -> None:
         sa.Column("mode", sa.String(length=16), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("seconds", sa.Float(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["item_id"], ["item.id"], name=op.f("fk_exposure_item_id_item")
-        ),
-        sa.ForeignKeyConstraint(
-            ["media_id"], ["media.id"], name=op.f("fk_exposure_media_id_media")
-        ),
+        sa.ForeignKeyConstraint(["item_id"], ["item.id"], name=op.f("fk_exposure_item_id_item")),
+        sa.ForeignKeyConstraint(["media_id"], ["media.id"], name=op.f("fk_exposure_media_id_media")),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["user_account.id"],
@@ -347,10 +303,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_exposure")),
     )
     with op.batch_alter_table("exposure", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_exposure_user_id"), ["user_id"], unique=False
-        )
-
+        batch_op.create_index(batch_op.f("ix_exposure_user_id"), ["user_id"], unique=False)
 
 
 def downgrade() -> None:
@@ -389,4 +342,3 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_audit_event_item_id"))
 
     op.drop_table("audit_event")
-
