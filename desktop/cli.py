@@ -23,9 +23,7 @@ from db.session import Database, describe
 from desktop import __version__, config
 from desktop.core import audit, export, taxonomy, users
 from desktop.core.errors import UsageError, VeilError
-from desktop.core.ingest import IngestError, IngestReport, ItemDraft
-from desktop.core.ingest.manifest import read_jsonl
-from desktop.core.ingest.store import store
+from desktop.core.ingest.files import FORMATS, ingest_files
 from desktop.core.review import parse_action
 from desktop.core.workspace import Workspace, open_workspace
 
@@ -91,34 +89,14 @@ def cmd_gui(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
     actor = ctx.actor()
-    report = IngestReport()
-    for raw in args.paths:
-        path = Path(raw)
-        if not path.is_file():
-            report.errors.append(IngestError(str(path), "no such file"))
-            continue
-        fmt = args.format
-        if fmt == "auto":
-            fmt = "jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else "unknown"
-        if fmt != "jsonl":
-            report.errors.append(IngestError(str(path), f"unsupported format {fmt!r} (this build reads jsonl)"))
-            continue
-        drafts: list[ItemDraft] = []
-        for entry in read_jsonl(path):
-            if isinstance(entry, IngestError):
-                report.errors.append(entry)
-            else:
-                drafts.append(entry)
-        with ctx.workspace.db.write() as session:
-            store(
-                session,
-                drafts,
-                source=args.source or path.stem,
-                kind=fmt,
-                actor=actor.name,
-                now=ctx.workspace.clock(),
-                report=report,
-            )
+    report = ingest_files(
+        ctx.workspace.db,
+        [Path(p) for p in args.paths],
+        actor=actor.name,
+        now=ctx.workspace.clock(),
+        fmt=args.format,
+        source=args.source,
+    )
 
     def human() -> None:
         say(f"{report.items_added} items added, {report.items_duplicate} already present, {report.media_added} media")
@@ -444,7 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("ingest", cmd_ingest, "read items from files into the queue", act=True)
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--format", default="auto", choices=["auto", "jsonl"])
+    p.add_argument("--format", default="auto", choices=FORMATS)
     p.add_argument("--source", help="source name (default: the file name)")
 
     p = command("queue", cmd_queue, "list waiting items in review order")

@@ -55,12 +55,17 @@ def open_workspace(
     busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
 ) -> Workspace:
     parsed = parse_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        folder = Path(parsed.database).parent
+    database_path = parsed.database or ""
+    if (
+        parsed.get_backend_name() == "sqlite"
+        and database_path not in ("", ":memory:")
+        and not database_path.startswith("file:")
+    ):
+        folder = Path(database_path).parent
         if create_folder:
             folder.mkdir(parents=True, exist_ok=True)
         elif not folder.is_dir():
-            raise CannotConnect(f"cannot open SQLite file {parsed.database}: folder {folder} does not exist")
+            raise CannotConnect(f"cannot open SQLite file {database_path}: folder {folder} does not exist")
     database = Database(parsed, busy_timeout_ms=busy_timeout_ms)
     try:
         result = upgrade(database, backup_dir=backup_dir)

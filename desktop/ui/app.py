@@ -1,0 +1,54 @@
+"""Start the window: ``veil`` or ``veil gui``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from desktop import __version__
+from desktop.config import Settings
+from desktop.core.resources import resource
+from desktop.ui.main_window import MainWindow
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("Veil")
+    app.setApplicationDisplayName("Veil")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("veil")
+    app.setWindowIcon(QIcon(str(resource("icons", "veil.svg"))))
+    return app
+
+
+def run(settings: Settings, *, screenshot: str | None = None) -> int:
+    app = make_application()
+    window = MainWindow(settings)
+    window.show()
+    if screenshot:
+        target = Path(screenshot)
+        failures: list[str] = []
+
+        def capture(_rows: int = 0) -> None:
+            # One turn of the event loop so the table paints its rows first.
+            QTimer.singleShot(0, lambda: (window.grab().save(str(target)), window.close()))
+
+        def fail(message: str) -> None:
+            failures.append(message)
+            capture()
+
+        window.queue_loaded.connect(capture)
+        window.open_failed.connect(fail)
+    window.open_database()
+    code = app.exec()
+    if screenshot and failures:
+        print(f"veil: error: {failures[0]}", file=sys.stderr)  # noqa: T201
+        return 2
+    return code
