@@ -11,6 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -81,7 +82,7 @@ def upgrade(database: Database, *, backup_dir: Path | None = None) -> UpgradeRes
     if before is not None and database.is_sqlite:
         saved = backup_before_upgrade(database, before, backup_dir)
     with database.translated(), database.engine.connect() as conn:
-        raw = conn.connection.dbapi_connection
+        raw: Any = conn.connection.dbapi_connection
         if isinstance(raw, sqlite3.Connection):
             # Both pragmas only work outside a transaction, so they go to the
             # driver's connection before SQLAlchemy begins one. WAL: readers
@@ -120,8 +121,7 @@ def backup_sqlite(database: Database, target: Path) -> Path:
     if target.exists():
         raise FileExistsError(f"{target} exists; Veil does not overwrite backups")
     with database.translated(), database.engine.connect() as conn:
-        raw = conn.connection.dbapi_connection
-        assert isinstance(raw, sqlite3.Connection)
+        raw: Any = conn.connection.dbapi_connection
         dest = sqlite3.connect(target)
         try:
             raw.backup(dest)

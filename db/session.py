@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, make_url
@@ -32,8 +31,13 @@ from db.errors import (
     UnsupportedURL,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 _WRITE_OPTION = "veil_write"
+# What psycopg says when the server cannot be reached or refuses the login.
+_UNREACHABLE = re.compile(r"connection|password|authentication|timeout|does not exist|refused|resolve", re.IGNORECASE)
 
 
 def parse_url(raw: str) -> URL:
@@ -82,13 +86,9 @@ def translate(err: exc.DBAPIError, url: URL) -> DatabaseError | None:
         if "unable to open database file" in message:
             return CannotConnect(f"cannot open {where}: its folder is missing or not writable")
         return None
-    if url.get_backend_name() == "postgresql" and isinstance(err, exc.OperationalError):
-        if err.connection_invalidated or re.search(
-            r"connection|password|authentication|timeout|does not exist|refused|resolve",
-            message,
-            re.IGNORECASE,
-        ):
-            return CannotConnect(f"cannot connect to {where}: {message}")
+    unreachable = err.connection_invalidated or _UNREACHABLE.search(message)
+    if url.get_backend_name() == "postgresql" and isinstance(err, exc.OperationalError) and unreachable:
+        return CannotConnect(f"cannot connect to {where}: {message}")
     return None
 
 

@@ -10,18 +10,22 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 # Before anything can create a QApplication.
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
+from typing import TYPE_CHECKING
+
 import psycopg
 import pytest
 
 from desktop.core.workspace import Workspace, open_workspace
 from tests.support.pgserver import PostgresServer, ServerUnavailable, start_server
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -75,7 +79,7 @@ class PgDatabases:
 
     def _admin(self, sql: str) -> None:
         with psycopg.connect(self.server.url().replace("+psycopg", ""), autocommit=True) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
+            conn.execute(sql)
 
     def empty(self) -> str:
         name = f"veil_test_{next(self._numbers)}"

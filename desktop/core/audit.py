@@ -17,16 +17,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from db.models import AuditEvent, Decision
-from db.session import Database
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from sqlalchemy.orm import Session
+
+    from db.session import Database
 
 GENESIS = "0" * 64
 # Any constant will do; it names "the audit chain" among advisory locks.

@@ -15,20 +15,24 @@ from its first statement. Either way two reviewers never hold one item.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, exists, func, or_, select
-from sqlalchemy.orm import Session
 
 from db.models import Action, Decision, Exposure, Item, ItemStatus, Marker, Media, Skip, Source, User
-from db.session import Database
 from desktop.core import audit, taxonomy
 from desktop.core.clock import Clock, system_clock
 from desktop.core.errors import Conflict, NotFound, UsageError
 from desktop.core.users import Actor, Permission
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy.orm import Session
+
+    from db.session import Database
 
 DEFAULT_LEASE = timedelta(minutes=10)
 DEFAULT_UNDO_GRACE = timedelta(minutes=5)
@@ -464,7 +468,7 @@ class ReviewService:
                 if code not in markers[item_id]:
                     markers[item_id].append(code)
             media = dict(
-                session.execute(  # type: ignore[arg-type]
+                session.execute(
                     select(Media.item_id, func.count()).where(Media.item_id.in_(ids)).group_by(Media.item_id)
                 ).all()
             )

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from db.models import Action, Label, Reason
 from desktop.core import audit
 from desktop.core.errors import NotFound, UsageError
 from desktop.core.resources import resource
 from desktop.core.users import Actor, Permission
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from pathlib import Path
+
+    from sqlalchemy.orm import Session
 
 DEFAULT_SETTINGS = ("hide", "warn", "ignore")
 BLURS = ("media", "content", "none")

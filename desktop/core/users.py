@@ -9,14 +9,18 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from db.models import Role, User
 from desktop.core import audit
 from desktop.core.errors import Conflict, NotFound, PermissionDenied, UsageError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.orm import Session
 
 
 class Permission(enum.StrEnum):

@@ -8,8 +8,8 @@ and seeds the taxonomy into an empty one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from db.errors import CannotConnect
 from db.migrate import UpgradeResult, upgrade
@@ -18,7 +18,11 @@ from desktop.core import taxonomy, users
 from desktop.core.clock import Clock, system_clock
 from desktop.core.errors import NotFound
 from desktop.core.review import DEFAULT_LEASE, DEFAULT_UNDO_GRACE, ReviewService
-from desktop.core.users import Actor
+
+if TYPE_CHECKING:
+    from datetime import timedelta
+
+    from desktop.core.users import Actor
 
 
 @dataclass

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from desktop import __version__
-from desktop.config import Settings
 from desktop.core.resources import resource
 from desktop.ui.main_window import MainWindow
+
+if TYPE_CHECKING:
+    from desktop.config import Settings
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -28,14 +29,16 @@ from PySide6.QtWidgets import (
 )
 
 from db.session import describe
-from desktop.config import Settings
-from desktop.core.ingest import IngestReport
 from desktop.core.ingest.files import load_demo
-from desktop.core.review import QueueEntry
-from desktop.core.users import Actor
 from desktop.core.workspace import Workspace, open_workspace
 from desktop.ui.queue_model import QueueModel
 from desktop.ui.workers import DbOp, DbWorker
+
+if TYPE_CHECKING:
+    from desktop.config import Settings
+    from desktop.core.ingest import IngestReport
+    from desktop.core.review import QueueEntry
+    from desktop.core.users import Actor
 
 QUEUE_PAGE = 500
 

@@ -6,11 +6,12 @@ on the database worker and handed over with :meth:`QueueModel.set_entries`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from desktop.core.review import QueueEntry
+if TYPE_CHECKING:
+    from desktop.core.review import QueueEntry
 
 SEVERITY_NAMES = ("none", "mild", "graphic", "extreme")
 COLUMNS = ("Id", "Severity", "Markers", "Media", "Text")

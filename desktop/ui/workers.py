@@ -9,11 +9,13 @@ Callbacks never run on the worker, and the worker never touches a widget.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from PySide6.QtCore import QObject, Signal, Slot
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -29,7 +31,9 @@ class DbWorker(QObject):
         self._closed = False
         self.finished.connect(self._on_finished)
 
-    def submit(self, fn: Callable[[], T], on_success: Callable[[T], None], on_failure: Callable[[Exception], None]) -> None:
+    def submit(
+        self, fn: Callable[[], T], on_success: Callable[[T], None], on_failure: Callable[[Exception], None]
+    ) -> None:
         if self._closed:
             return
 

@@ -11,12 +11,14 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.conftest import REPO
-from tests.support.pgserver import PostgresServer
+
+if TYPE_CHECKING:
+    from tests.support.pgserver import PostgresServer
 
 VEIL = Path(sys.executable).with_name("veil")
 DEMO = REPO / "resources" / "demo" / "demo-feed.jsonl"

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Connection, exc, text
 
 from db.models import Action, Role
 from desktop.core import audit
-from desktop.core.workspace import Workspace
 from tests.support.factories import add_items, add_user
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from desktop.core.workspace import Workspace
 
 
 def _history(ws: Workspace) -> None:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from db.models import Action, Decision, Item, ItemStatus, Role
 from db.session import Database
 from desktop.core.review import ReviewService
-from desktop.core.users import Actor
-from desktop.core.workspace import Workspace
 from tests.support.factories import add_items, add_user
+
+if TYPE_CHECKING:
+    from desktop.core.users import Actor
+    from desktop.core.workspace import Workspace
 
 WORKERS = 8
 ITEMS = 2000
@@ -38,7 +41,7 @@ def test_eight_workers_never_share_an_item(workspace: Workspace, db_url: str) ->
                     return
                 claimed[actor.name].append(claim.item_id)
                 service.decide(actor, claim.item_id, Action.APPROVE)
-        except BaseException as err:  # reported by the main thread
+        except BaseException as err:  # noqa: BLE001 - any failure is reported by the main thread
             failures.append(err)
         finally:
             database.dispose()

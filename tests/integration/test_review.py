@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import func, select
 
 from db.models import Action, AuditEvent, Decision, Item, ItemStatus, Role
 from desktop.core.errors import Conflict, PermissionDenied, UsageError
-from desktop.core.workspace import Workspace
-from tests.conftest import FakeClock
 from tests.support.factories import add_items, add_user
+
+if TYPE_CHECKING:
+    from desktop.core.workspace import Workspace
+    from tests.conftest import FakeClock
 
 
 def test_claim_follows_severity_then_age(workspace: Workspace, clock: FakeClock) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from db.models import Role
 from desktop.core import users
 from desktop.core.ingest import ItemDraft, MarkerDraft
 from desktop.core.ingest.store import store
-from desktop.core.users import Actor
-from desktop.core.workspace import Workspace
+
+if TYPE_CHECKING:
+    from desktop.core.users import Actor
+    from desktop.core.workspace import Workspace
 
 
 def admin(ws: Workspace, name: str = "root-admin") -> Actor:

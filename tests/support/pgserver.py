@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import glob
 import os
 import pwd
 import secrets
@@ -36,7 +35,7 @@ def find_bindir() -> Path:
     if pg_config:
         with contextlib.suppress(subprocess.CalledProcessError, OSError):
             candidates.append(subprocess.check_output([pg_config, "--bindir"], text=True).strip())
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+    candidates += sorted((str(p) for p in Path("/usr/lib/postgresql").glob("*/bin")), reverse=True)
     initdb = shutil.which("initdb")
     if initdb:
         candidates.append(str(Path(initdb).resolve().parent))

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
-from pytestqt.qtbot import QtBot
+from PySide6.QtTest import QTest
 
 from desktop import config
 from desktop.ui.main_window import MainWindow
 from tests.e2e.test_cli import DEMO, veil
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from pytestqt.qtbot import QtBot
 
 
 @pytest.fixture
@@ -48,7 +53,7 @@ def test_empty_database_offers_the_demo_feed(qtbot: QtBot, window: MainWindow) -
     assert window.model.rowCount() == 0
 
     with qtbot.waitSignal(window.queue_loaded, timeout=10_000) as loaded:
-        qtbot.mouseClick(window.load_demo_button, Qt.MouseButton.LeftButton)
+        QTest.mouseClick(window.load_demo_button, Qt.MouseButton.LeftButton)
 
     assert loaded.args == [12]
     assert not window.banner.isVisible()
@@ -59,7 +64,7 @@ def test_refresh_shortcut_reloads(qtbot: QtBot, db_url: str, window: MainWindow)
         window.open_database()
     assert veil("ingest", str(DEMO), url=db_url, user="root").code == 0
     with qtbot.waitSignal(window.queue_loaded, timeout=10_000) as loaded:
-        qtbot.keyClick(window, Qt.Key.Key_F5)
+        QTest.keyClick(window, Qt.Key.Key_F5)
     assert loaded.args == [12]
 
 

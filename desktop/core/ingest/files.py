@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from db.session import Database
 from desktop.core.ingest import IngestError, IngestReport, ItemDraft
 from desktop.core.ingest.manifest import read_jsonl
 from desktop.core.ingest.store import store
 from desktop.core.resources import resource
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+    from pathlib import Path
+
+    from db.session import Database
 
 FORMATS = ("auto", "jsonl")
 

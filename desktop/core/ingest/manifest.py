@@ -17,12 +17,14 @@ A malformed line becomes an error naming its line number; the other lines go in.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.core.ingest import IngestError, ItemDraft, MarkerDraft, MediaRef
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 
 def _when(value: Any) -> datetime | None:

@@ -8,15 +8,19 @@ grow by one row per item.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from db.models import Item, ItemStatus, Marker, Media, Source
 from desktop.core import audit
 from desktop.core.ingest import IngestReport, ItemDraft
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+
+    from sqlalchemy.orm import Session
 
 
 def source_id(session: Session, name: str, kind: str, now: datetime) -> int:

@@ -1,0 +1,54 @@
+"""Settings come from the strongest source, and say which one."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from desktop import config
+from desktop.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_precedence_command_line_env_user_system_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(config.system_config_file(), 'db_url = "sqlite:////system.db"\nuser = "sys"\nlease_minutes = 7\n')
+    _write(config.user_config_file(), 'user = "me"\nlease_minutes = 12\n')
+    monkeypatch.setenv("VEIL_USER", "env-user")
+
+    settings = config.load({"db_url": "sqlite:////cli.db"})
+
+    assert settings.db_url == "sqlite:////cli.db"
+    assert settings.origins["db_url"] == "command line"
+    assert settings.user == "env-user" and settings.origins["user"] == "environment"
+    assert settings.get("lease_minutes") == 12
+    assert settings.origins["lease_minutes"] == str(config.user_config_file())
+    assert settings.get("undo_grace_minutes") == 5 and settings.origins["undo_grace_minutes"] == "default"
+
+
+def test_default_database_lives_in_the_user_data_folder() -> None:
+    settings = config.load()
+    assert settings.db_url == f"sqlite:///{config.data_dir() / 'veil.sqlite3'}"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("lease_minutes = ", "cannot read settings file"),
+        ("colour = 'red'\n", "unknown setting 'colour'"),
+        ("lease_minutes = 'soon'\n", "must be a whole number"),
+        ("lease_minutes = 0\n", "must be positive"),
+    ],
+)
+def test_bad_settings_files_are_named(text: str, message: str) -> None:
+    _write(config.user_config_file(), text)
+    with pytest.raises(UsageError, match=message) as caught:
+        config.load()
+    assert "\n" not in str(caught.value)
