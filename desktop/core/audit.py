@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from db.models import AuditEvent, Decision
 
@@ -73,27 +73,23 @@ def append(
     at: datetime,
     item_id: int | None = None,
     payload: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Add one event to the chain, inside the caller's write transaction."""
+) -> str:
+    """Add one event to the chain, inside the caller's write transaction; returns its hash."""
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(_PG_LOCK_KEY)))
     last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
     event_id, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     body = canonical(payload or {})
-    event = AuditEvent(
-        id=event_id,
-        at=at,
-        actor=actor,
-        kind=kind,
-        item_id=item_id,
-        payload=body,
-        prev_hash=prev,
-        hash=event_hash(prev, event_id, at, actor, kind, item_id, body),
+    digest = event_hash(prev, event_id, at, actor, kind, item_id, body)
+    # A Core INSERT, not session.add(): one row, no unit-of-work bookkeeping
+    # on the hottest path (every claim and decision).
+    session.execute(
+        insert(AuditEvent.__table__).values(
+            id=event_id, at=at, actor=actor, kind=kind, item_id=item_id, payload=body, prev_hash=prev, hash=digest
+        )
     )
-    session.add(event)
-    session.flush()
-    return event
+    return digest
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 Run: ``make bench`` or ``.venv/bin/python -m tests.perf.claims [--items N] [--workers N]``.
 
-Each worker has its own connection and loops claim -> decide until the
-queue is empty, as a moderator's window does. The baseline, measured in the
+Each worker is its own process with its own connection, as each workstation
+is, and loops claim -> decide until the queue is empty, as a moderator's
+window does. The baseline, measured in the
 same run on the same database, is the rate at which the same workers can
 commit the smallest write transaction that is serialised the way claims are
 (one shared row updated per transaction): the ratio says what Veil's claim
@@ -13,12 +14,12 @@ logic costs on top of the database's own commit rate.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
@@ -33,29 +34,32 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 
+def _worker(body: Callable[[int], int], n: int, barrier: Any, results: Any) -> None:
+    barrier.wait()
+    try:
+        results.put((n, body(n), None))
+    except BaseException as err:  # noqa: BLE001 - reported by the parent
+        results.put((n, 0, repr(err)))
+
+
 def _run_workers(workers: int, body: Callable[[int], int]) -> tuple[int, float]:
-    counts = [0] * workers
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(workers + 1)
-
-    def run(n: int) -> None:
-        barrier.wait()
-        try:
-            counts[n] = body(n)
-        except BaseException as err:  # noqa: BLE001 - reported below
-            errors.append(err)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(workers)]
-    for t in threads:
-        t.start()
+    # fork: the workers inherit ``body`` (a closure) without pickling it.
+    ctx = multiprocessing.get_context("fork")
+    barrier = ctx.Barrier(workers + 1)
+    results = ctx.Queue()
+    processes = [ctx.Process(target=_worker, args=(body, n, barrier, results)) for n in range(workers)]
+    for p in processes:
+        p.start()
     barrier.wait()
     started = time.perf_counter()
-    for t in threads:
-        t.join()
+    outcomes = [results.get(timeout=600) for _ in processes]
     elapsed = time.perf_counter() - started
-    if errors:
-        raise errors[0]
-    return sum(counts), elapsed
+    for p in processes:
+        p.join()
+    failed = [error for _, _, error in outcomes if error]
+    if failed:
+        raise RuntimeError(f"a worker failed: {failed[0]}")
+    return sum(count for _, count, _ in outcomes), elapsed
 
 
 def measure(url: str, items: int, workers: int) -> dict[str, float]:
