@@ -8,10 +8,11 @@ it backs an SQLite file up before changing its schema.
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
@@ -22,7 +23,11 @@ from sqlalchemy import Connection, inspect
 from db.errors import NewerSchema, NotAVeilDatabase, UnsupportedURL
 from db.session import Database, describe
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+_PG_MIGRATION_LOCK = 0x7E11_0001
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -71,8 +76,29 @@ def check_known(revision: str | None) -> None:
         )
 
 
+@contextmanager
+def _one_migrator(database: Database) -> Iterator[None]:
+    """On PostgreSQL, workstations starting at once migrate one at a time."""
+    if database.is_sqlite:  # BEGIN IMMEDIATE in the migration already excludes others
+        yield
+        return
+    with database.translated(), database.engine.connect() as conn:
+        conn.exec_driver_sql(f"SELECT pg_advisory_lock({_PG_MIGRATION_LOCK})")
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_PG_MIGRATION_LOCK})")
+            conn.commit()
+
+
 def upgrade(database: Database, *, backup_dir: Path | None = None) -> UpgradeResult:
     """Bring ``database`` to the newest schema, backing SQLite up first."""
+    with _one_migrator(database):
+        return _upgrade(database, backup_dir)
+
+
+def _upgrade(database: Database, backup_dir: Path | None) -> UpgradeResult:
     before = current_revision(database)
     check_known(before)
     head = head_revision()
@@ -81,7 +107,7 @@ def upgrade(database: Database, *, backup_dir: Path | None = None) -> UpgradeRes
     saved = None
     if before is not None and database.is_sqlite:
         saved = backup_before_upgrade(database, before, backup_dir)
-    with database.translated(), database.engine.connect() as conn:
+    with database.translated(), database.write_connection() as conn:
         raw: Any = conn.connection.dbapi_connection
         if isinstance(raw, sqlite3.Connection):
             # Both pragmas only work outside a transaction, so they go to the

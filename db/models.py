@@ -162,7 +162,7 @@ class Item(Base):
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("item.id"))
     # Media of an item escalated as suspected CSAM is never shown to anyone.
     media_withheld: Mapped[bool] = mapped_column(Boolean, default=False)
-    # The newest decision event (decision, undo or override) on this item.
+    # The decision in force: the newest decision or override not undone.
     current_decision_id: Mapped[str | None] = mapped_column(String(36))
 
 
@@ -292,6 +292,9 @@ class AuditEvent(Base):
     actor: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(48), index=True)
     item_id: Mapped[int | None] = mapped_column(index=True)
+    # The decision a decision/undo/override event records, so verification
+    # can match every decision row to the event that vouches for it.
+    ref: Mapped[str | None] = mapped_column(String(36), index=True)
     payload: Mapped[str] = mapped_column(Text)  # canonical JSON
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

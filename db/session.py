@@ -18,7 +18,7 @@ import sqlite3
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,18 +37,28 @@ if TYPE_CHECKING:
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 _WRITE_OPTION = "veil_write"
 # What psycopg says when the server cannot be reached or refuses the login.
-_UNREACHABLE = re.compile(r"connection|password|authentication|timeout|does not exist|refused|resolve", re.IGNORECASE)
+_UNREACHABLE = re.compile(
+    r"connection (to server|refused|is bad|timeout)|password|authentication|could not translate host"
+    r"|timeout expired|database \S+ does not exist|role \S+ does not exist|server closed the connection",
+    re.IGNORECASE,
+)
 
 
 def parse_url(raw: str) -> URL:
     """Check that ``raw`` names a database Veil can use, and normalise it."""
+    expected = "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
     try:
         url = make_url(raw)
-    except exc.ArgumentError:
-        raise UnsupportedURL(
-            f"not a database URL: {raw!r} (expected sqlite:///PATH or postgresql+psycopg://...)"
-        ) from None
-    backend, driver = url.get_backend_name(), url.get_driver_name()
+        url.port  # noqa: B018 - parses the port: a bad one raises here, not at connect
+    except (exc.ArgumentError, ValueError):
+        # Never echo the URL itself: it may carry a password.
+        raise UnsupportedURL(f"not a database URL Veil can use (expected {expected})") from None
+    if url.drivername in ("postgres", "postgresql"):  # libpq's spellings
+        return url.set(drivername="postgresql+psycopg")
+    try:
+        backend, driver = url.get_backend_name(), url.get_driver_name()
+    except exc.NoSuchModuleError:
+        backend, driver = url.drivername, ""
     if backend == "sqlite" and driver == "pysqlite":
         return url
     if backend == "postgresql" and driver in ("psycopg", "psycopg2"):
@@ -123,6 +133,10 @@ class Database:
                 session.rollback()
                 raise
             session.commit()
+
+    def write_connection(self) -> Connection:
+        """A Core connection whose transactions take the write lock first."""
+        return self.engine.connect().execution_options(**{_WRITE_OPTION: True})
 
     @contextmanager
     def translated(self) -> Iterator[None]:

@@ -311,6 +311,8 @@ def cmd_labels_reasons(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_labels_set(args: argparse.Namespace, ctx: Context) -> int:
     actor = ctx.actor()
+    if any("=" not in pair for pair in args.equivalent):
+        raise UsageError("--equivalent takes PLATFORM=LABEL, e.g. --equivalent bluesky=graphic-media")
     equivalents = dict(pair.split("=", 1) for pair in args.equivalent)
     label = taxonomy.LabelInfo(
         code=args.code,
@@ -441,7 +443,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("skip", cmd_skip, "pass an item on to others", act=True)
     p.add_argument("item_id", type=int, metavar="ID")
 
-    skips = sub.add_parser("skips", help="manage skipped items").add_subparsers(dest="skips_command", required=True)
+    skips = sub.add_parser("skips", parents=[common], help="manage skipped items").add_subparsers(
+        dest="skips_command", required=True
+    )
     p = skips.add_parser("clear", parents=[common, acting], help="offer skipped items again (supervisors)")
     p.set_defaults(handler=cmd_skips_clear)
     p.add_argument("--item", type=int)
@@ -470,11 +474,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", type=_when, metavar="DATE")
     p.add_argument("-o", "--output", metavar="FILE")
 
-    audit_cmd = sub.add_parser("audit", help="the audit chain").add_subparsers(dest="audit_command", required=True)
+    audit_cmd = sub.add_parser("audit", parents=[common], help="the audit chain").add_subparsers(
+        dest="audit_command", required=True
+    )
     p = audit_cmd.add_parser("verify", parents=[common], help="check the hash chain; exit 3 if broken")
     p.set_defaults(handler=cmd_audit_verify)
 
-    users_cmd = sub.add_parser("users", help="users and roles").add_subparsers(dest="users_command", required=True)
+    users_cmd = sub.add_parser("users", parents=[common], help="users and roles").add_subparsers(
+        dest="users_command", required=True
+    )
     p = users_cmd.add_parser("add", parents=[common, acting], help="add a user (admins)")
     p.set_defaults(handler=cmd_users_add)
     p.add_argument("name")
@@ -486,7 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=_users_set_disabled(disabled))
         p.add_argument("name")
 
-    labels_cmd = sub.add_parser("labels", help="the label taxonomy").add_subparsers(
+    labels_cmd = sub.add_parser("labels", parents=[common], help="the label taxonomy").add_subparsers(
         dest="labels_command", required=True
     )
     p = labels_cmd.add_parser("list", parents=[common], help="list warning labels")
@@ -510,7 +518,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=_labels_set_active(active))
         p.add_argument("code")
 
-    db_cmd = sub.add_parser("db", help="the database itself").add_subparsers(dest="db_command", required=True)
+    db_cmd = sub.add_parser("db", parents=[common], help="the database itself").add_subparsers(
+        dest="db_command", required=True
+    )
     p = db_cmd.add_parser("upgrade", parents=[common], help="upgrade the schema (SQLite is backed up first)")
     p.set_defaults(handler=cmd_db_upgrade)
     p = db_cmd.add_parser("status", parents=[common], help="show the schema revision")
@@ -543,6 +553,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # (the recipe in Python's signal module docs).
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as err:
+        # A bug or an unforeseen driver error: one line for the person, the
+        # traceback only on request.
+        if os.environ.get("VEIL_DEBUG"):
+            raise
+        first = (str(err).strip().splitlines() or [""])[0]
+        say(f"veil: error: {type(err).__name__}: {first} (set VEIL_DEBUG=1 for details)")
+        return 2
     finally:
         if ctx is not None:
             ctx.close()

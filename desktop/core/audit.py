@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select
 
-from db.models import AuditEvent, Decision
+from db.models import AuditEvent, Base, Decision, User
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from db.session import Database
 
 GENESIS = "0" * 64
+_AUDIT_TABLE = Base.metadata.tables["audit_event"]
 # Any constant will do; it names "the audit chain" among advisory locks.
 _PG_LOCK_KEY = 0x7E11_A0D1
 
@@ -65,6 +66,13 @@ def event_hash(
     return hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
 
 
+def lock_chain(session: Session) -> None:
+    """Hold the chain until the transaction ends (a no-op on SQLite, whose
+    write transactions already exclude each other)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_PG_LOCK_KEY)))
+
+
 def append(
     session: Session,
     *,
@@ -73,11 +81,10 @@ def append(
     at: datetime,
     item_id: int | None = None,
     payload: dict[str, Any] | None = None,
+    ref: str | None = None,
 ) -> str:
     """Add one event to the chain, inside the caller's write transaction; returns its hash."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(_PG_LOCK_KEY)))
+    lock_chain(session)
     last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
     event_id, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     body = canonical(payload or {})
@@ -85,11 +92,46 @@ def append(
     # A Core INSERT, not session.add(): one row, no unit-of-work bookkeeping
     # on the hottest path (every claim and decision).
     session.execute(
-        insert(AuditEvent.__table__).values(
-            id=event_id, at=at, actor=actor, kind=kind, item_id=item_id, payload=body, prev_hash=prev, hash=digest
+        insert(_AUDIT_TABLE).values(
+            id=event_id,
+            at=at,
+            actor=actor,
+            kind=kind,
+            item_id=item_id,
+            ref=ref,
+            payload=body,
+            prev_hash=prev,
+            hash=digest,
         )
     )
     return digest
+
+
+def decision_payload(row: Decision) -> dict[str, Any]:
+    """What a decision event vouches for: every field of the decision row."""
+    return {
+        "decision": row.id,
+        "action": row.action.value,
+        "labels": list(row.labels),
+        "reason": row.reason_code,
+        "note": row.note,
+        "round": row.round,
+        "overrides": row.overrides,
+        "undoes": row.undoes,
+        "item_seq": row.item_seq,
+    }
+
+
+def append_decision(session: Session, row: Decision, *, kind: str, actor: str) -> str:
+    return append(
+        session,
+        kind=kind,
+        actor=actor,
+        at=row.decided_at,
+        item_id=row.item_id,
+        payload=decision_payload(row),
+        ref=row.id,
+    )
 
 
 @dataclass(frozen=True)
@@ -120,21 +162,50 @@ def verify(database: Database, *, batch: int = 5000) -> Verification:
             rows.close()  # a server-side cursor on PostgreSQL
         if not walked.ok:
             return walked
-        # Deleting the newest rows leaves an intact but shorter chain; every
-        # decision row is announced by an event, so a shortfall shows it.
-        decisions = session.scalar(select(func.count()).select_from(Decision)) or 0
-        announced = (
-            session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.kind.in_(DECISION_KINDS))) or 0
-        )
-    if announced < decisions:
-        missing = decisions - announced
-        return Verification(
-            False,
-            walked.events,
-            walked.head_hash,
-            walked.events + 1,
-            f"{missing} decision(s) have no audit event: events after {walked.events} were deleted",
-        )
+        return _check_decisions(session, walked)
+
+
+def _check_decisions(session: Session, walked: Verification) -> Verification:
+    """Every decision row must match the event that recorded it, and every
+    decision event must still have its row: the chain protects the events,
+    this protects the decisions that exports and reports read."""
+
+    def broken(event_id: int | None, problem: str) -> Verification:
+        return Verification(False, walked.events, walked.head_hash, event_id, problem)
+
+    rows = session.execute(
+        select(Decision, User.name, AuditEvent)
+        .join(User, User.id == Decision.reviewer_id)
+        .outerjoin(AuditEvent, (AuditEvent.ref == Decision.id) & AuditEvent.kind.in_(DECISION_KINDS))
+        .order_by(Decision.item_id, Decision.item_seq)
+        .execution_options(yield_per=2000)
+    )
+    try:
+        for decision, reviewer, matched in rows:
+            event: AuditEvent | None = matched
+            where = f"decision {decision.id} (item {decision.item_id})"
+            if event is None:
+                # The newest events were deleted: the chain alone cannot tell.
+                return broken(walked.events + 1, f"{where} has no audit event (events deleted?)")
+            recorded = json.loads(event.payload)
+            if (
+                recorded != decision_payload(decision)
+                or event.actor != reviewer
+                or event.at != decision.decided_at
+                or event.item_id != decision.item_id
+            ):
+                return broken(event.id, f"{where} was edited: it no longer matches audit event {event.id}")
+    finally:
+        rows.close()
+    orphan = session.execute(
+        select(AuditEvent.id, AuditEvent.ref)
+        .outerjoin(Decision, Decision.id == AuditEvent.ref)
+        .where(AuditEvent.kind.in_(DECISION_KINDS), Decision.id.is_(None))
+        .order_by(AuditEvent.id)
+        .limit(1)
+    ).first()
+    if orphan is not None:
+        return broken(orphan.id, f"decision {orphan.ref} recorded by audit event {orphan.id} is missing (deleted)")
     return walked
 
 

@@ -35,8 +35,16 @@ COLUMNS = (
 def decision_rows(
     database: Database, actor: Actor, *, since: datetime | None = None, until: datetime | None = None
 ) -> Iterator[dict[str, Any]]:
-    """One row per decision event, including undos and overrides."""
+    """One row per decision event, including undos and overrides.
+
+    The role is checked now, not when the rows are first read, so a refused
+    export never creates or truncates its output file.
+    """
     actor.require(Permission.AUDIT)
+    return _rows(database, since, until)
+
+
+def _rows(database: Database, since: datetime | None, until: datetime | None) -> Iterator[dict[str, Any]]:
     query = select(Decision, User.name).join(User, User.id == Decision.reviewer_id)
     if since is not None:
         query = query.where(Decision.decided_at >= since)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, exists, func, or_, select
@@ -199,12 +199,13 @@ class ReviewService:
         actor.require(Permission.RESOLVE_ESCALATIONS if escalations else Permission.REVIEW)
         status = ItemStatus.ESCALATED if escalations else ItemStatus.PENDING
         with self.db.write() as session:
-            now = self.clock()
+            now = self._now(session)
             held = session.scalar(
                 select(Item)
                 .where(Item.claimed_by == actor.id, Item.status == status, Item.lease_expires_at > now)
                 .order_by(Item.priority, Item.received_at, Item.id)
                 .limit(1)
+                .with_for_update(of=Item)
             )
             if held is not None:
                 held.lease_expires_at = now + self.lease
@@ -234,7 +235,7 @@ class ReviewService:
     def renew(self, actor: Actor, item_id: int) -> Claim:
         """Extend the lease on an item the reviewer holds (not audited: no change of hands)."""
         with self.db.write() as session:
-            now = self.clock()
+            now = self._now(session)
             item = self._locked_item(session, item_id)
             self._check_holder(session, item, actor, now)
             if item.claimed_by != actor.id:
@@ -245,7 +246,7 @@ class ReviewService:
     def release(self, actor: Actor, item_id: int) -> None:
         """Give an item back to the queue untouched."""
         with self.db.write() as session:
-            now = self.clock()
+            now = self._now(session)
             item = self._locked_item(session, item_id)
             if item.claimed_by != actor.id:
                 raise Conflict(f"you do not hold item {item_id}")
@@ -257,7 +258,7 @@ class ReviewService:
         """Pass an item on to others; it is not offered to this reviewer again."""
         actor.require(Permission.REVIEW)
         with self.db.write() as session:
-            now = self.clock()
+            now = self._now(session)
             item = self._locked_item(session, item_id)
             self._check_holder(session, item, actor, now)
             if session.get(Skip, (item.id, actor.id)) is None:
@@ -271,7 +272,7 @@ class ReviewService:
         """Offer skipped items to those who skipped them again (supervisors)."""
         actor.require(Permission.CLEAR_SKIPS)
         with self.db.write() as session:
-            now = self.clock()
+            now = self._now(session)
             query = delete(Skip)
             if item_id is not None:
                 query = query.where(Skip.item_id == item_id)
@@ -310,11 +311,13 @@ class ReviewService:
             raise UsageError(f"{action.value} is not a decision")
         decision_id = _check_uuid(decision_id)
         with self.db.write() as session:
-            now = self.clock()
+            now = self._now(session)
+            # Lock first: a concurrent retry of this very decision waits here,
+            # then finds the row the first attempt wrote.
+            item = self._locked_item(session, item_id)
             earlier = session.get(Decision, decision_id)
             if earlier is not None:
                 return self._replayed(session, earlier, actor, item_id)
-            item = self._locked_item(session, item_id)
             if item.status == ItemStatus.DECIDED:
                 raise Conflict(
                     f"item {item_id} is already decided; undo your own decision or ask a supervisor to override it"
@@ -328,18 +331,19 @@ class ReviewService:
             row = self._record(session, item, actor, action, checked_labels, reason, note, decision_id, now)
             if reason_row is not None and reason_row.withholds_media:
                 item.media_withheld = True
-            audit.append(session, kind="decision", actor=actor.name, at=now, item_id=item.id, payload=_payload(row))
+            audit.append_decision(session, row, kind="decision", actor=actor.name)
             return _decision_info(row, actor.name)
 
     def undo_last(self, actor: Actor) -> DecisionInfo:
         """Withdraw the reviewer's own newest decision, within the grace period.
 
-        The undo is a new event; the item goes back to the reviewer, claimed,
-        in the state it was in before.
+        The undo is a new event. An undone decision gives the item back to
+        the reviewer, claimed, in the state it was in before; an undone
+        override puts the decision it replaced back in force.
         """
         actor.require(Permission.REVIEW)
         with self.db.write() as session:
-            now = self.clock()
+            now = self._now(session)
             last = session.scalar(
                 select(Decision)
                 .where(Decision.reviewer_id == actor.id, Decision.action != Action.UNDO)
@@ -358,6 +362,8 @@ class ReviewService:
                 raise Conflict(
                     f"your last decision (item {item.id}) is older than {minutes} min; ask a supervisor to override it"
                 )
+            # An escalation someone is now resolving is theirs, not the undoer's.
+            self._check_holder(session, item, actor, now)
             row = Decision(
                 id=str(uuid.uuid4()),
                 item_id=item.id,
@@ -372,11 +378,12 @@ class ReviewService:
             )
             session.add(row)
             item.status = last.status_before
-            item.current_decision_id = row.id
-            item.claimed_by = actor.id
-            item.lease_expires_at = now + self.lease
+            item.current_decision_id = last.overrides  # None unless an override is undone
+            if last.overrides is None:
+                item.claimed_by = actor.id
+                item.lease_expires_at = now + self.lease
             session.flush()
-            audit.append(session, kind="undo", actor=actor.name, at=now, item_id=item.id, payload=_payload(row))
+            audit.append_decision(session, row, kind="undo", actor=actor.name)
             return _decision_info(row, actor.name)
 
     def override(
@@ -401,13 +408,13 @@ class ReviewService:
             raise UsageError(f"{action.value} is not a decision")
         override_id = _check_uuid(override_id)
         with self.db.write() as session:
-            now = self.clock()
+            now = self._now(session)
+            item = self._locked_item(session, item_id)
             earlier = session.get(Decision, override_id)
             if earlier is not None:
                 return self._replayed(session, earlier, actor, item_id)
-            item = self._locked_item(session, item_id)
             original = session.get(Decision, item.current_decision_id) if item.current_decision_id else None
-            if original is None or original.action == Action.UNDO:
+            if original is None:
                 raise Conflict(f"item {item_id} has no decision in force to override")
             checked_labels, reason_row = self._check_payload(session, action, labels, reason)
             row = self._record(
@@ -416,7 +423,7 @@ class ReviewService:
             )  # fmt: skip
             if reason_row is not None and reason_row.withholds_media:
                 item.media_withheld = True
-            audit.append(session, kind="override", actor=actor.name, at=now, item_id=item.id, payload=_payload(row))
+            audit.append_decision(session, row, kind="override", actor=actor.name)
             return _decision_info(row, actor.name)
 
     def record_exposure(
@@ -534,6 +541,19 @@ class ReviewService:
 
     # -- helpers --------------------------------------------------------
 
+    def _now(self, session: Session) -> datetime:
+        """The time leases are measured by.
+
+        On PostgreSQL with the system clock, the server's: workstations'
+        clocks drift, and a fast one would see others' live leases as
+        expired. SQLite lives on one machine, whose clock is the only one.
+        """
+        if self.clock is system_clock and session.get_bind().dialect.name == "postgresql":
+            server_time: datetime | None = session.scalar(select(func.now()))
+            assert server_time is not None
+            return server_time.astimezone(UTC)
+        return self.clock()
+
     @staticmethod
     def _next_seq(session: Session, item_id: int) -> int:
         last = session.scalar(select(func.max(Decision.item_seq)).where(Decision.item_id == item_id))
@@ -627,19 +647,6 @@ def _check_uuid(value: str | None) -> str:
         return str(uuid.UUID(value))
     except ValueError:
         raise UsageError(f"not a UUID: {value!r}") from None
-
-
-def _payload(row: Decision) -> dict[str, Any]:
-    return {
-        "decision": row.id,
-        "action": row.action.value,
-        "labels": list(row.labels),
-        "reason": row.reason_code,
-        "note": row.note,
-        "round": row.round,
-        "overrides": row.overrides,
-        "undoes": row.undoes,
-    }
 
 
 def _decision_info(row: Decision, reviewer: str) -> DecisionInfo:

@@ -230,7 +230,7 @@ def check_labels(session: Session, codes: list[str]) -> list[str]:
 
 def check_reason(session: Session, kind: str, code: str | None) -> Reason:
     if not code:
-        raise UsageError(f"{kind} needs a reason (--reason CODE; see: veil labels reasons)")
+        raise UsageError(f"{kind} needs a reason code (see: veil labels reasons)")
     reason = session.get(Reason, (kind, code))
     if reason is None or not reason.active:
         raise UsageError(f"unknown {kind} reason {code!r} (see: veil labels reasons)")

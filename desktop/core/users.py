@@ -117,6 +117,7 @@ def bootstrap_admin(session: Session, name: str, now: datetime) -> Actor:
     A fresh install has no one who could add the first user; the person who
     starts it owns it. Only ever done while the user table is empty.
     """
+    audit.lock_chain(session)  # two first starts at once make one admin, not two
     if has_users(session):
         raise Conflict("this database already has users")
     return _add(session, None, name, Role.ADMIN, now, kind="user.bootstrap")

@@ -199,6 +199,7 @@ class MainWindow(QMainWindow):
         self.queue_loaded.emit(shown)
 
     def _on_operation_failed(self, error: Exception) -> None:
+        self.load_demo_button.setEnabled(True)
         self.status_label.setText(f"Error: {error}")
 
     @Slot()

@@ -338,3 +338,54 @@ def test_db_upgrade_and_status(db_url: str) -> None:
     assert upgraded.code == 0 and upgraded.json["before"] == upgraded.json["after"]
     status = veil("db", "status", "--json", url=db_url).json
     assert status["revision"] == status["head"]
+
+
+def test_global_options_work_anywhere(demo: str) -> None:
+    assert veil("--db", demo, "users", "list", "--json").code == 0
+    assert veil("users", "--db", demo, "list", "--json").code == 0
+    names = {u["name"] for u in veil("users", "list", "--db", demo, "--json").json}
+    assert names == {"root", "mod", "sup"}
+
+
+def test_refused_export_leaves_no_file(demo: str, tmp_path: Path) -> None:
+    out = tmp_path / "decisions.jsonl"
+    refused(veil("export", "-o", str(out), url=demo, user="mod"), 2, "may not read the audit trail")
+    assert not out.exists()
+
+
+def test_url_errors_never_show_the_password() -> None:
+    run = veil("queue", url="postgresql://veil:hunter2@127.0.0.1:notaport/veil")
+    refused(run, 2, "not a database URL")
+    assert "hunter2" not in run.err
+
+
+def test_admin_edits_the_taxonomy(demo: str) -> None:
+    added = veil(
+        "labels", "set", "drowning", "--name", "Drowning", "--default", "hide", "--age-gate", "18",
+        "--equivalent", "bluesky=graphic-media", "--json", url=demo, user="root",
+    )  # fmt: skip
+    assert added.code == 0, added.err
+    assert veil("labels", "disable", "suggestive", url=demo, user="root").code == 0
+    codes = [label["code"] for label in veil("labels", "list", "--json", url=demo).json]
+    assert "drowning" in codes and "suggestive" not in codes
+    decided = veil("decide", "1", "--action", "warn", "--label", "drowning", url=demo, user="mod")
+    assert decided.code == 0
+    refused(veil("decide", "2", "--action", "warn", "--label", "suggestive", url=demo, user="mod"), 2, "unknown label")
+    refused(
+        veil("labels", "set", "x", "--name", "X", "--equivalent", "oops", url=demo, user="root"), 2, "PLATFORM=LABEL"
+    )
+
+
+def test_out_of_range_manifest_values_are_contained(db_url: str, tmp_path: Path) -> None:
+    manifest = tmp_path / "feed.jsonl"
+    manifest.write_text(
+        '{"id": "a", "text": "extreme", "markers": [{"code": "x", "severity": 7}]}\n'
+        '{"id": "b", "text": "long author", "author": "' + "n" * 300 + '"}\n'
+        '{"id": "c", "text": "fine"}\n',
+        encoding="utf-8",
+    )
+    run = veil("ingest", "--json", str(manifest), url=db_url, user="root")
+    assert run.code == 1
+    assert run.json["items_added"] == 2
+    assert ["line 2" in e["error"] and "longer than 200" in e["error"] for e in run.json["errors"]] == [True]
+    assert veil("queue", "--json", url=db_url).json[0]["severity"] == 3

@@ -82,6 +82,28 @@ def _reorder(conn: Connection) -> None:
         )
 
 
+def _edit_decision(conn: Connection) -> None:
+    conn.execute(
+        text(
+            "UPDATE decision SET action = 'approve', labels = '[]' "
+            "WHERE id = (SELECT ref FROM audit_event WHERE id = 9)"
+        )
+    )
+
+
+def _reassign_decision(conn: Connection) -> None:
+    conn.execute(
+        text(
+            "UPDATE decision SET reviewer_id = (SELECT id FROM user_account WHERE name = 'boss') "
+            "WHERE id = (SELECT ref FROM audit_event WHERE id = 7)"
+        )
+    )
+
+
+def _delete_decision(conn: Connection) -> None:
+    conn.execute(text("DELETE FROM decision WHERE id = (SELECT ref FROM audit_event WHERE id = 12)"))
+
+
 def _delete_tail(conn: Connection) -> None:
     conn.execute(text("DELETE FROM audit_event WHERE id = (SELECT MAX(id) FROM audit_event)"))
 
@@ -93,7 +115,10 @@ def _delete_tail(conn: Connection) -> None:
         (_edit_actor, 9, "was edited"),
         (_delete_middle, 9, "missing"),
         (_reorder, 8, "does not follow"),
-        (_delete_tail, 12, "have no audit event"),
+        (_delete_tail, 12, "has no audit event"),
+        (_edit_decision, 9, "no longer matches audit event 9"),
+        (_reassign_decision, 7, "no longer matches audit event 7"),
+        (_delete_decision, 12, "is missing (deleted)"),
     ],
 )
 def test_verify_names_the_first_broken_event(

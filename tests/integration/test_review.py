@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import func, select
 
-from db.models import Action, AuditEvent, Decision, Item, ItemStatus, Role
+from db.models import Action, AuditEvent, Decision, Exposure, Item, ItemStatus, Role
 from desktop.core.errors import Conflict, PermissionDenied, UsageError
 from tests.support.factories import add_items, add_user
 
@@ -239,3 +239,44 @@ def test_override_adds_an_event_and_keeps_the_original(workspace: Workspace) -> 
     assert [(d.action, d.reviewer) for d in history] == [(Action.APPROVE, "alice"), (Action.REMOVE, "boss")]
     with pytest.raises(Conflict, match="overridden"):
         workspace.review.undo_last(alice)
+
+
+def test_undoing_an_override_puts_the_original_back_in_force(workspace: Workspace) -> None:
+    (item,) = add_items(workspace, 1)
+    alice = add_user(workspace, "alice")
+    boss = add_user(workspace, "boss", Role.SUPERVISOR)
+    original = workspace.review.decide(alice, item, Action.APPROVE)
+    workspace.review.override(boss, item, Action.REMOVE, reason="gratuitous", reason_note="faces")
+
+    workspace.review.undo_last(boss)
+
+    view = workspace.review.show(item)
+    assert view.status == ItemStatus.DECIDED and view.claimed_by is None
+    # The original is in force again: a supervisor can override it once more.
+    again = workspace.review.override(boss, item, Action.WARN, labels=["medical"], reason_note="on reflection")
+    assert again.overrides == original.id
+
+
+def test_undoing_an_escalation_a_supervisor_is_resolving_is_refused(workspace: Workspace) -> None:
+    (item,) = add_items(workspace, 1)
+    alice = add_user(workspace, "alice")
+    boss = add_user(workspace, "boss", Role.SUPERVISOR)
+    workspace.review.decide(alice, item, Action.ESCALATE, reason="unsure")
+    assert workspace.review.claim_next(boss, escalations=True) is not None
+
+    with pytest.raises(Conflict, match="held by boss"):
+        workspace.review.undo_last(alice)
+    assert workspace.review.show(item).status == ItemStatus.ESCALATED
+
+
+def test_exposure_is_recorded_and_audited(workspace: Workspace, clock: FakeClock) -> None:
+    (item,) = add_items(workspace, 1)
+    alice = add_user(workspace, "alice")
+    workspace.review.record_exposure(alice, item, media_id=None, mode="reveal", started_at=clock(), seconds=4.25)
+    with workspace.db.read() as session:
+        exposure = session.scalars(select(Exposure)).one()
+        event = session.scalars(select(AuditEvent).where(AuditEvent.kind == "reveal")).one()
+    assert (exposure.user_id, exposure.item_id, exposure.seconds, exposure.mode) == (alice.id, item, 4.25, "reveal")
+    assert event.actor == "alice" and event.item_id == item
+    with pytest.raises(UsageError, match="unknown exposure mode"):
+        workspace.review.record_exposure(alice, item, media_id=None, mode="stare", started_at=clock(), seconds=1)

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(length=64), nullable=True),
         sa.Column("kind", sa.String(length=48), nullable=False),
         sa.Column("item_id", sa.Integer(), nullable=True),
+        sa.Column("ref", sa.String(length=36), nullable=True),
         sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
@@ -34,6 +35,7 @@ def upgrade() -> None:
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_event_item_id"), ["item_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_event_kind"), ["kind"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_event_ref"), ["ref"], unique=False)
 
     op.create_table(
         "label",
@@ -338,6 +340,7 @@ def downgrade() -> None:
     op.drop_table("reason")
     op.drop_table("label")
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audit_event_ref"))
         batch_op.drop_index(batch_op.f("ix_audit_event_kind"))
         batch_op.drop_index(batch_op.f("ix_audit_event_item_id"))
 

@@ -53,7 +53,7 @@ class ItemDraft:
     def effective_severity(self) -> int:
         if self.severity is not None:
             return max(0, min(3, self.severity))
-        return max((m.severity for m in self.markers), default=0)
+        return max((max(0, min(3, m.severity)) for m in self.markers), default=0)
 
 
 @dataclass

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from desktop.core.ingest import IngestError, IngestReport, ItemDraft
 from desktop.core.ingest.manifest import read_jsonl
 from desktop.core.ingest.store import store
@@ -51,8 +53,15 @@ def ingest_files(
                 report.errors.append(entry)
             else:
                 drafts.append(entry)
-        with database.write() as session:
-            store(session, drafts, source=source or path.stem, kind=kind, actor=actor, now=now, report=report)
+        counts = (report.items_added, report.items_duplicate, report.media_added)
+        try:
+            with database.write() as session:
+                store(session, drafts, source=source or path.stem, kind=kind, actor=actor, now=now, report=report)
+        except SQLAlchemyError as err:
+            # The file's transaction rolled back: none of its items went in.
+            report.items_added, report.items_duplicate, report.media_added = counts
+            first = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+            report.errors.append(IngestError(str(path), f"not stored: {first}"))
     return report
 
 

@@ -48,12 +48,29 @@ def _markers(value: Any, text: str) -> tuple[MarkerDraft, ...]:
     found = []
     for entry in value or ():
         raw = entry if isinstance(entry, dict) else {"code": str(entry)}
-        code = str(raw["code"])
+        code = str(raw["code"])[:32]
         matched = str(raw.get("text", code))
         start = text.find(matched)
         span = (start, start + len(matched)) if start >= 0 else (0, 0)
-        found.append(MarkerDraft(code, matched, span, "manifest", int(raw.get("severity", 1))))
+        severity = max(0, min(3, int(raw.get("severity", 1))))
+        found.append(MarkerDraft(code, matched, span, "manifest", severity))
     return tuple(found)
+
+
+# The widest each field may be; the database's columns are as wide.
+LIMITS = {"id": 200, "author": 200, "lang": 16}
+
+
+def _short(record: dict[str, Any], key: str) -> str | None:
+    value = record.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str | int):
+        raise ValueError(f"{key!r} must be a string")
+    text = str(value)
+    if len(text) > LIMITS[key]:
+        raise ValueError(f"{key!r} is longer than {LIMITS[key]} characters")
+    return text
 
 
 def draft_from(record: dict[str, Any], root: Path) -> ItemDraft:
@@ -65,10 +82,10 @@ def draft_from(record: dict[str, Any], root: Path) -> ItemDraft:
     severity = record.get("severity")
     return ItemDraft(
         text=text,
-        external_id=None if record.get("id") is None else str(record["id"]),
-        author=record.get("author"),
+        external_id=_short(record, "id"),
+        author=_short(record, "author"),
         published_at=_when(record.get("published_at")),
-        language=record.get("lang"),
+        language=_short(record, "lang"),
         media=_media(record.get("media"), root),
         markers=_markers(record.get("markers"), text),
         severity=None if severity is None else int(severity),
