@@ -82,6 +82,12 @@ def _when(value: str) -> datetime:
 
 
 def cmd_gui(args: argparse.Namespace, ctx: Context) -> int:
+    headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM"))
+    if sys.platform.startswith("linux") and headless:
+        # Qt would abort with a message about xcb plugins that helps no one.
+        raise UsageError(
+            "no screen to open the window on (DISPLAY is not set); the command line works without one: veil --help"
+        )
     from desktop.ui.app import run  # Qt only here
 
     return run(ctx.settings, screenshot=args.screenshot)

@@ -73,6 +73,12 @@ def _state(url: str) -> tuple[Any, ...]:
     return (json.dumps(queue), verify["events"], verify["head_hash"])
 
 
+def test_gui_without_a_screen_says_so(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    done = subprocess.run([str(VEIL)], capture_output=True, text=True, env=env, timeout=60, check=False)
+    refused(Run(done.returncode, done.stdout, done.stderr), 2, "no screen to open the window on")
+
+
 def test_version() -> None:
     run = veil("--version")
     assert run.code == 0 and run.out.startswith("veil ")

@@ -72,6 +72,18 @@ def claim_latencies(url: str, claims: int) -> list[float]:
         ws.close()
 
 
+def first_page(url: str) -> float:
+    """What the window does at start-up: open, migrate-check, first page, counts."""
+    begun = time.perf_counter()
+    ws = open_workspace(url)
+    try:
+        ws.review.queue(limit=500)
+        ws.review.counts()
+    finally:
+        ws.close()
+    return time.perf_counter() - begun
+
+
 def summary(latencies: list[float]) -> tuple[float, float]:
     ordered = sorted(latencies)
     return statistics.median(ordered) * 1000, ordered[int(len(ordered) * 0.95)] * 1000
@@ -88,6 +100,7 @@ def main() -> None:
     server = start_server(fsync=True) if args.postgres else None
     try:
         results = {}
+        startup = {}
         for size in (args.small, args.items):
             if server is not None:
                 server_db = f"bench_{size}"
@@ -99,6 +112,7 @@ def main() -> None:
             begun = time.perf_counter()
             fill(url, size)
             print(f"{size:>9} items inserted in {time.perf_counter() - begun:.1f} s")
+            startup[size] = first_page(url)
             results[size] = summary(claim_latencies(url, args.claims))
     finally:
         if server is not None:
@@ -110,6 +124,9 @@ def main() -> None:
     for size, (median, p95) in results.items():
         print(f"{size:>9} {median:>10.2f} {p95:>8.2f}")
     print(f"ratio large/small: median {large[0] / small[0]:.2f}, p95 {large[1] / small[1]:.2f}")
+    print("start-up to the first page of the queue (open, schema check, 500 rows, counts):")
+    for size, seconds in startup.items():
+        print(f"{size:>9} items: {seconds * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 import pytest
@@ -29,6 +30,8 @@ def window(qtbot: QtBot, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterat
     win.show()
     yield win
     win.close()
+    # Closing joins the database worker: nothing of the window keeps running.
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("veil-db")]
 
 
 def test_window_lists_the_queue_in_review_order(qtbot: QtBot, db_url: str, window: MainWindow) -> None:
