@@ -139,7 +139,7 @@ class Item(Base):
         # The claim/skip filters are checked along this index, so the first
         # free row is found without sorting, however long the queue.
         Index("ix_item_queue", "status", "priority", "received_at", "id"),
-        Index("ix_item_claimed_by", "claimed_by"),
+        Index("ix_item_holder", "claimed_by", "status"),  # "the item I hold"
         CheckConstraint("severity BETWEEN 0 AND 3", name="severity_range"),
     )
 

@@ -200,13 +200,7 @@ class ReviewService:
         status = ItemStatus.ESCALATED if escalations else ItemStatus.PENDING
         with self.db.write() as session:
             now = self._now(session)
-            held = session.scalar(
-                select(Item)
-                .where(Item.claimed_by == actor.id, Item.status == status, Item.lease_expires_at > now)
-                .order_by(Item.priority, Item.received_at, Item.id)
-                .limit(1)
-                .with_for_update(of=Item)
-            )
+            held = session.scalar(self._held(actor, status, now).with_for_update(of=Item))
             if held is not None:
                 held.lease_expires_at = now + self.lease
                 return Claim(held.id, held.lease_expires_at, resumed=True)
@@ -217,6 +211,15 @@ class ReviewService:
             item.lease_expires_at = now + self.lease
             audit.append(session, kind="claim", actor=actor.name, at=now, item_id=item.id)
             return Claim(item.id, item.lease_expires_at)
+
+    @staticmethod
+    def _held(actor: Actor, status: ItemStatus, now: datetime) -> Any:
+        # No ORDER BY: a reviewer holds one item at a time, and ordering
+        # would tempt the planner to walk the whole queue index instead of
+        # seeking ix_item_holder.
+        return (
+            select(Item).where(Item.claimed_by == actor.id, Item.status == status, Item.lease_expires_at > now).limit(1)
+        )
 
     @staticmethod
     def _next_free(actor: Actor, status: ItemStatus, now: datetime) -> Any:
@@ -327,10 +330,7 @@ class ReviewService:
                 if action == Action.ESCALATE:
                     raise UsageError(f"item {item_id} is already escalated")
             self._check_holder(session, item, actor, now)
-            checked_labels, reason_row = self._check_payload(session, action, labels, reason)
-            row = self._record(session, item, actor, action, checked_labels, reason, note, decision_id, now)
-            if reason_row is not None and reason_row.withholds_media:
-                item.media_withheld = True
+            row = self._record(session, item, actor, action, labels, reason, note, decision_id, now)
             audit.append_decision(session, row, kind="decision", actor=actor.name)
             return _decision_info(row, actor.name)
 
@@ -403,7 +403,7 @@ class ReviewService:
         """
         actor.require(Permission.OVERRIDE)
         if not reason_note or not reason_note.strip():
-            raise UsageError("an override needs a reason (--reason-note TEXT)")
+            raise UsageError("an override needs a reason: say why the decision changes")
         if action not in DECISIONS:
             raise UsageError(f"{action.value} is not a decision")
         override_id = _check_uuid(override_id)
@@ -416,13 +416,10 @@ class ReviewService:
             original = session.get(Decision, item.current_decision_id) if item.current_decision_id else None
             if original is None:
                 raise Conflict(f"item {item_id} has no decision in force to override")
-            checked_labels, reason_row = self._check_payload(session, action, labels, reason)
             row = self._record(
-                session, item, actor, action, checked_labels, reason, reason_note, override_id, now,
+                session, item, actor, action, labels, reason, reason_note, override_id, now,
                 overrides=original.id, round_=original.round,
             )  # fmt: skip
-            if reason_row is not None and reason_row.withholds_media:
-                item.media_withheld = True
             audit.append_decision(session, row, kind="override", actor=actor.name)
             return _decision_info(row, actor.name)
 
@@ -602,7 +599,7 @@ class ReviewService:
         item: Item,
         actor: Actor,
         action: Action,
-        labels: list[str],
+        labels: Sequence[str],
         reason: str | None,
         note: str | None,
         decision_id: str,
@@ -611,13 +608,17 @@ class ReviewService:
         overrides: str | None = None,
         round_: int = 1,
     ) -> Decision:
+        """Check what ``action`` requires, add its row and move the item on."""
+        checked_labels, reason_row = self._check_payload(session, action, labels, reason)
+        if reason_row is not None and reason_row.withholds_media:
+            item.media_withheld = True
         row = Decision(
             id=decision_id,
             item_id=item.id,
             item_seq=self._next_seq(session, item.id),
             reviewer_id=actor.id,
             action=action,
-            labels=labels,
+            labels=checked_labels,
             reason_code=reason,
             note=note or None,
             decided_at=now,

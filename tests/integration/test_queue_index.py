@@ -20,9 +20,10 @@ if TYPE_CHECKING:
     from desktop.core.workspace import Workspace
 
 
-def _plan(ws: Workspace, status: ItemStatus) -> str:
+def _plan(ws: Workspace, status: ItemStatus, *, held: bool = False) -> str:
     actor = Actor(1, "someone", Role.MODERATOR)
-    query = ReviewService._next_free(actor, status, datetime(2026, 11, 20, tzinfo=UTC))
+    make = ReviewService._held if held else ReviewService._next_free
+    query = make(actor, status, datetime(2026, 11, 20, tzinfo=UTC))
     with ws.db.engine.connect() as conn:
         sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
         if conn.dialect.name == "sqlite":
@@ -31,6 +32,7 @@ def _plan(ws: Workspace, status: ItemStatus) -> str:
         # Few rows in a test table make a sequential scan look cheap; forbid
         # it to see which index the planner can use.
         conn.execute(text("SET enable_seqscan = off"))
+        conn.execute(text("ANALYZE item"))  # as autovacuum does on a live server
         rows = conn.execute(text(f"EXPLAIN {sql} FOR UPDATE OF item SKIP LOCKED")).all()
         return "\n".join(r[0] for r in rows)
 
@@ -41,3 +43,10 @@ def test_next_item_is_found_along_the_queue_index(workspace: Workspace) -> None:
         plan = _plan(workspace, status)
         assert "ix_item_queue" in plan, plan
         assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+
+
+def test_the_item_a_reviewer_holds_is_found_by_its_holder(workspace: Workspace) -> None:
+    add_items(workspace, 50)
+    plan = _plan(workspace, ItemStatus.PENDING, held=True)
+    assert "ix_item_holder" in plan, plan
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan

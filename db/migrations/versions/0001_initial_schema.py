@@ -140,7 +140,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("source_id", "external_id", "content_hash", name="uq_item_identity"),
     )
     with op.batch_alter_table("item", schema=None) as batch_op:
-        batch_op.create_index("ix_item_claimed_by", ["claimed_by"], unique=False)
+        batch_op.create_index("ix_item_holder", ["claimed_by", "status"], unique=False)
         batch_op.create_index(batch_op.f("ix_item_content_hash"), ["content_hash"], unique=False)
         batch_op.create_index("ix_item_queue", ["status", "priority", "received_at", "id"], unique=False)
 
@@ -332,7 +332,7 @@ def downgrade() -> None:
     with op.batch_alter_table("item", schema=None) as batch_op:
         batch_op.drop_index("ix_item_queue")
         batch_op.drop_index(batch_op.f("ix_item_content_hash"))
-        batch_op.drop_index("ix_item_claimed_by")
+        batch_op.drop_index("ix_item_holder")
 
     op.drop_table("item")
     op.drop_table("user_account")
