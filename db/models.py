@@ -194,6 +194,8 @@ class Marker(Base):
     span_end: Mapped[int]
     rule: Mapped[str] = mapped_column(String(64))
     severity: Mapped[int]
+    language: Mapped[str | None] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16), default="explicit")  # explicit | weak | cue
 
 
 class Label(Base):

@@ -219,6 +219,8 @@ def upgrade() -> None:
         sa.Column("span_end", sa.Integer(), nullable=False),
         sa.Column("rule", sa.String(length=64), nullable=False),
         sa.Column("severity", sa.Integer(), nullable=False),
+        sa.Column("language", sa.String(length=16), nullable=True),
+        sa.Column("kind", sa.String(length=16), nullable=False),
         sa.ForeignKeyConstraint(
             ["item_id"],
             ["item.id"],

@@ -15,20 +15,25 @@ if TYPE_CHECKING:
     from datetime import datetime
 
 
+MEDIA_TYPES = ("image", "video", "animation", "audio", "voice", "sticker", "file", "link", "unknown")
+
+
 @dataclass(frozen=True)
 class MediaRef:
     uri: str
-    media_type: str = "unknown"
+    media_type: str = "unknown"  # one of MEDIA_TYPES
     missing: bool = False  # referenced by the input but not present in it
 
 
 @dataclass(frozen=True)
 class MarkerDraft:
-    code: str
-    matched_text: str
-    span: tuple[int, int]
-    rule: str
-    severity: int
+    code: str  # normalised: "21+", "nsfw", "cw", "cue:corpse"
+    matched_text: str  # as the publisher wrote it: "+21"
+    span: tuple[int, int]  # [start, end) in the item's original text
+    rule: str  # the rule's id in resources/markers.toml
+    severity: int  # 0-3
+    language: str | None = None
+    kind: str = "explicit"  # explicit | weak | cue
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class ItemDraft:
     media: tuple[MediaRef, ...] = ()
     markers: tuple[MarkerDraft, ...] = ()
     severity: int | None = None  # None: the highest marker severity
+    source: str | None = None  # None: the source named for the whole input
 
     @property
     def content_hash(self) -> str:

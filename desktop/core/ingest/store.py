@@ -96,6 +96,8 @@ def store(
                     span_end=marker.span[1],
                     rule=marker.rule,
                     severity=marker.severity,
+                    language=marker.language,
+                    kind=marker.kind,
                 )
             )
     report.items_added += len(added)
