@@ -134,7 +134,7 @@ class Source(Base):
 class Item(Base):
     __tablename__ = "item"
     __table_args__ = (
-        UniqueConstraint("source_id", "external_id", "content_hash", name="uq_item_identity"),
+        UniqueConstraint("source_id", "external_id", name="uq_item_identity"),
         # "Next item to review": equality on status, then the review order.
         # The claim/skip filters are checked along this index, so the first
         # free row is found without sorting, however long the queue.
@@ -148,7 +148,8 @@ class Item(Base):
     external_id: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str | None] = mapped_column(String(16))
-    author: Mapped[str | None] = mapped_column(String(200))
+    author: Mapped[str | None] = mapped_column(String(200))  # handle or account
+    author_name: Mapped[str | None] = mapped_column(String(200))  # display name
     published_at: Mapped[datetime | None]
     received_at: Mapped[datetime]
     # 0 none, 1 mild, 2 graphic, 3 extreme. ``priority`` is its negation so

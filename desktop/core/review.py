@@ -128,6 +128,7 @@ class ItemView:
     text: str
     language: str | None
     author: str | None
+    author_name: str | None
     published_at: datetime | None
     received_at: datetime
     severity: int
@@ -148,6 +149,7 @@ class ItemView:
             "text": self.text,
             "language": self.language,
             "author": self.author,
+            "author_name": self.author_name,
             "published_at": self.published_at.isoformat() if self.published_at else None,
             "received_at": self.received_at.isoformat(),
             "severity": self.severity,
@@ -523,6 +525,7 @@ class ReviewService:
                 text=item.text,
                 language=item.language,
                 author=item.author,
+                author_name=item.author_name,
                 published_at=item.published_at,
                 received_at=item.received_at,
                 severity=item.severity,

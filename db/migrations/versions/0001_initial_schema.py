@@ -101,6 +101,7 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("language", sa.String(length=16), nullable=True),
         sa.Column("author", sa.String(length=200), nullable=True),
+        sa.Column("author_name", sa.String(length=200), nullable=True),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("severity", sa.Integer(), nullable=False),
@@ -137,7 +138,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["duplicate_of"], ["item.id"], name=op.f("fk_item_duplicate_of_item")),
         sa.ForeignKeyConstraint(["source_id"], ["source.id"], name=op.f("fk_item_source_id_source")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_item")),
-        sa.UniqueConstraint("source_id", "external_id", "content_hash", name="uq_item_identity"),
+        sa.UniqueConstraint("source_id", "external_id", name="uq_item_identity"),
     )
     with op.batch_alter_table("item", schema=None) as batch_op:
         batch_op.create_index("ix_item_holder", ["claimed_by", "status"], unique=False)

@@ -23,6 +23,13 @@ class MediaRef:
     uri: str
     media_type: str = "unknown"  # one of MEDIA_TYPES
     missing: bool = False  # referenced by the input but not present in it
+    # Filled in by desktop.core.media.hashes when the file is read:
+    sha256: str | None = None
+    phash: str | None = None  # PDQ, 64 hex digits
+    size_bytes: int | None = None
+    width: int | None = None
+    height: int | None = None
+    error: str | None = None  # why the file could not be read or decoded
 
 
 @dataclass(frozen=True)
@@ -40,7 +47,8 @@ class MarkerDraft:
 class ItemDraft:
     text: str
     external_id: str | None = None
-    author: str | None = None
+    author: str | None = None  # the handle or account, "@candanga_anon"
+    author_name: str | None = None  # the display name, "Anoncandanga V"
     published_at: datetime | None = None
     language: str | None = None
     media: tuple[MediaRef, ...] = ()
@@ -50,9 +58,11 @@ class ItemDraft:
 
     @property
     def content_hash(self) -> str:
-        """SHA-256 of the normalised text and media references."""
+        """SHA-256 of the normalised text and the media: the same photo under
+        another name is the same content, so a file's own hash stands for it
+        once known."""
         text = " ".join(unicodedata.normalize("NFC", self.text).split())
-        parts = [text, *sorted(m.uri for m in self.media)]
+        parts = [text, *sorted(m.sha256 or m.uri for m in self.media)]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
     @property

@@ -1,26 +1,32 @@
-"""JSONL manifests: one JSON object per line, one item per object.
+"""Manifests: JSONL (one JSON object a line) or CSV (a header row), one item each.
 
 Fields (all but ``text`` optional)::
 
     id            the publisher's id of the item (string or number)
     text          the post's text
+    source        the source it came from (default: the manifest's name)
     author        who published it
     published_at  ISO 8601; a time without a zone is taken as UTC
-    lang          BCP 47 language tag
-    media         list of paths relative to the manifest, or file:// URIs
-    markers       list of marker codes ("18+") or {"code", "text", "severity"}
+    lang          ISO 639-1 language code
+    media         paths relative to the manifest's folder, or file:// URIs
+                  (JSONL: a list; CSV: separated by "|")
+    markers       marker codes ("18+") or {"code", "text", "severity"}
+                  (CSV: codes separated by "|")
     severity      0-3, to override the severity the markers give
 
-A malformed line becomes an error naming its line number; the other lines go in.
+A malformed line becomes an error naming its line number; the other lines go
+in. A media path that leads out of the manifest's folder is refused unread.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from desktop.core.ingest import IngestError, ItemDraft, MarkerDraft, MediaRef
+from desktop.core.ingest.paths import Escapes, inside
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -34,13 +40,22 @@ def _when(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _media(value: Any, root: Path) -> tuple[MediaRef, ...]:
+def _media(value: Any, root: Path, refused: list[str]) -> tuple[MediaRef, ...]:
+    if isinstance(value, str):
+        value = [value]
     refs = []
     for entry in value or ():
-        uri = str(entry)
-        if "://" not in uri:
-            uri = (root / uri).resolve().as_uri()
-        refs.append(MediaRef(uri=uri))
+        named = str(entry)
+        if named.startswith("file://"):
+            refs.append(MediaRef(uri=named))
+            continue
+        if "://" in named:
+            refs.append(MediaRef(uri=named, media_type="link"))
+            continue
+        try:
+            refs.append(MediaRef(uri=inside(root, named).as_uri()))
+        except Escapes as err:
+            refused.append(str(err))
     return tuple(refs)
 
 
@@ -58,7 +73,7 @@ def _markers(value: Any, text: str) -> tuple[MarkerDraft, ...]:
 
 
 # The widest each field may be; the database's columns are as wide.
-LIMITS = {"id": 200, "author": 200, "lang": 16}
+LIMITS = {"id": 200, "author": 200, "lang": 16, "source": 200}
 
 
 def _short(record: dict[str, Any], key: str) -> str | None:
@@ -73,7 +88,7 @@ def _short(record: dict[str, Any], key: str) -> str | None:
     return text
 
 
-def draft_from(record: dict[str, Any], root: Path) -> ItemDraft:
+def draft_from(record: dict[str, Any], root: Path, refused: list[str] | None = None) -> ItemDraft:
     if not isinstance(record, dict):
         raise ValueError("each line must be a JSON object")
     text = record.get("text")
@@ -86,7 +101,8 @@ def draft_from(record: dict[str, Any], root: Path) -> ItemDraft:
         author=_short(record, "author"),
         published_at=_when(record.get("published_at")),
         language=_short(record, "lang"),
-        media=_media(record.get("media"), root),
+        media=_media(record.get("media"), root, refused if refused is not None else []),
+        source=_short(record, "source"),
         markers=_markers(record.get("markers"), text),
         severity=None if severity is None else int(severity),
     )
@@ -99,6 +115,45 @@ def read_jsonl(path: Path) -> Iterator[ItemDraft | IngestError]:
             if not line:
                 continue
             try:
-                yield draft_from(json.loads(line), path.parent)
-            except (ValueError, KeyError, TypeError) as err:
-                yield IngestError(f"{path}:{number}", f"line {number}: {err}")
+                record = json.loads(line)
+            except ValueError as err:
+                yield IngestError(f"{path}:{number}", f"line {number}: not JSON: {err}")
+                continue
+            yield from _entry(path, number, record)
+
+
+def read_csv(path: Path) -> Iterator[ItemDraft | IngestError]:
+    csv.field_size_limit(64 << 20)  # one post may be long; the default 128 KiB is not
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if not reader.fieldnames or "text" not in reader.fieldnames:
+            yield IngestError(str(path), "a CSV manifest needs a header row with a 'text' column")
+            return
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as err:
+                yield IngestError(f"{path}:{reader.line_num}", f"line {reader.line_num}: {err}")
+                return
+            record: dict[str, Any] = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
+            for key in ("media", "markers"):
+                if key in record:
+                    record[key] = [part.strip() for part in str(record[key]).split("|") if part.strip()]
+            if row.get(None):  # type: ignore[call-overload, unused-ignore]
+                yield IngestError(f"{path}:{reader.line_num}", f"line {reader.line_num}: more fields than the header")
+                continue
+            yield from _entry(path, reader.line_num, record)
+
+
+def _entry(path: Path, number: int, record: Any) -> Iterator[ItemDraft | IngestError]:
+    refused: list[str] = []
+    try:
+        draft = draft_from(record, path.parent, refused)
+    except (ValueError, KeyError, TypeError) as err:
+        yield IngestError(f"{path}:{number}", f"line {number}: {err}")
+        return
+    yield draft
+    for reason in refused:
+        yield IngestError(f"{path}:{number}", f"line {number}: {reason}")

@@ -1,0 +1,97 @@
+"""Folders of downloaded media: each image or video is an item.
+
+A sidecar with the same stem (``photo.txt``, or ``photo.json`` with a
+``text``/``caption`` and optionally ``author``, ``published_at``, ``lang``)
+is the item's caption. What a file is, is decided by its content, not its
+name. Every other file is reported by name; a symbolic link that leads out
+of the folder is refused unread.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from desktop.core.ingest import IngestError, ItemDraft, MediaRef
+from desktop.core.ingest.manifest import draft_from
+from desktop.core.ingest.paths import Escapes, inside
+from desktop.core.media.hashes import identify
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    from pathlib import Path
+
+SIDECARS = (".txt", ".json")
+MAX_SIDECAR = 1 << 20
+
+
+def media_files(root: Path) -> Iterator[Path]:
+    """Every file below ``root`` in a stable order, hidden ones left out."""
+    for path in sorted(root.rglob("*")):
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue
+        if path.is_file() or path.is_symlink():
+            yield path
+
+
+def read_folder(root: Path, files: Iterable[Path] | None = None) -> Iterator[ItemDraft | IngestError]:
+    """Items for ``files`` (default: every file below ``root``)."""
+    chosen = list(files if files is not None else media_files(root))
+    stems = {(p.parent, p.stem) for p in chosen if p.suffix.lower() not in SIDECARS}
+    for path in chosen:
+        if path.suffix.lower() in SIDECARS and (path.parent, path.stem) in stems:
+            continue  # a caption; read with its media
+        yield from read_media_file(root, path)
+
+
+def read_media_file(root: Path, path: Path) -> Iterator[ItemDraft | IngestError]:
+    relative = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+    try:
+        real = inside(root, relative)
+    except Escapes as err:
+        yield IngestError(str(path), str(err))
+        return
+    if real.stat().st_size == 0:
+        yield IngestError(str(path), "empty file (0 bytes)")
+        return
+    kind = identify(real)
+    if kind.media_type == "unknown":
+        yield IngestError(str(path), "not an image or video Veil can read")
+        return
+    caption, error = _caption(root, path)
+    if error:
+        yield IngestError(str(path), error)
+    fields: dict[str, Any] = {"text": "", **caption, "id": relative}
+    draft = draft_from(fields, root)
+    yield ItemDraft(
+        text=draft.text,
+        external_id=relative,
+        author=draft.author,
+        published_at=draft.published_at,
+        language=draft.language,
+        media=(MediaRef(uri=real.as_uri(), media_type=kind.media_type),),
+    )
+
+
+def _caption(root: Path, media: Path) -> tuple[dict[str, Any], str | None]:
+    for suffix in SIDECARS:
+        for sidecar in (media.with_suffix(suffix), media.with_suffix(suffix.upper())):
+            if not sidecar.is_file():
+                continue
+            try:
+                inside(root, sidecar.relative_to(root).as_posix())
+                raw = sidecar.read_bytes()[:MAX_SIDECAR].decode("utf-8-sig", errors="replace")
+            except (Escapes, OSError, ValueError) as err:
+                return {}, f"caption {sidecar.name} not read: {err}"
+            if suffix == ".txt":
+                return {"text": raw.strip()}, None
+            try:
+                data = json.loads(raw)
+            except ValueError as err:
+                return {}, f"caption {sidecar.name} is not JSON: {err}"
+            if not isinstance(data, dict):
+                return {}, f"caption {sidecar.name} is not a JSON object"
+            text = data.get("text", data.get("caption", ""))
+            keep = {k: data[k] for k in ("author", "published_at", "lang") if k in data}
+            return {"text": str(text), **keep}, None
+    return {}, None

@@ -1,0 +1,36 @@
+"""Paths an input names, kept inside the folder the input came from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+
+class Escapes(ValueError):
+    """A path that leads out of its input's folder."""
+
+
+def inside(root: Path, named: str) -> Path:
+    """``named`` (relative to ``root``) as a real path inside ``root``.
+
+    Refused, before anything is read: absolute paths, ``..`` that climbs
+    out, and symbolic links whose target lies outside.
+    """
+    if not named or named.startswith(("/", "\\")) or (len(named) > 1 and named[1] == ":"):
+        raise Escapes(f"absolute path {named!r} refused: media paths are relative to the input's folder")
+    base = root.resolve()
+    try:
+        target = (base / named).resolve()
+    except (OSError, ValueError) as err:  # a NUL byte, a symlink loop
+        raise Escapes(f"path {named!r} refused: {err}") from None
+    if target != base and base not in target.parents:
+        raise Escapes(f"path {named!r} leads outside {base} and was not read")
+    return target
+
+
+def file_uri_path(uri: str) -> Path | None:
+    """The local path of a ``file://`` URI, else None."""
+    parsed = urlparse(uri)
+    if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
+        return None
+    return Path(unquote(parsed.path))

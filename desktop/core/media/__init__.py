@@ -1,0 +1,1 @@
+"""Media: fingerprints now; previews and video keyframes later. No Qt."""
