@@ -12,8 +12,10 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,10 @@ from db.session import Database, describe
 from desktop import __version__, config
 from desktop.core import audit, export, taxonomy, users
 from desktop.core.errors import UsageError, VeilError
-from desktop.core.ingest.files import FORMATS, ingest_files
+from desktop.core.ingest import IngestReport
+from desktop.core.ingest.files import FORMATS, Enricher, ingest_entries, ingest_files
+from desktop.core.ingest.folder import read_folder
+from desktop.core.ingest.watch import FolderWatch
 from desktop.core.review import parse_action
 from desktop.core.workspace import Workspace, open_workspace
 
@@ -95,6 +100,9 @@ def cmd_gui(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
     actor = ctx.actor()
+    if args.watch:
+        return _watch(args, ctx, actor.name)
+    progress = _Progress(enabled=not args.quiet)
     report = ingest_files(
         ctx.workspace.db,
         [Path(p) for p in args.paths],
@@ -102,7 +110,9 @@ def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
         now=ctx.workspace.clock(),
         fmt=args.format,
         source=args.source,
+        progress=progress,
     )
+    progress.done()
 
     def human() -> None:
         say(f"{report.items_added} items added, {report.items_duplicate} already present, {report.media_added} media")
@@ -111,6 +121,62 @@ def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
 
     ctx.emit(report.as_dict(), human)
     return 1 if report.errors else 0
+
+
+class _Progress:
+    """A line on stderr every second or so while a long ingest runs."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self.started = time.monotonic()
+        self.last = self.started
+        self.shown = False
+
+    def __call__(self, report: IngestReport) -> None:
+        now = time.monotonic()
+        if not self.enabled or now - self.last < 1.0:
+            return
+        self.last = now
+        rate = report.items_added / max(now - self.started, 1e-9)
+        end = "\r" if sys.stderr.isatty() else "\n"
+        print(
+            f"ingest: {report.items_added:,} added, {report.items_duplicate:,} already present, "
+            f"{len(report.errors):,} errors ({rate:,.0f} items/s)",
+            end=end,
+            file=sys.stderr,
+            flush=True,
+        )
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown and sys.stderr.isatty():
+            print(file=sys.stderr)
+
+
+def _watch(args: argparse.Namespace, ctx: Context, actor: str) -> int:
+    if len(args.paths) != 1 or not Path(args.paths[0]).is_dir():
+        raise UsageError("--watch takes one folder")
+    root = Path(args.paths[0])
+    watch = FolderWatch(root)
+    say(f"watching {root} (Ctrl+C to stop)")
+    with Enricher() as enricher:
+        try:
+            while True:
+                ready = watch.poll()
+                if ready:
+                    report = IngestReport()
+                    ingest_entries(
+                        ctx.workspace.db, read_folder(root, ready), where=root, kind="folder",
+                        source=args.source or root.name, actor=actor, now=ctx.workspace.clock(),
+                        report=report, enricher=enricher,
+                    )  # fmt: skip
+                    summary = f"{len(ready)} new file(s): {report.items_added} items added, {len(report.errors)} errors"
+                    ctx.emit({**report.as_dict(), "files": [str(p) for p in ready]}, partial(say, summary))
+                    sys.stdout.flush()
+                time.sleep(args.interval)
+        except KeyboardInterrupt:
+            say("stopped watching")
+    return 0
 
 
 def cmd_queue(args: argparse.Namespace, ctx: Context) -> int:
@@ -428,10 +494,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("gui", cmd_gui, "open the window (the default)", act=True)
     p.add_argument("--screenshot", metavar="PNG", help="render the window to PNG once the queue shows, then quit")
 
-    p = command("ingest", cmd_ingest, "read items from files into the queue", act=True)
+    p = command("ingest", cmd_ingest, "read items from files and folders into the queue", act=True)
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--format", default="auto", choices=FORMATS)
-    p.add_argument("--source", help="source name (default: the file name)")
+    p.add_argument("--format", default="auto", choices=FORMATS, help="default: decided by each input's content")
+    p.add_argument("--source", help="source name (default: the file or folder name)")
+    p.add_argument(
+        "--watch", action="store_true", help="keep watching one folder; take new files once they stop growing"
+    )
+    p.add_argument("--interval", type=float, default=1.0, help=argparse.SUPPRESS)  # seconds between looks
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
     p = command("queue", cmd_queue, "list waiting items in review order")
     p.add_argument("--limit", type=int, default=50)

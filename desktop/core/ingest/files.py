@@ -1,30 +1,168 @@
-"""Ingest files by path: pick the reader, store what it reads, report the rest."""
+"""Ingest inputs by path: decide the format, read, enrich, store, report.
+
+Every reader yields :class:`ItemDraft` or :class:`IngestError`. Drafts are
+enriched in chunks (media files hashed, on all cores when there are many;
+markers detected; language guessed; severity set) and each chunk is stored
+and committed on its own: a crash loses at most the chunk in flight, and
+running the same ingest again adds only what is missing.
+"""
 
 from __future__ import annotations
 
+import json
+import multiprocessing
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from desktop.core.ingest import IngestError, IngestReport, ItemDraft
-from desktop.core.ingest.manifest import read_jsonl
-from desktop.core.ingest.store import store
+from desktop.core import language
+from desktop.core.ingest import IngestError, IngestReport, ItemDraft, MediaRef
+from desktop.core.ingest.folder import read_folder, read_media_file
+from desktop.core.ingest.manifest import read_csv, read_jsonl
+from desktop.core.ingest.paths import file_uri_path
+from desktop.core.ingest.store import SourceCache, store
+from desktop.core.ingest.telegram import looks_like_telegram, read_telegram
+from desktop.core.ingest.text import looks_like_text, read_text
+from desktop.core.markers import MarkerEngine
+from desktop.core.media.hashes import fingerprint, identify
 from desktop.core.resources import resource
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable, Iterator
     from datetime import datetime
     from pathlib import Path
 
     from db.session import Database
 
-FORMATS = ("auto", "jsonl")
+FORMATS = ("auto", "text", "jsonl", "csv", "telegram", "folder")
+CHUNK = 500
+_HEAD = 64 * 1024
+# Below this many files in a chunk, starting worker processes costs more than it saves.
+_POOL_THRESHOLD = 8
 
 
 def detect_format(path: Path) -> str | None:
-    if path.suffix.lower() in (".jsonl", ".ndjson"):
-        return "jsonl"
+    """The format of ``path`` judged by its content; None if Veil cannot read it."""
+    if path.is_dir():
+        export = path / "result.json"
+        if export.is_file() and looks_like_telegram(_head(export)):
+            return "telegram"
+        return "folder"
+    head = _head(path)
+    if not head.strip():
+        return None
+    if looks_like_telegram(head):
+        return "telegram"
+    body = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if body.startswith(b"{"):
+        try:
+            record = json.loads(body.split(b"\n", 1)[0])
+        except ValueError:
+            return None
+        return "jsonl" if isinstance(record, dict) else None
+    if identify(path).media_type != "unknown":
+        return "media"
+    if looks_like_text(head):
+        first = body.split(b"\n", 1)[0].decode("utf-8", errors="replace").strip().lower()
+        columns = [c.strip().strip('"') for c in first.split(",")]
+        if len(columns) > 1 and "text" in columns:
+            return "csv"
+        return "text"
     return None
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(_HEAD)
+    except OSError:
+        return b""
+
+
+def read(path: Path, fmt: str) -> Iterator[ItemDraft | IngestError]:
+    if fmt == "text":
+        return read_text(path)
+    if fmt == "jsonl":
+        return read_jsonl(path)
+    if fmt == "csv":
+        return read_csv(path)
+    if fmt == "telegram":
+        return read_telegram(path)
+    if fmt == "folder":
+        return read_folder(path)
+    if fmt == "media":
+        return read_media_file(path.parent, path)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+class Enricher:
+    """Adds what readers do not know: file hashes, markers, language, severity."""
+
+    def __init__(self, engine: MarkerEngine | None = None) -> None:
+        self.engine = engine or MarkerEngine.load()
+        self._pool: Executor | None = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def __enter__(self) -> Enricher:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _executor(self) -> Executor:
+        if self._pool is None:
+            # spawn, not fork: the window runs this beside Qt's threads.
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context)
+        return self._pool
+
+    def enrich(self, drafts: list[ItemDraft]) -> list[ItemDraft]:
+        jobs = [
+            (n, m, path)
+            for n, draft in enumerate(drafts)
+            for m, ref in enumerate(draft.media)
+            if not ref.missing and ref.sha256 is None and (path := file_uri_path(ref.uri)) is not None
+        ]
+        done: dict[tuple[int, int], MediaRef] = {}
+        if jobs:
+            refs = [drafts[n].media[m] for n, m, _ in jobs]
+            paths = [path for _, _, path in jobs]
+            if len(jobs) >= _POOL_THRESHOLD:
+                results = list(self._executor().map(fingerprint, paths, refs, chunksize=4))
+            else:
+                results = [fingerprint(path, ref) for path, ref in zip(paths, refs, strict=True)]
+            done = {(n, m): result for (n, m, _), result in zip(jobs, results, strict=True)}
+        return [self._one(n, draft, done) for n, draft in enumerate(drafts)]
+
+    def _one(self, n: int, draft: ItemDraft, done: dict[tuple[int, int], MediaRef]) -> ItemDraft:
+        media = tuple(done.get((n, m), ref) for m, ref in enumerate(draft.media))
+        text = draft.text.replace("\x00", "\ufffd")  # PostgreSQL text cannot hold NUL
+        detected = self.engine.detect(text)
+        given = {(mk.code, mk.span) for mk in detected}
+        markers = tuple(detected) + tuple(mk for mk in draft.markers if (mk.code, mk.span) not in given)
+        has_media = any(ref.media_type != "link" or _is_media_link(ref.uri) for ref in media)
+        severity = draft.severity
+        if severity is None:
+            severity = self.engine.item_severity(markers, has_media=has_media)
+        return replace(
+            draft,
+            text=text,
+            media=media,
+            markers=markers,
+            severity=severity,
+            language=draft.language or language.detect(text),
+        )
+
+
+def _is_media_link(uri: str) -> bool:
+    return "pic.twitter.com/" in uri or "/photo/" in uri or "/video/" in uri
 
 
 def ingest_files(
@@ -36,33 +174,85 @@ def ingest_files(
     fmt: str = "auto",
     source: str | None = None,
     report: IngestReport | None = None,
+    progress: Callable[[IngestReport], None] | None = None,
+    enricher: Enricher | None = None,
 ) -> IngestReport:
-    """Read each file and store its items, one transaction per file."""
+    """Read each input and store its items, committing every chunk."""
     report = report or IngestReport()
-    for path in paths:
-        if not path.is_file():
-            report.errors.append(IngestError(str(path), "no such file"))
-            continue
-        kind = detect_format(path) if fmt == "auto" else fmt
-        if kind != "jsonl":
-            report.errors.append(IngestError(str(path), "unknown format (this build reads JSONL manifests)"))
-            continue
-        drafts: list[ItemDraft] = []
-        for entry in read_jsonl(path):
-            if isinstance(entry, IngestError):
-                report.errors.append(entry)
-            else:
-                drafts.append(entry)
+    own = enricher is None
+    enricher = enricher or Enricher()
+    sources = SourceCache()
+    try:
+        for path in paths:
+            if not path.exists():
+                report.errors.append(IngestError(str(path), "no such file or folder"))
+                continue
+            kind = detect_format(path) if fmt == "auto" else fmt
+            if kind is None:
+                report.errors.append(
+                    IngestError(str(path), "not a format Veil reads (text, JSONL, CSV, Telegram, media)")
+                )
+                continue
+            name = source or (path.name if path.is_dir() else path.stem)
+            ingest_entries(
+                database, read(path, kind), where=path, kind=kind, source=name, actor=actor, now=now,
+                report=report, enricher=enricher, sources=sources, progress=progress,
+            )  # fmt: skip
+    finally:
+        if own:
+            enricher.close()
+    return report
+
+
+def ingest_entries(
+    database: Database,
+    entries: Iterable[ItemDraft | IngestError],
+    *,
+    where: Path,
+    kind: str,
+    source: str,
+    actor: str,
+    now: datetime,
+    report: IngestReport,
+    enricher: Enricher,
+    sources: SourceCache | None = None,
+    progress: Callable[[IngestReport], None] | None = None,
+) -> None:
+    """Store what one reader yields, a chunk per transaction."""
+    path = where
+    sources = sources or SourceCache()
+    chunk: list[ItemDraft] = []
+
+    def flush() -> None:
         counts = (report.items_added, report.items_duplicate, report.media_added)
         try:
             with database.write() as session:
-                store(session, drafts, source=source or path.stem, kind=kind, actor=actor, now=now, report=report)
+                store(
+                    session, enricher.enrich(chunk), source=source, kind=kind, actor=actor, now=now,
+                    report=report, sources=sources,
+                )  # fmt: skip
         except SQLAlchemyError as err:
-            # The file's transaction rolled back: none of its items went in.
+            # The chunk's transaction rolled back: none of its items went in.
             report.items_added, report.items_duplicate, report.media_added = counts
+            sources.ids.clear()  # a source created in the lost transaction is gone too
             first = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
-            report.errors.append(IngestError(str(path), f"not stored: {first}"))
-    return report
+            report.errors.append(IngestError(str(path), f"{len(chunk)} item(s) not stored: {first}"))
+        chunk.clear()
+        if progress is not None:
+            progress(report)
+
+    try:
+        for entry in entries:
+            if isinstance(entry, IngestError):
+                report.errors.append(entry)
+                continue
+            chunk.append(entry)
+            if len(chunk) >= CHUNK:
+                flush()
+    except (OSError, UnicodeError, ValueError) as err:
+        report.errors.append(IngestError(str(path), f"reading stopped: {err}"))
+    if chunk:
+        flush()
 
 
 def load_demo(database: Database, *, actor: str, now: datetime) -> IngestReport:

@@ -80,8 +80,11 @@ def fingerprint(path: Path, ref: MediaRef) -> MediaRef:
 def _image_fingerprint(path: Path, ref: MediaRef) -> MediaRef:
     try:
         with warnings.catch_warnings():
-            # Pillow warns (rather than raises) between its limit and twice
-            # it; both are the same refusal here.
+            # Odd files make Pillow warn about what it skipped (bad TIFF tags,
+            # invalid APNG chunks): not the operator's concern. It warns,
+            # rather than raises, between its bomb limit and twice it: that is
+            # the same refusal here.
+            warnings.simplefilter("ignore")
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
                 width, height = image.size
@@ -100,9 +103,8 @@ def _image_fingerprint(path: Path, ref: MediaRef) -> MediaRef:
         return replace(ref, error=f"refused as a decompression bomb: {err}")
     except UnidentifiedImageError:
         return replace(ref, error="not an image Veil can read")
-    except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as err:
-        # Truncated and corrupt files raise any of these from Pillow's decoders.
-        return replace(ref, error=f"cannot decode: {err}")
+    except Exception as err:  # noqa: BLE001 - hostile files make decoders raise anything (TypeError, struct.error...)
+        return replace(ref, error=f"cannot decode: {type(err).__name__}: {err}")
 
 
 def identify(path: Path) -> Sniffed:
@@ -117,11 +119,11 @@ def identify(path: Path) -> Sniffed:
         return found
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore")  # see _image_fingerprint
             with Image.open(path) as image:
                 animated = image.format in _ANIMATED and getattr(image, "n_frames", 1) > 1
                 return Sniffed("animation" if animated else "image", image.format or "image")
     except Image.DecompressionBombError:
         return Sniffed("image", "bomb")
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+    except Exception:  # noqa: BLE001 - whatever a hostile header makes Pillow raise, it is not media we can use
         return Sniffed("unknown", "")

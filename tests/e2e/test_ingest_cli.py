@@ -1,0 +1,138 @@
+"""``veil ingest`` on real inputs, run as a user would."""
+
+from __future__ import annotations
+
+import json
+import selectors
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from tests.conftest import CORPUS
+from tests.e2e.test_cli import VEIL, veil
+
+FEED = CORPUS / "feeds" / "live-blog-2020-11-06.txt"
+EXPECTED = json.loads((CORPUS / "feeds" / "live-blog-2020-11-06.expected.json").read_text(encoding="utf-8"))
+
+
+def test_corpus_feed_through_ingest_and_queue(db_url: str) -> None:
+    run = veil("ingest", "--json", str(FEED), url=db_url, user="root")
+    assert run.code == 0, run.err
+    assert run.json == {"items_added": 8, "items_duplicate": 0, "media_added": 1, "errors": []}
+
+    queue = veil("queue", "--json", url=db_url).json
+    by_start = {}
+    for entry in queue:
+        for want in EXPECTED["items"]:
+            if entry["text"].startswith(want["starts"]):
+                by_start[want["starts"]] = entry
+    assert len(by_start) == 8
+    for want in EXPECTED["items"]:
+        entry = by_start[want["starts"]]
+        shown = veil("show", str(entry["id"]), "--json", url=db_url).json
+        written = {m["text"] for m in shown["markers"] if m["rule"] and not m["code"].startswith("cue:")}
+        assert set(want["markers"]) <= written, (want["starts"], shown["markers"])
+        cues = {m["text"].lower() for m in shown["markers"] if m["code"].startswith("cue:")}
+        assert set(want["cues"]) <= cues, (want["starts"], shown["markers"])
+        if "author" in want:
+            assert shown["author"] == want["author"] and shown["author_name"] == want["author_name"]
+            assert shown["published_at"].startswith(want["published"])
+            assert shown["language"] == want["lang"]
+            assert [m["uri"] for m in shown["media"]] == want["links"]
+    # Items with explicit markers come first.
+    marked = [bool(set(e["markers"]) & {"21+", "18+"}) for e in queue]
+    assert marked == sorted(marked, reverse=True)
+    assert queue[0]["severity"] == 3
+
+    again = veil("ingest", "--json", str(FEED), url=db_url, user="root")
+    assert again.json["items_added"] == 0 and again.json["items_duplicate"] == 8
+
+
+def test_pillow_corpus_folder_finishes_every_file_an_item_or_a_named_error(db_url: str) -> None:
+    folder = CORPUS / "real" / "pillow-images"
+    files = [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    started = time.monotonic()
+    run = veil("ingest", "--json", "--quiet", str(folder), url=db_url, user="root")
+    elapsed = time.monotonic() - started
+    assert run.code in (0, 1), run.err
+    report = run.json
+    named = {Path(e["path"]).name for e in report["errors"]}
+    assert len(named) == len(report["errors"])  # one error a file, each naming it
+    assert report["items_added"] + len(named) == len(files)
+    assert "NOTICE.txt" in named and "zero_width.gif" in named
+    assert elapsed < 300
+    assert "Traceback" not in run.err
+
+
+def test_telegram_exports(db_url: str) -> None:
+    for export in sorted((CORPUS / "real" / "telegram").iterdir()):
+        run = veil("ingest", "--json", str(export), url=db_url, user="root")
+        assert run.code == 0, (export.name, run.err, run.out)
+    queue = veil("queue", "--json", "--limit", "1000", url=db_url).json
+    assert len(queue) == 46
+
+
+def test_watch_takes_new_files(db_url: str, tmp_path: Path) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    command = [str(VEIL), "--db", db_url, "ingest", "--watch", str(drop), "--json", "--interval", "0.1", "--as", "root"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        try:
+            staging = tmp_path / "staging.jpg"
+            Image.new("RGB", (64, 48), (200, 0, 0)).save(staging)
+            staging.rename(drop / "photo.jpg")
+            line = _read_line(process, timeout=60)
+            report = json.loads(line)
+            assert report["items_added"] == 1 and report["files"] == [str(drop / "photo.jpg")]
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=30)
+    assert process.returncode == 0
+    assert len(veil("queue", "--json", url=db_url).json) == 1
+
+
+def _read_line(process: subprocess.Popen[str], *, timeout: float) -> str:
+    assert process.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    if not selector.select(timeout=timeout):
+        raise AssertionError(f"no output within {timeout} s")
+    return process.stdout.readline()
+
+
+def test_kill_during_a_big_ingest_loses_nothing_and_a_rerun_finishes(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'veil.sqlite3'}"
+    feed = tmp_path / "big.jsonl"
+    with feed.open("w", encoding="utf-8") as out:
+        for n in range(60_000):
+            out.write(json.dumps({"id": n, "text": f"Report {n}: wounded civilians +18, images"}) + "\n")
+    command = [str(VEIL), "--db", url, "ingest", str(feed), "--as", "root"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        assert process.stderr is not None
+        selector = selectors.DefaultSelector()
+        selector.register(process.stderr, selectors.EVENT_READ)
+        assert selector.select(timeout=120), "no progress line"
+        progress = process.stderr.readline()
+        assert progress.startswith("ingest:"), progress
+        process.kill()  # SIGKILL: no cleanup of any kind
+        process.wait(timeout=30)
+
+    verify = veil("audit", "verify", "--json", url=url)
+    assert verify.code == 0, verify.err
+    partial = len(veil("queue", "--json", "--limit", "100000", url=url).json)
+    assert 0 < partial < 60_000
+
+    rerun = veil("ingest", "--json", "--quiet", str(feed), url=url, user="root")
+    assert rerun.code == 0, rerun.err
+    assert rerun.json["items_added"] + rerun.json["items_duplicate"] == 60_000
+    assert rerun.json["items_duplicate"] == partial
+    # Every item went in whole: each with its one 18+ marker, none without.
+    with sqlite3.connect(tmp_path / "veil.sqlite3") as conn:
+        items = conn.execute("SELECT count(*) FROM item").fetchone()[0]
+        marked = conn.execute("SELECT count(DISTINCT item_id), count(*) FROM marker WHERE code = '18+'").fetchone()
+    conn.close()
+    assert items == 60_000 and marked == (60_000, 60_000)
