@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import replace
+from functools import cache
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -101,9 +103,11 @@ def read(path: Path, fmt: str) -> Iterator[ItemDraft | IngestError]:
 class Enricher:
     """Adds what readers do not know: file hashes, markers, language, severity."""
 
-    def __init__(self, engine: MarkerEngine | None = None) -> None:
+    def __init__(self, engine: MarkerEngine | None = None, *, parallel: bool = True) -> None:
         self.engine = engine or MarkerEngine.load()
+        self.parallel = parallel
         self._pool: Executor | None = None
+        self._chunks = 0
 
     def close(self) -> None:
         if self._pool is not None:
@@ -123,6 +127,24 @@ class Enricher:
             self._pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context)
         return self._pool
 
+    def submit(self, drafts: list[ItemDraft]) -> Future[list[ItemDraft]]:
+        """Enrich ``drafts``, in a worker process once an input proves long.
+
+        Enriching (markers, language, hashes) costs about what storing does;
+        in workers it overlaps with the main process storing the chunk
+        before. The first chunk is done here: a short input never pays for
+        starting processes.
+        """
+        self._chunks += 1
+        if self.parallel and self._chunks > 1:
+            return self._executor().submit(_enrich_in_worker, drafts)
+        done: Future[list[ItemDraft]] = Future()
+        try:
+            done.set_result(self.enrich(drafts))
+        except Exception as err:  # noqa: BLE001 - handed to the caller through the future
+            done.set_exception(err)
+        return done
+
     def enrich(self, drafts: list[ItemDraft]) -> list[ItemDraft]:
         jobs = [
             (n, m, path)
@@ -134,7 +156,7 @@ class Enricher:
         if jobs:
             refs = [drafts[n].media[m] for n, m, _ in jobs]
             paths = [path for _, _, path in jobs]
-            if len(jobs) >= _POOL_THRESHOLD:
+            if self.parallel and len(jobs) >= _POOL_THRESHOLD:
                 results = list(self._executor().map(fingerprint, paths, refs, chunksize=4))
             else:
                 results = [fingerprint(path, ref) for path, ref in zip(paths, refs, strict=True)]
@@ -159,6 +181,15 @@ class Enricher:
             severity=severity,
             language=draft.language or language.detect(text),
         )
+
+
+@cache
+def _worker_enricher() -> Enricher:
+    return Enricher(parallel=False)
+
+
+def _enrich_in_worker(drafts: list[ItemDraft]) -> list[ItemDraft]:
+    return _worker_enricher().enrich(drafts)
 
 
 def _is_media_link(uri: str) -> bool:
@@ -218,26 +249,35 @@ def ingest_entries(
     sources: SourceCache | None = None,
     progress: Callable[[IngestReport], None] | None = None,
 ) -> None:
-    """Store what one reader yields, a chunk per transaction."""
+    """Store what one reader yields, a chunk per transaction.
+
+    Up to two chunks are being enriched while the one before is stored.
+    """
     path = where
     sources = sources or SourceCache()
     chunk: list[ItemDraft] = []
+    in_flight: deque[tuple[int, Future[list[ItemDraft]]]] = deque()
 
-    def flush() -> None:
+    def store_next() -> None:
+        size, future = in_flight.popleft()
         counts = (report.items_added, report.items_duplicate, report.media_added)
+        try:
+            enriched = future.result()
+        except Exception as err:  # noqa: BLE001 - a worker's failure costs its chunk, not the ingest
+            report.errors.append(IngestError(str(path), f"{size} item(s) not read: {type(err).__name__}: {err}"))
+            return
         try:
             with database.write() as session:
                 store(
-                    session, enricher.enrich(chunk), source=source, kind=kind, actor=actor, now=now,
+                    session, enriched, source=source, kind=kind, actor=actor, now=now,
                     report=report, sources=sources,
                 )  # fmt: skip
         except SQLAlchemyError as err:
             # The chunk's transaction rolled back: none of its items went in.
             report.items_added, report.items_duplicate, report.media_added = counts
             sources.ids.clear()  # a source created in the lost transaction is gone too
-            first = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
-            report.errors.append(IngestError(str(path), f"{len(chunk)} item(s) not stored: {first}"))
-        chunk.clear()
+            first = (str(getattr(err, "orig", None) or err).strip().splitlines() or [type(err).__name__])[0]
+            report.errors.append(IngestError(str(path), f"{size} item(s) not stored: {first}"))
         if progress is not None:
             progress(report)
 
@@ -248,11 +288,16 @@ def ingest_entries(
                 continue
             chunk.append(entry)
             if len(chunk) >= CHUNK:
-                flush()
+                in_flight.append((len(chunk), enricher.submit(chunk)))
+                chunk = []
+                while len(in_flight) > 2:
+                    store_next()
     except (OSError, UnicodeError, ValueError) as err:
         report.errors.append(IngestError(str(path), f"reading stopped: {err}"))
     if chunk:
-        flush()
+        in_flight.append((len(chunk), enricher.submit(chunk)))
+    while in_flight:
+        store_next()
 
 
 def load_demo(database: Database, *, actor: str, now: datetime) -> IngestReport:
