@@ -31,6 +31,8 @@ test: $(STAMP) lint
 bench: $(STAMP)
 	scripts/ensure-postgres
 	$(BIN)/python -m tests.perf.claims
+	$(BIN)/python -m tests.perf.queue_seek
+	$(BIN)/python -m tests.perf.bench_ingest
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

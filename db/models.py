@@ -184,6 +184,24 @@ class Media(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+class MediaBand(Base):
+    """One 16-bit slice of an image's PDQ hash, for finding near-duplicates.
+
+    Two hashes within 15 bits of each other share at least one of their 16
+    slices exactly (pigeonhole), so an index seek per slice finds every such
+    candidate among millions; the exact distance is then checked in code.
+    """
+
+    __tablename__ = "media_band"
+    __table_args__ = (Index("ix_media_band_lookup", "band", "value"),)
+
+    media_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("media.id", ondelete="CASCADE"), primary_key=True
+    )
+    band: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int]
+
+
 class Marker(Base):
     __tablename__ = "marker"
 

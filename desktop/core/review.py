@@ -140,6 +140,8 @@ class ItemView:
     markers: list[dict[str, Any]] = field(default_factory=list)
     media: list[MediaInfo] = field(default_factory=list)
     decisions: list[DecisionInfo] = field(default_factory=list)
+    # The decision on a near-duplicate (duplicate_of): offered, never applied.
+    suggestion: DecisionInfo | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -161,6 +163,7 @@ class ItemView:
             "markers": self.markers,
             "media": [] if self.media_withheld else [m.as_dict() for m in self.media],
             "decisions": [d.as_dict() for d in self.decisions],
+            "suggestion": self.suggestion.as_dict() if self.suggestion else None,
         }
 
 
@@ -518,7 +521,19 @@ class ReviewService:
                     .order_by(Decision.item_seq)
                 )
             ]
+            suggestion = None
+            if item.duplicate_of is not None:
+                twin = session.get(Item, item.duplicate_of)
+                if twin is not None and twin.current_decision_id is not None:
+                    row = session.execute(
+                        select(Decision, User.name)
+                        .join(User, User.id == Decision.reviewer_id)
+                        .where(Decision.id == twin.current_decision_id)
+                    ).first()
+                    if row is not None:
+                        suggestion = _decision_info(row[0], row[1])
             return ItemView(
+                suggestion=suggestion,
                 id=item.id,
                 source=source,
                 external_id=item.external_id,

@@ -107,7 +107,7 @@ def test_queue_json_contract(demo: str) -> None:
     assert set(entries[0]) == {"id", "severity", "markers", "text", "media", "status"}
     severities = [e["severity"] for e in entries]
     assert severities == sorted(severities, reverse=True)
-    assert entries[0]["markers"] == ["21+"] and entries[0]["status"] == "pending"
+    assert "21+" in entries[0]["markers"] and entries[0]["status"] == "pending"
     assert len(veil("queue", "--json", "--limit", "3", url=demo).json) == 3
 
 

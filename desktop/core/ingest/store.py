@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import Connection, insert, select, tuple_, update
 
 from db.models import Base, Item, ItemStatus, Source
 from desktop.core import audit
@@ -26,7 +26,11 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 CHUNK = 1000
-_ITEM, _MEDIA, _MARKER = (Base.metadata.tables[name] for name in ("item", "media", "marker"))
+_ITEM, _MEDIA, _MARKER, _BAND = (Base.metadata.tables[name] for name in ("item", "media", "marker", "media_band"))
+NEAR_BANDS = 16
+# PDQ's own guidance: 31 of 256 bits or fewer is the same picture. Candidates
+# are found by exact slices, which is certain up to 15 bits and likely beyond.
+NEAR_DISTANCE = 31
 
 
 class SourceCache:
@@ -175,7 +179,16 @@ def _store_chunk(
         for marker in draft.markers
     ]
     if media_rows:
-        connection.execute(insert(_MEDIA), media_rows)
+        media_ids = list(
+            connection.scalars(insert(_MEDIA).returning(_MEDIA.c.id, sort_by_parameter_order=True), media_rows)
+        )
+        images = [
+            (row["item_id"], media_id, row["phash"])
+            for row, media_id in zip(media_rows, media_ids, strict=True)
+            if row["phash"]
+        ]
+        if images:
+            _index_and_link(connection, images)
     if marker_rows:
         connection.execute(insert(_MARKER), marker_rows)
     report.items_added += len(ids)
@@ -187,6 +200,47 @@ def _store_chunk(
         at=now,
         payload={"source": default_source, "items": len(ids), "first_item": ids[0], "last_item": ids[-1]},
     )
+
+
+def bands(phash: str) -> list[tuple[int, int]]:
+    """The 16 slices of a 256-bit PDQ hash, as (position, 16-bit value)."""
+    return [(band, int(phash[band * 4 : band * 4 + 4], 16)) for band in range(NEAR_BANDS)]
+
+
+def _index_and_link(connection: Connection, images: list[tuple[int, int, str]]) -> None:
+    """Index new images by their hash slices, and link each new item to the
+    nearest already decided item whose image is within NEAR_DISTANCE bits:
+    its decision becomes a suggestion, never applied by itself."""
+    connection.execute(
+        insert(_BAND),
+        [
+            {"media_id": media_id, "band": band, "value": value}
+            for _, media_id, phash in images
+            for band, value in bands(phash)
+        ],
+    )
+    for item_id, _media_id, phash in images:
+        candidates = connection.execute(
+            select(_MEDIA.c.item_id, _MEDIA.c.phash)
+            .join(_BAND, _BAND.c.media_id == _MEDIA.c.id)
+            .join(_ITEM, _ITEM.c.id == _MEDIA.c.item_id)
+            .where(
+                tuple_(_BAND.c.band, _BAND.c.value).in_(bands(phash)),
+                _ITEM.c.status == ItemStatus.DECIDED,
+                _ITEM.c.id != item_id,
+            )
+            .distinct()
+            .limit(500)
+        ).all()
+        scored = [(distance(phash, other), other_item) for other_item, other in candidates if other]
+        near = [pair for pair in scored if pair[0] <= NEAR_DISTANCE]
+        if near:
+            connection.execute(update(_ITEM).where(_ITEM.c.id == item_id).values(duplicate_of=min(near)[1]))
+
+
+def distance(a: str, b: str) -> int:
+    """Hamming distance of two PDQ hashes in hex."""
+    return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
 def _parts(values: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:

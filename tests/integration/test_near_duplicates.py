@@ -1,0 +1,64 @@
+"""A near-duplicate of a decided item is linked, its decision offered, never applied."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PIL import Image, ImageDraw
+
+from db.models import Action, ItemStatus
+from desktop.core.ingest.files import ingest_files
+from desktop.core.ingest.store import distance
+from tests.support.factories import add_user
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from desktop.core.workspace import Workspace
+
+
+def _scene(path: Path, size: tuple[int, int], quality: int) -> None:
+    image = Image.new("RGB", (800, 600), (90, 110, 130))
+    draw = ImageDraw.Draw(image)
+    for n in range(12):
+        draw.rectangle((n * 60, 50 + n * 30, n * 60 + 90, 300 + n * 20), fill=(200 - n * 12, 40 + n * 9, 30))
+    draw.ellipse((500, 300, 760, 560), fill=(240, 230, 220))
+    image.resize(size).save(path, quality=quality)
+
+
+def test_near_duplicate_gets_the_earlier_decision_as_a_suggestion(workspace: Workspace, tmp_path: Path) -> None:
+    first_drop, second_drop, third_drop = (tmp_path / n for n in ("first", "second", "third"))
+    for folder in (first_drop, second_drop, third_drop):
+        folder.mkdir()
+    _scene(first_drop / "scene.jpg", (800, 600), 92)
+    (first_drop / "scene.txt").write_text("Aftermath of the strike", encoding="utf-8")
+    _scene(second_drop / "repost.jpg", (400, 300), 60)  # smaller, recompressed
+    (second_drop / "repost.txt").write_text("Same picture, reposted by another channel", encoding="utf-8")
+    other = Image.new("RGB", (400, 300), (20, 200, 40))
+    ImageDraw.Draw(other).line((0, 0, 400, 300), fill=(0, 0, 0), width=25)
+    other.save(third_drop / "other.jpg")
+
+    alice = add_user(workspace, "alice")
+    report = ingest_files(workspace.db, [first_drop], actor="alice", now=workspace.clock())
+    assert report.items_added == 1
+    (original,) = [e.id for e in workspace.review.queue()]
+    workspace.review.decide(alice, original, Action.WARN, labels=["graphic-violence"])
+
+    ingest_files(workspace.db, [second_drop, third_drop], actor="alice", now=workspace.clock())
+    waiting = {workspace.review.show(e.id).text: workspace.review.show(e.id) for e in workspace.review.queue()}
+    repost = waiting["Same picture, reposted by another channel"]
+    unrelated = waiting[""]
+
+    assert repost.duplicate_of == original
+    assert repost.suggestion is not None
+    assert (repost.suggestion.action, repost.suggestion.labels) == (Action.WARN, ["graphic-violence"])
+    assert repost.status == ItemStatus.PENDING and repost.decisions == []  # offered, not applied
+    assert unrelated.duplicate_of is None and unrelated.suggestion is None
+    shown = repost.as_dict()
+    assert shown["suggestion"]["action"] == "warn"
+
+
+def test_distance_counts_differing_bits() -> None:
+    assert distance("0" * 64, "0" * 64) == 0
+    assert distance("f" + "0" * 63, "0" * 64) == 4
+    assert distance("f" * 64, "0" * 64) == 256
