@@ -136,3 +136,17 @@ def test_kill_during_a_big_ingest_loses_nothing_and_a_rerun_finishes(tmp_path: P
         marked = conn.execute("SELECT count(DISTINCT item_id), count(*) FROM marker WHERE code = '18+'").fetchone()
     conn.close()
     assert items == 60_000 and marked == (60_000, 60_000)
+
+
+def test_nul_bytes_and_huge_lines_in_a_manifest(db_url: str, tmp_path: Path) -> None:
+    manifest = tmp_path / "hostile.jsonl"
+    with manifest.open("w", encoding="utf-8") as out:
+        out.write(json.dumps({"id": "nul", "text": "before\u0000after +18", "author": "a\u0000b"}) + "\n")
+        out.write(json.dumps({"id": "huge", "text": "x" * (50 * 1024 * 1024)}) + "\n")
+        out.write(json.dumps({"id": "fine", "text": "an ordinary line"}) + "\n")
+    run = veil("ingest", "--json", "--quiet", str(manifest), url=db_url, user="root")
+    assert run.code == 1, run.err
+    assert run.json["items_added"] == 3
+    assert [e["error"] for e in run.json["errors"]] == ["line 2: text cut at 100,000 characters (it had 52,428,800)"]
+    texts = {e["text"][:12] for e in veil("queue", "--json", url=db_url).json}
+    assert "before\ufffdafter" in texts

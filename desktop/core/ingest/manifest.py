@@ -72,6 +72,7 @@ def _markers(value: Any, text: str) -> tuple[MarkerDraft, ...]:
     return tuple(found)
 
 
+MAX_ITEM_CHARS = 100_000  # as the text reader: a post longer than this is a broken input
 # The widest each field may be; the database's columns are as wide.
 LIMITS = {"id": 200, "author": 200, "lang": 16, "source": 200}
 
@@ -94,6 +95,10 @@ def draft_from(record: dict[str, Any], root: Path, refused: list[str] | None = N
     text = record.get("text")
     if not isinstance(text, str):
         raise ValueError("'text' is missing or not a string")
+    if len(text) > MAX_ITEM_CHARS:
+        if refused is not None:
+            refused.append(f"text cut at {MAX_ITEM_CHARS:,} characters (it had {len(text):,})")
+        text = text[:MAX_ITEM_CHARS]
     severity = record.get("severity")
     return ItemDraft(
         text=text,

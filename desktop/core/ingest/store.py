@@ -122,11 +122,11 @@ def _store_chunk(
         rows.append(
             {
                 "source_id": src,
-                "external_id": ext,
-                "text": draft.text,
-                "language": draft.language,
-                "author": draft.author,
-                "author_name": draft.author_name,
+                "external_id": _clean(ext),
+                "text": _clean(draft.text),
+                "language": _clean(draft.language),
+                "author": _clean(draft.author),
+                "author_name": _clean(draft.author_name),
                 "published_at": draft.published_at,
                 "received_at": now,
                 "severity": severity,
@@ -200,6 +200,11 @@ def _store_chunk(
         at=now,
         payload={"source": default_source, "items": len(ids), "first_item": ids[0], "last_item": ids[-1]},
     )
+
+
+def _clean(value: str | None) -> str | None:
+    """PostgreSQL text cannot hold NUL; SQLite would, and then the two differ."""
+    return value.replace("\x00", "\ufffd") if value and "\x00" in value else value
 
 
 def bands(phash: str) -> list[tuple[int, int]]:
