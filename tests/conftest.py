@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
+# shared/ lies beside the checkout, in CI as on a developer's machine.
+CORPUS = Path(os.environ.get("VEIL_SHARED", REPO.parent / "shared")) / "corpus"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 

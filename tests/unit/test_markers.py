@@ -4,7 +4,6 @@ how it reads text that publishers type in eight languages and many keyboards."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -14,11 +13,13 @@ from hypothesis import strategies as st
 from desktop.core.errors import UsageError
 from desktop.core.ingest import MarkerDraft
 from desktop.core.markers import MarkerEngine, normalise
+from tests.conftest import CORPUS
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from pathlib import Path
 
-FEEDS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "feeds"
+FEEDS = CORPUS / "feeds"
 
 ENGINE = MarkerEngine.load()
 # The same rules without the prefix index: every rule tried everywhere. Slow,

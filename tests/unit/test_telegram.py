@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from PIL import Image
 
 from desktop.core.ingest import IngestError, ItemDraft, MediaRef
 from desktop.core.ingest.telegram import looks_like_telegram, read_telegram
+from tests.conftest import CORPUS as SHARED_CORPUS
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "real" / "telegram"
+if TYPE_CHECKING:
+    from pathlib import Path
+
+CORPUS = SHARED_CORPUS / "real" / "telegram"
 NOT_INCLUDED = "(File not included. Change data exporting settings to download.)"
 
 
