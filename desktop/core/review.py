@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import case, delete, exists, func, or_, select
 
 from db.models import Action, Decision, Exposure, Item, ItemStatus, Marker, Media, Skip, Source, User
 from desktop.core import audit, taxonomy
@@ -472,7 +472,10 @@ class ReviewService:
             ids = [r.id for r in rows]
             markers: dict[int, list[str]] = {i: [] for i in ids}
             for item_id, code in session.execute(
-                select(Marker.item_id, Marker.code).where(Marker.item_id.in_(ids)).order_by(Marker.span_start)
+                select(Marker.item_id, Marker.code)
+                .where(Marker.item_id.in_(ids))
+                # The publisher's own markers first, then cues, each in reading order.
+                .order_by(case((Marker.kind == "explicit", 0), else_=1), Marker.span_start)
             ):
                 if code not in markers[item_id]:
                     markers[item_id].append(code)
