@@ -202,6 +202,17 @@ class MediaBand(Base):
     value: Mapped[int]
 
 
+class TeamSetting(Base):
+    """A setting the supervisors hold for the whole team, with who set it."""
+
+    __tablename__ = "team_setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"value": ...}
+    set_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    set_at: Mapped[datetime]
+
+
 class Marker(Base):
     __tablename__ = "marker"
 

@@ -23,7 +23,7 @@ from db.errors import DatabaseError
 from db.migrate import backup_sqlite, current_revision, head_revision
 from db.session import Database, describe
 from desktop import __version__, config
-from desktop.core import audit, export, taxonomy, users
+from desktop.core import audit, export, taxonomy, team_settings, users
 from desktop.core.errors import UsageError, VeilError
 from desktop.core.ingest import IngestReport
 from desktop.core.ingest.files import FORMATS, Enricher, ingest_entries, ingest_files
@@ -417,6 +417,28 @@ def _labels_set_active(active: bool) -> Handler:
     return handler
 
 
+def cmd_settings_list(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.workspace.db.read() as session:
+        found = team_settings.listing(session)
+
+    def human() -> None:
+        for setting in found:
+            who = f"set by {setting.set_by}" if setting.set_by else "default"
+            print(f"{setting.key} = {str(setting.value).lower()}  ({who}): {setting.description}")
+
+    ctx.emit([s.as_dict() for s in found], human)
+    return 0
+
+
+def cmd_settings_set(args: argparse.Namespace, ctx: Context) -> int:
+    actor = ctx.actor()
+    value = team_settings.parse_bool(args.value)
+    with ctx.workspace.db.write() as session:
+        saved = team_settings.set_value(session, actor, args.key, value, ctx.workspace.clock())
+    ctx.emit(saved.as_dict(), lambda: say(f"{saved.key} = {str(saved.value).lower()}"))
+    return 0
+
+
 def cmd_db_upgrade(args: argparse.Namespace, ctx: Context) -> int:
     result = ctx.workspace.upgraded
     assert result is not None
@@ -594,6 +616,16 @@ def build_parser() -> argparse.ArgumentParser:
         p = labels_cmd.add_parser(name, parents=[common, acting], help=f"{name} a label (admins)")
         p.set_defaults(handler=_labels_set_active(active))
         p.add_argument("code")
+
+    settings_cmd = sub.add_parser("settings", parents=[common], help="team settings").add_subparsers(
+        dest="settings_command", required=True
+    )
+    p = settings_cmd.add_parser("list", parents=[common], help="list team settings")
+    p.set_defaults(handler=cmd_settings_list)
+    p = settings_cmd.add_parser("set", parents=[common, acting], help="change a team setting (supervisors)")
+    p.set_defaults(handler=cmd_settings_set)
+    p.add_argument("key")
+    p.add_argument("value", metavar="true|false")
 
     db_cmd = sub.add_parser("db", parents=[common], help="the database itself").add_subparsers(
         dest="db_command", required=True

@@ -614,8 +614,8 @@ class ReviewService:
             reason_row = taxonomy.check_reason(session, action.value, reason)
         return checked, reason_row
 
+    @staticmethod
     def _record(
-        self,
         session: Session,
         item: Item,
         actor: Actor,
@@ -630,13 +630,13 @@ class ReviewService:
         round_: int = 1,
     ) -> Decision:
         """Check what ``action`` requires, add its row and move the item on."""
-        checked_labels, reason_row = self._check_payload(session, action, labels, reason)
+        checked_labels, reason_row = ReviewService._check_payload(session, action, labels, reason)
         if reason_row is not None and reason_row.withholds_media:
             item.media_withheld = True
         row = Decision(
             id=decision_id,
             item_id=item.id,
-            item_seq=self._next_seq(session, item.id),
+            item_seq=ReviewService._next_seq(session, item.id),
             reviewer_id=actor.id,
             action=action,
             labels=checked_labels,
@@ -660,6 +660,26 @@ class ReviewService:
         if earlier.item_id != item_id or earlier.reviewer_id != actor.id:
             raise Conflict(f"decision id {earlier.id} is already used for another decision")
         return _decision_info(earlier, actor.name)
+
+
+def apply_suggestion(session: Session, item_id: int, actor: Actor, now: datetime) -> DecisionInfo | None:
+    """Give a new item the decision in force on its near-duplicate, in the
+    caller's transaction: only when a supervisor's team setting says so,
+    recorded in that supervisor's name with a note saying why. Escalations
+    and removals for a reason that withholds media are never copied."""
+    item = session.get(Item, item_id, with_for_update=True)
+    if item is None or item.duplicate_of is None or item.status != ItemStatus.PENDING:
+        return None
+    twin = session.get(Item, item.duplicate_of)
+    source = session.get(Decision, twin.current_decision_id) if twin and twin.current_decision_id else None
+    if source is None or source.action not in (Action.APPROVE, Action.WARN, Action.REMOVE):
+        return None
+    note = f"applied automatically: near-duplicate of item {twin.id if twin else '?'} (team setting near-duplicates)"
+    row = ReviewService._record(
+        session, item, actor, source.action, list(source.labels), source.reason_code, note, str(uuid.uuid4()), now
+    )
+    audit.append_decision(session, row, kind="decision", actor=actor.name)
+    return _decision_info(row, actor.name)
 
 
 def _check_uuid(value: str | None) -> str:

@@ -31,6 +31,7 @@ class Permission(enum.StrEnum):
     AUDIT = "read the audit trail"
     MANAGE_USERS = "manage users"
     MANAGE_TAXONOMY = "manage the taxonomy"
+    TEAM_SETTINGS = "change team settings"
 
 
 _SUPERVISOR = frozenset(
@@ -40,6 +41,7 @@ _SUPERVISOR = frozenset(
         Permission.OVERRIDE,
         Permission.CLEAR_SKIPS,
         Permission.AUDIT,
+        Permission.TEAM_SETTINGS,
     }
 )
 GRANTS: dict[Role, frozenset[Permission]] = {

@@ -193,6 +193,7 @@ def test_tampered_chain_exits_3_naming_the_event(demo: str) -> None:
         (("skips", "clear"), "may not clear skips"),
         (("claim", "--escalations"), "may not resolve escalations"),
         (("export",), "may not read the audit trail"),
+        (("settings", "set", "near_duplicates.auto_apply", "true"), "may not change team settings"),
     ],
 )
 def test_moderator_is_refused(demo: str, args: tuple[str, ...], message: str) -> None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
 from PIL import Image, ImageDraw
 
-from db.models import Action, ItemStatus
+from db.models import Action, ItemStatus, Role
+from desktop.core import audit, team_settings
+from desktop.core.errors import NotFound, PermissionDenied
 from desktop.core.ingest.files import ingest_files
 from desktop.core.ingest.store import distance
 from tests.support.factories import add_user
@@ -62,3 +65,40 @@ def test_distance_counts_differing_bits() -> None:
     assert distance("0" * 64, "0" * 64) == 0
     assert distance("f" + "0" * 63, "0" * 64) == 4
     assert distance("f" * 64, "0" * 64) == 256
+
+
+def test_a_supervisor_setting_lets_near_duplicates_be_decided(workspace: Workspace, tmp_path: Path) -> None:
+    first_drop, second_drop = tmp_path / "first", tmp_path / "second"
+    first_drop.mkdir()
+    second_drop.mkdir()
+    _scene(first_drop / "scene.jpg", (800, 600), 92)
+    _scene(second_drop / "repost.jpg", (640, 480), 70)
+    (second_drop / "repost.txt").write_text("reposted", encoding="utf-8")
+    alice = add_user(workspace, "alice")
+    boss = add_user(workspace, "boss", Role.SUPERVISOR)
+    with workspace.db.write() as session, pytest.raises(PermissionDenied):
+        team_settings.set_value(session, alice, team_settings.NEAR_DUPLICATES, True, workspace.clock())
+    with workspace.db.write() as session:
+        team_settings.set_value(session, boss, team_settings.NEAR_DUPLICATES, True, workspace.clock())
+    ingest_files(workspace.db, [first_drop], actor="alice", now=workspace.clock())
+    (original,) = [e.id for e in workspace.review.queue()]
+    workspace.review.decide(alice, original, Action.REMOVE, reason="gratuitous")
+
+    ingest_files(workspace.db, [second_drop], actor="alice", now=workspace.clock())
+
+    assert workspace.review.queue() == []
+    counts = workspace.review.counts()
+    assert counts["decided"] == 2
+    repost = next(workspace.review.show(i) for i in range(original + 1, original + 5) if _exists(workspace, i))
+    (decision,) = repost.decisions
+    assert (decision.action, decision.reason, decision.reviewer) == (Action.REMOVE, "gratuitous", "boss")
+    assert decision.note is not None and f"near-duplicate of item {original}" in decision.note
+    assert audit.verify(workspace.db).ok
+
+
+def _exists(workspace: Workspace, item_id: int) -> bool:
+    try:
+        workspace.review.show(item_id)
+    except NotFound:
+        return False
+    return True

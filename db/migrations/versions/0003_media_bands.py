@@ -1,4 +1,4 @@
-"""near-duplicate lookup by PDQ hash slices
+"""near-duplicate lookup by PDQ hash slices; team settings
 
 Revision ID: 0003
 Revises: 0002
@@ -29,9 +29,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("media_band", schema=None) as batch_op:
         batch_op.create_index("ix_media_band_lookup", ["band", "value"], unique=False)
+    op.create_table(
+        "team_setting",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.JSON(), nullable=False),
+        sa.Column("set_by", sa.Integer(), nullable=False),
+        sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["set_by"], ["user_account.id"], name=op.f("fk_team_setting_set_by_user_account")),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_team_setting")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("team_setting")
     with op.batch_alter_table("media_band", schema=None) as batch_op:
         batch_op.drop_index("ix_media_band_lookup")
     op.drop_table("media_band")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from desktop.core import language
+from desktop.core import language, team_settings
 from desktop.core.ingest import IngestError, IngestReport, ItemDraft, MediaRef
 from desktop.core.ingest.folder import read_folder, read_media_file
 from desktop.core.ingest.manifest import read_csv, read_jsonl
@@ -255,6 +255,8 @@ def ingest_entries(
     """
     path = where
     sources = sources or SourceCache()
+    with database.read() as session:
+        auto_apply = team_settings.auto_apply_actor(session)
     chunk: list[ItemDraft] = []
     in_flight: deque[tuple[int, Future[list[ItemDraft]]]] = deque()
 
@@ -270,7 +272,7 @@ def ingest_entries(
             with database.write() as session:
                 store(
                     session, enriched, source=source, kind=kind, actor=actor, now=now,
-                    report=report, sources=sources,
+                    report=report, sources=sources, auto_apply=auto_apply,
                 )  # fmt: skip
         except SQLAlchemyError as err:
             # The chunk's transaction rolled back: none of its items went in.

@@ -18,12 +18,15 @@ from sqlalchemy import Connection, insert, select, tuple_, update
 from db.models import Base, Item, ItemStatus, Source
 from desktop.core import audit
 from desktop.core.ingest import IngestReport, ItemDraft
+from desktop.core.review import apply_suggestion
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from datetime import datetime
 
     from sqlalchemy.orm import Session
+
+    from desktop.core.users import Actor
 
 CHUNK = 1000
 _ITEM, _MEDIA, _MARKER, _BAND = (Base.metadata.tables[name] for name in ("item", "media", "marker", "media_band"))
@@ -61,10 +64,13 @@ def store(
     now: datetime,
     report: IngestReport | None = None,
     sources: SourceCache | None = None,
+    auto_apply: Actor | None = None,
 ) -> IngestReport:
     """Add ``drafts`` as pending items within the caller's transaction.
 
-    ``source`` names the drafts that do not name their own.
+    ``source`` names the drafts that do not name their own. With
+    ``auto_apply`` (the supervisor whose team setting allows it), a
+    near-duplicate of a decided item gets that decision in their name.
     """
     report = report or IngestReport()
     sources = sources or SourceCache()
@@ -72,10 +78,10 @@ def store(
     for draft in drafts:
         chunk.append(draft)
         if len(chunk) >= CHUNK:
-            _store_chunk(session, chunk, source, kind, actor, now, report, sources)
+            _store_chunk(session, chunk, source, kind, actor, now, report, sources, auto_apply)
             chunk = []
     if chunk:
-        _store_chunk(session, chunk, source, kind, actor, now, report, sources)
+        _store_chunk(session, chunk, source, kind, actor, now, report, sources, auto_apply)
     return report
 
 
@@ -88,6 +94,7 @@ def _store_chunk(
     now: datetime,
     report: IngestReport,
     sources: SourceCache,
+    auto_apply: Actor | None,
 ) -> None:
     keyed = []
     for draft in drafts:
@@ -188,7 +195,9 @@ def _store_chunk(
             if row["phash"]
         ]
         if images:
-            _index_and_link(connection, images)
+            for linked in _index_and_link(connection, images):
+                if auto_apply is not None:
+                    apply_suggestion(session, linked, auto_apply, now)
     if marker_rows:
         connection.execute(insert(_MARKER), marker_rows)
     report.items_added += len(ids)
@@ -212,7 +221,7 @@ def bands(phash: str) -> list[tuple[int, int]]:
     return [(band, int(phash[band * 4 : band * 4 + 4], 16)) for band in range(NEAR_BANDS)]
 
 
-def _index_and_link(connection: Connection, images: list[tuple[int, int, str]]) -> None:
+def _index_and_link(connection: Connection, images: list[tuple[int, int, str]]) -> list[int]:
     """Index new images by their hash slices, and link each new item to the
     nearest already decided item whose image is within NEAR_DISTANCE bits:
     its decision becomes a suggestion, never applied by itself."""
@@ -224,6 +233,7 @@ def _index_and_link(connection: Connection, images: list[tuple[int, int, str]]) 
             for band, value in bands(phash)
         ],
     )
+    linked = []
     for item_id, _media_id, phash in images:
         candidates = connection.execute(
             select(_MEDIA.c.item_id, _MEDIA.c.phash)
@@ -241,6 +251,8 @@ def _index_and_link(connection: Connection, images: list[tuple[int, int, str]]) 
         near = [pair for pair in scored if pair[0] <= NEAR_DISTANCE]
         if near:
             connection.execute(update(_ITEM).where(_ITEM.c.id == item_id).values(duplicate_of=min(near)[1]))
+            linked.append(item_id)
+    return linked
 
 
 def distance(a: str, b: str) -> int:
