@@ -227,6 +227,17 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
+    jpeg = ctx.workspace.review.stored_preview(args.media_id)
+    target = Path(args.output)
+    target.write_bytes(jpeg)
+    ctx.emit(
+        {"media_id": args.media_id, "file": str(target), "bytes": len(jpeg)},
+        lambda: say(f"preview written to {target}"),
+    )
+    return 0
+
+
 def cmd_claim(args: argparse.Namespace, ctx: Context) -> int:
     claim = ctx.workspace.review.claim_next(ctx.actor(), escalations=args.escalations)
     if claim is None:
@@ -532,6 +543,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("show", cmd_show, "show one item, its media, markers and history")
     p.add_argument("item_id", type=int, metavar="ID")
+
+    p = command("preview", cmd_preview, "write a media file's stored, blurred preview (JPEG)")
+    p.add_argument("media_id", type=int, metavar="MEDIA_ID")
+    p.add_argument("-o", "--output", required=True, metavar="FILE")
 
     p = command("claim", cmd_claim, "hold the next item for review (prints its id)", act=True)
     p.add_argument("--escalations", action="store_true", help="claim from the escalations queue (supervisors)")

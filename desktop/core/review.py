@@ -24,7 +24,7 @@ from sqlalchemy import case, delete, exists, func, or_, select
 from db.models import Action, Decision, Exposure, Item, ItemStatus, Marker, Media, Skip, Source, User
 from desktop.core import audit, taxonomy
 from desktop.core.clock import Clock, system_clock
-from desktop.core.errors import Conflict, NotFound, UsageError
+from desktop.core.errors import Conflict, NotFound, PermissionDenied, UsageError
 from desktop.core.users import Actor, Permission
 
 if TYPE_CHECKING:
@@ -485,6 +485,20 @@ class ReviewService:
                 ).all()
             )
         return [QueueEntry(r.id, r.severity, markers[r.id], r.text, int(media.get(r.id, 0)), r.status) for r in rows]
+
+    def stored_preview(self, media_id: int) -> bytes:
+        """The stored, blurred preview of one media file (a JPEG)."""
+        with self.db.read() as session:
+            media = session.get(Media, media_id)
+            if media is None:
+                raise NotFound(f"no media {media_id}")
+            item = session.get(Item, media.item_id)
+            if item is not None and item.media_withheld:
+                raise PermissionDenied(f"media {media_id} is withheld (suspected CSAM escalation) and never shown")
+            if media.preview is None:
+                reason = media.error or "not made yet"
+                raise NotFound(f"media {media_id} has no preview: {reason}")
+            return media.preview
 
     def counts(self) -> dict[str, int]:
         with self.db.read() as session:

@@ -30,6 +30,9 @@ class MediaRef:
     width: int | None = None
     height: int | None = None
     error: str | None = None  # why the file could not be read or decoded
+    preview: bytes | None = None  # blurred JPEG (a storyboard for videos)
+    frames: int | None = None
+    duration_s: float | None = None
 
 
 @dataclass(frozen=True)

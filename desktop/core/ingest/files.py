@@ -146,41 +146,49 @@ class Enricher:
         return done
 
     def enrich(self, drafts: list[ItemDraft]) -> list[ItemDraft]:
+        # Text first: the item's severity decides how strongly its media is blurred.
+        texts = [self._text(draft) for draft in drafts]
         jobs = [
-            (n, m, path)
-            for n, draft in enumerate(drafts)
+            (n, m, path, "strong" if texts[n].severity == 3 else "default")
+            for n, draft in enumerate(texts)
             for m, ref in enumerate(draft.media)
             if not ref.missing and ref.sha256 is None and (path := file_uri_path(ref.uri)) is not None
         ]
-        done: dict[tuple[int, int], MediaRef] = {}
-        if jobs:
-            refs = [drafts[n].media[m] for n, m, _ in jobs]
-            paths = [path for _, _, path in jobs]
-            if self.parallel and len(jobs) >= _POOL_THRESHOLD:
-                results = list(self._executor().map(fingerprint, paths, refs, chunksize=4))
-            else:
-                results = [fingerprint(path, ref) for path, ref in zip(paths, refs, strict=True)]
-            done = {(n, m): result for (n, m, _), result in zip(jobs, results, strict=True)}
-        return [self._one(n, draft, done) for n, draft in enumerate(drafts)]
+        if not jobs:
+            return texts
+        refs = [texts[n].media[m] for n, m, _, _ in jobs]
+        paths = [path for _, _, path, _ in jobs]
+        strengths = [strength for *_, strength in jobs]
+        if self.parallel and len(jobs) >= _POOL_THRESHOLD:
+            results = list(self._executor().map(_fingerprint, paths, refs, strengths, chunksize=2))
+        else:
+            results = [_fingerprint(*job) for job in zip(paths, refs, strengths, strict=True)]
+        done = {(n, m): result for (n, m, _, _), result in zip(jobs, results, strict=True)}
+        return [
+            replace(draft, media=tuple(done.get((n, m), ref) for m, ref in enumerate(draft.media)))
+            for n, draft in enumerate(texts)
+        ]
 
-    def _one(self, n: int, draft: ItemDraft, done: dict[tuple[int, int], MediaRef]) -> ItemDraft:
-        media = tuple(done.get((n, m), ref) for m, ref in enumerate(draft.media))
+    def _text(self, draft: ItemDraft) -> ItemDraft:
         text = draft.text.replace("\x00", "\ufffd")  # PostgreSQL text cannot hold NUL
         detected = self.engine.detect(text)
         given = {(mk.code, mk.span) for mk in detected}
         markers = tuple(detected) + tuple(mk for mk in draft.markers if (mk.code, mk.span) not in given)
-        has_media = any(ref.media_type != "link" or _is_media_link(ref.uri) for ref in media)
+        has_media = any(ref.media_type != "link" or _is_media_link(ref.uri) for ref in draft.media)
         severity = draft.severity
         if severity is None:
             severity = self.engine.item_severity(markers, has_media=has_media)
         return replace(
             draft,
             text=text,
-            media=media,
             markers=markers,
             severity=severity,
             language=draft.language or language.detect(text),
         )
+
+
+def _fingerprint(path: Path, ref: MediaRef, strength: str) -> MediaRef:
+    return fingerprint(path, ref, strength=strength)
 
 
 @cache

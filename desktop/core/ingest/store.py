@@ -163,8 +163,8 @@ def _store_chunk(
             "size_bytes": ref.size_bytes,
             "width": ref.width,
             "height": ref.height,
-            "duration_s": None,
-            "preview": None,
+            "duration_s": ref.duration_s,
+            "preview": ref.preview,
             "error": ref.error or ("not included in the export" if ref.missing else None),
         }
         for item_id, draft in zip(ids, fresh, strict=True)

@@ -10,23 +10,25 @@ before any pixel is decoded.
 from __future__ import annotations
 
 import hashlib
+import io
 import warnings
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pdqhash
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
+
+from desktop.core.media.previews import PREVIEW_EDGE, PreviewError, blur, flatten, open_scaled, to_jpeg
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from desktop.core.ingest import MediaRef
 
-# Images with more pixels than this are refused unread (Pillow's own default
-# bomb limit is 89 MP; a news photo is rarely above 50 MP).
-MAX_PIXELS = 120_000_000
 _READ = 1 << 20
+# Images up to this size are read into memory once, for hash and preview.
+_IN_MEMORY = 256 << 20
 
 _VIDEO_SIGNATURES = (
     (4, b"ftyp"),  # MP4, MOV, M4V, 3GP
@@ -55,56 +57,79 @@ def sniff(head: bytes) -> Sniffed:
     return Sniffed("unknown", "")
 
 
-def fingerprint(path: Path, ref: MediaRef) -> MediaRef:
-    """``ref`` with the file's SHA-256, size, and for images PDQ and dimensions.
+def fingerprint(path: Path, ref: MediaRef, *, strength: str = "default") -> MediaRef:
+    """``ref`` with the file's SHA-256 and size; for images also PDQ,
+    dimensions and the blurred preview, all from one read of the file and
+    one decode at preview size; for videos the blurred storyboard.
 
-    Never raises for a bad file: what went wrong is in ``error``.
+    Never raises for a bad file: what went wrong is in ``error``, as
+    "preview unavailable: reason" when only the preview failed.
     """
     try:
-        digest = hashlib.sha256()
-        size = 0
-        with path.open("rb") as handle:
-            while chunk := handle.read(_READ):
-                digest.update(chunk)
-                size += len(chunk)
+        size = path.stat().st_size
+        if size == 0:
+            return replace(ref, size_bytes=0, error="empty file (0 bytes)")
+        if ref.media_type in ("video", "audio", "voice", "file", "link") or size > _IN_MEMORY:
+            digest = _hash_file(path)
+            data = None
+        else:
+            data = path.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
     except OSError as err:
         return replace(ref, error=f"cannot read: {err.strerror or err}")
-    ref = replace(ref, sha256=digest.hexdigest(), size_bytes=size)
-    if size == 0:
-        return replace(ref, error="empty file (0 bytes)")
-    if ref.media_type in ("video", "audio", "voice", "file", "link"):
-        return ref
-    return _image_fingerprint(path, ref)
+    ref = replace(ref, sha256=digest, size_bytes=size)
+    if ref.media_type == "video":
+        return _video(path, ref, strength)
+    if data is None:
+        return (
+            ref
+            if ref.media_type in ("audio", "voice", "file", "link")
+            else replace(ref, error=f"preview unavailable: the file is larger than {_IN_MEMORY >> 20} MB")
+        )
+    return _image(data, ref, strength)
 
 
-def _image_fingerprint(path: Path, ref: MediaRef) -> MediaRef:
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_READ):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _image(data: bytes, ref: MediaRef, strength: str) -> MediaRef:
     try:
-        with warnings.catch_warnings():
-            # Odd files make Pillow warn about what it skipped (bad TIFF tags,
-            # invalid APNG chunks): not the operator's concern. It warns,
-            # rather than raises, between its bomb limit and twice it: that is
-            # the same refusal here.
-            warnings.simplefilter("ignore")
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                width, height = image.size
-                if width * height > MAX_PIXELS:
-                    return replace(ref, width=width, height=height, error=f"refused: {width}x{height} is too large")
-                media_type = "animation" if getattr(image, "n_frames", 1) > 1 else "image"
-                image.draft("RGB", (256, 256))  # JPEG: decode at 1/2..1/8 scale
-                image.thumbnail((256, 256))
-                pixels = np.asarray(image.convert("RGB"))
-        vector, _quality = pdqhash.compute(pixels)
-        bits = "".join("1" if b else "0" for b in vector)
-        phash = f"{int(bits, 2):064x}"
-        known = ref.media_type if ref.media_type not in ("unknown", "image") else media_type
-        return replace(ref, width=width, height=height, phash=phash, media_type=known)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
-        return replace(ref, error=f"refused as a decompression bomb: {err}")
-    except UnidentifiedImageError:
-        return replace(ref, error="not an image Veil can read")
+        frame, (width, height), frames = open_scaled(io.BytesIO(data), PREVIEW_EDGE)
+        shown = flatten(frame)
+        # PDQ looks at the unblurred picture, in memory, at preview size.
+        vector, _quality = pdqhash.compute(np.asarray(shown))
+        phash = f"{int(''.join('1' if bit else '0' for bit in vector), 2):064x}"
+        preview = to_jpeg(blur(shown, strength))
+    except PreviewError as err:
+        return replace(ref, error=f"preview unavailable: {err}")
     except Exception as err:  # noqa: BLE001 - hostile files make decoders raise anything (TypeError, struct.error...)
-        return replace(ref, error=f"cannot decode: {type(err).__name__}: {err}")
+        return replace(ref, error=f"preview unavailable: {type(err).__name__}: {err}")
+    known = ref.media_type
+    if known in ("unknown", "image", "animation"):
+        known = "animation" if frames > 1 else "image"
+    return replace(ref, width=width, height=height, phash=phash, media_type=known, preview=preview, frames=frames)
+
+
+def _video(path: Path, ref: MediaRef, strength: str) -> MediaRef:
+    try:
+        from desktop.core.media.video import storyboard
+    except ImportError:  # PyAV missing from this installation
+        return replace(ref, error="preview unavailable: video support (PyAV) is not installed")
+    try:
+        board = storyboard(path, strength=strength)
+    except PreviewError as err:
+        return replace(ref, error=f"preview unavailable: {err}")
+    except Exception as err:  # noqa: BLE001 - FFmpeg's errors come in many types
+        return replace(ref, error=f"preview unavailable: {type(err).__name__}: {err}")
+    return replace(
+        ref, width=board.width, height=board.height, duration_s=board.duration_s, preview=board.jpeg,
+        frames=board.frames,
+    )  # fmt: skip
 
 
 def identify(path: Path) -> Sniffed:
@@ -119,7 +144,7 @@ def identify(path: Path) -> Sniffed:
         return found
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # see _image_fingerprint
+            warnings.simplefilter("ignore")  # Pillow's notes about odd files are not the operator's concern
             with Image.open(path) as image:
                 animated = image.format in _ANIMATED and getattr(image, "n_frames", 1) > 1
                 return Sniffed("animation" if animated else "image", image.format or "image")

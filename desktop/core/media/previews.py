@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from PIL import Image, ImageCms, ImageFilter
 
@@ -68,7 +68,7 @@ def to_jpeg(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def open_scaled(path: Path, long_edge: int) -> tuple[Image.Image, tuple[int, int], int]:
+def open_scaled(path: Path | BinaryIO, long_edge: int) -> tuple[Image.Image, tuple[int, int], int]:
     """The first frame of ``path`` as sRGB RGB(A), upright, with its long
     edge at most ``long_edge``, decoded at reduced size wherever the format
     allows. Returns the image, the original's size and its frame count."""
