@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -37,10 +37,11 @@ from desktop.ui.workers import DbOp, DbWorker
 if TYPE_CHECKING:
     from desktop.config import Settings
     from desktop.core.ingest import IngestReport
-    from desktop.core.review import QueueEntry
+    from desktop.core.review import ItemView, QueueEntry
     from desktop.core.users import Actor
 
 QUEUE_PAGE = 500
+PREVIEW_WIDTH = 360
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class MainWindow(QMainWindow):
     queue_loaded = Signal(int)
     # a one-line reason the database could not be opened
     open_failed = Signal(str)
+    # the item id whose preview (or the reason it has none) is now shown
+    preview_shown = Signal(int)
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
@@ -62,6 +65,7 @@ class MainWindow(QMainWindow):
         self._workspace: Workspace | None = None
         self._actor: Actor | None = None
         self.model = QueueModel()
+        self._wanted_preview: int | None = None
         self._build()
         self._connect_signals()
 
@@ -105,10 +109,20 @@ class MainWindow(QMainWindow):
         for column in range(4):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
 
+        self.preview = QLabel("Select an item to see its blurred preview")
+        self.preview.setObjectName("preview")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setWordWrap(True)
+        self.preview.setMinimumWidth(PREVIEW_WIDTH)
+        self.preview.setFrameShape(QFrame.Shape.StyledPanel)
+
         queue_page = QWidget()
         layout = QVBoxLayout(queue_page)
         layout.addWidget(self.banner)
-        layout.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.table, 1)
+        row.addWidget(self.preview)
+        layout.addLayout(row, 1)
 
         self.pages = QStackedWidget()
         for page in (self._opening, queue_page, self.error_label):
@@ -137,6 +151,7 @@ class MainWindow(QMainWindow):
         self.load_demo_action.triggered.connect(self._on_load_demo_requested)
         self.load_demo_button.clicked.connect(self._on_load_demo_requested)
         self.quit_action.triggered.connect(self.close)
+        self.table.selectionModel().currentRowChanged.connect(self._on_table_current_row_changed)
 
     # -- opening --------------------------------------------------------
 
@@ -223,6 +238,49 @@ class MainWindow(QMainWindow):
         self.load_demo_button.setEnabled(True)
         self.statusBar().showMessage(f"Demo feed: {report.items_added} items added", 5000)
         self.refresh()
+
+    # -- the preview pane -------------------------------------------------
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_table_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        workspace = self._workspace
+        if workspace is None or not current.isValid():
+            return
+        item_id = self.model.entry(current.row()).id
+        self._wanted_preview = item_id
+
+        def work() -> tuple[int, ItemView, bytes | None]:
+            view = workspace.review.show(item_id)
+            jpeg = None
+            if not view.media_withheld:
+                ready = [m for m in view.media if m.has_preview]
+                jpeg = workspace.review.stored_preview(ready[0].id) if ready else None
+            return item_id, view, jpeg
+
+        DbOp(self._worker, work).success(self._on_preview_loaded).failure(self._on_operation_failed).run()
+
+    def _on_preview_loaded(self, loaded: tuple[int, ItemView, bytes | None]) -> None:
+        item_id, view, jpeg = loaded
+        if item_id != self._wanted_preview:
+            return  # the reviewer has moved on
+        self.preview.clear()
+        if view.media_withheld:
+            self.preview.setText("Media withheld: escalated as suspected CSAM. It is never shown.")
+        elif jpeg is None:
+            errors = [m.error for m in view.media if m.error]
+            self.preview.setText(f"Preview unavailable: {errors[0]}" if errors else "No media")
+        else:
+            # Stored blurred in colour; shown in greyscale, the kinder default.
+            image = QImage.fromData(jpeg).convertToFormat(QImage.Format.Format_Grayscale8)
+            self.preview.setPixmap(
+                QPixmap.fromImage(image).scaled(
+                    PREVIEW_WIDTH,
+                    PREVIEW_WIDTH,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
+        self.preview_shown.emit(item_id)
 
     # -- closing --------------------------------------------------------
 

@@ -6,6 +6,7 @@ import threading
 from typing import TYPE_CHECKING
 
 import pytest
+from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
@@ -107,3 +108,30 @@ def test_veil_gui_screenshot_reports_an_unusable_database(tmp_path: Path) -> Non
     assert run.code == 2
     assert "is not an SQLite database" in run.err
     assert shot.exists()  # the error page itself, for the record
+
+
+def test_selecting_an_item_shows_its_preview_in_greyscale(
+    qtbot: QtBot, db_url: str, window: MainWindow, tmp_path: Path
+) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    Image.new("RGB", (640, 480), (220, 20, 20)).save(drop / "red.jpg")
+    (drop / "red.txt").write_text("A red picture +21", encoding="utf-8")
+    assert veil("ingest", str(drop), str(DEMO), url=db_url, user="root").code == 0
+    with qtbot.waitSignal(window.queue_loaded, timeout=10_000):
+        window.open_database()
+    row = next(r for r in range(window.model.rowCount()) if window.model.entry(r).media)
+
+    with qtbot.waitSignal(window.preview_shown, timeout=10_000) as shown:
+        window.table.selectRow(row)
+
+    assert shown.args == [window.model.entry(row).id]
+    pixmap = window.preview.pixmap()
+    assert not pixmap.isNull()
+    pixel = pixmap.toImage().pixelColor(pixmap.width() // 2, pixmap.height() // 2)
+    assert pixel.red() == pixel.green() == pixel.blue()  # red, shown grey
+
+    text_only = next(r for r in range(window.model.rowCount()) if not window.model.entry(r).media)
+    with qtbot.waitSignal(window.preview_shown, timeout=10_000):
+        window.table.selectRow(text_only)
+    assert window.preview.text() == "No media"
