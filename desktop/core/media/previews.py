@@ -20,6 +20,7 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
 
+import pillow_heif
 from PIL import Image, ImageCms, ImageFilter
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ MAX_PIXELS = 120_000_000
 JPEG_QUALITY = 80
 
 _SRGB = ImageCms.createProfile("sRGB")
+# HEIC is what phones shoot; the plugin teaches Pillow to open it.
+pillow_heif.register_heif_opener()
 
 
 class PreviewError(Exception):
