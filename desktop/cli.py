@@ -13,11 +13,14 @@ import json
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
+
+from PIL import Image
 
 from db.errors import DatabaseError
 from db.migrate import backup_sqlite, current_revision, head_revision
@@ -656,6 +659,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Pillow notes what it skipped in odd files (bad TIFF tags, invalid APNG
+    # chunks); the image is judged on its own, the notes only alarm people.
+    # Bombs are refused by a header check before decoding, so its warning too.
+    warnings.filterwarnings("ignore", category=UserWarning, module="PIL")
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
     parser = build_parser()
     args = parser.parse_args(argv)
     for flag in ("db", "json"):

@@ -27,8 +27,10 @@ c/d <= 1.0).
 
 Then ingest throughput: N generated 12 MP JPEGs through ``make_preview`` in a
 spawned ``ProcessPoolExecutor`` with 1 and with 2 workers (pool start-up is
-left out of the timing; the workers return only the preview's length, so
-memory stays bounded whatever N is).
+left out of the timing; the files are written one at a time and the workers
+return only the preview's length and their peak memory, so memory stays
+bounded whatever N is). The machine's load average is printed at the start
+and the end: other processes on the machine skew every number here.
 """
 
 from __future__ import annotations
@@ -235,27 +237,34 @@ def median_ms(action: Callable[[], object], runs: int) -> float:
 # --------------------------------------------------------------------------- ingest
 
 
-def _preview_length(path: Path) -> int:
-    """One preview in a worker process; only its length goes back."""
-    return len(previews.make_preview(path).jpeg)
+def peak_mb() -> float:
+    """This process's peak resident memory (Linux's VmHWM, which, unlike ru_maxrss, starts afresh at exec)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    line = next((line for line in status.splitlines() if line.startswith("VmHWM:")), "VmHWM: 0 kB")
+    return int(line.split()[1]) / 1024
 
 
-def _ready() -> int:
-    return os.getpid()
+def _preview_in_worker(path: Path) -> tuple[int, float]:
+    """One preview in a worker process; only its length and the worker's peak memory go back."""
+    return len(previews.make_preview(path).jpeg), peak_mb()
 
 
-def ingest_rate(paths: list[Path], workers: int) -> float:
-    """Images per second through ``make_preview`` in a spawned pool of ``workers`` processes."""
+def ingest_rate(paths: list[Path], workers: int) -> tuple[float, float]:
+    """Images per second through ``make_preview`` in a spawned pool of ``workers`` processes,
+    and the largest worker's peak memory in MB."""
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         # Start every worker and import Veil in it before the clock starts.
-        for future in [pool.submit(_preview_length, paths[n % len(paths)]) for n in range(workers * 2)]:
+        for future in [pool.submit(_preview_in_worker, paths[n % len(paths)]) for n in range(workers * 2)]:
             future.result()
         start = time.perf_counter()
-        total = sum(pool.map(_preview_length, paths, chunksize=4))
+        results = list(pool.map(_preview_in_worker, paths, chunksize=4))
         elapsed = time.perf_counter() - start
-    assert total > 0
-    return len(paths) / elapsed
+    assert all(length > 0 for length, _peak in results)
+    return len(paths) / elapsed, max(peak for _length, peak in results)
 
 
 # --------------------------------------------------------------------------- report
@@ -278,7 +287,8 @@ def main() -> None:
         print("pyvips unavailable: (d) skipped")
     else:
         print(f"pyvips {vips.__version__}, libvips {vips.version(0)}.{vips.version(1)}.{vips.version(2)}")
-    print(f"preview long edge {EDGE} px, default strength; median of {args.runs} runs after one warm-up\n")
+    print(f"preview long edge {EDGE} px, default strength; median of {args.runs} runs after one warm-up")
+    print(f"load average at the start: {load()}\n")
 
     with tempfile.TemporaryDirectory(prefix="veil-bench-previews-") as tmp:
         folder = Path(tmp)
@@ -319,7 +329,7 @@ def main() -> None:
             cd1 = f"{c / d1:6.2f}" if d1 else f"{'-':>6}"
             print(f"{item.label:32} {ca} {bc} {cd} {cd1}")
         print("(targets from issue 5: c/a <= 1.2 on JPEG, b/c >= 10 on the 12 MP JPEG, c/d <= 1.0; '-' = no target)")
-        print("video storyboard (30 s 720p clip, target < 1 s): not measured here, there is no storyboard code yet")
+        print("video storyboard (30 s 720p clip, target < 1 s): not measured here (see tests/perf/bench_video.py)")
 
         if args.images > 0:
             print()
@@ -327,14 +337,17 @@ def main() -> None:
             paths = make_ingest_set(folder / "ingest", args.images)
             size = sum(path.stat().st_size for path in paths) / 1e6
             print(f"ingest: made {len(paths)} 12 MP JPEGs ({size:.0f} MB) in {time.perf_counter() - start:.1f} s")
-            one = ingest_rate(paths, 1)
-            two = ingest_rate(paths, 2)
+            (one, peak_one), (two, peak_two) = ingest_rate(paths, 1), ingest_rate(paths, 2)
             print(f"  1 worker : {one:6.1f} images/s")
-            print(f"  2 workers: {two:6.1f} images/s  (x{two / one:.2f}; {os.cpu_count()} CPUs)")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"\npeak memory: this process {peak:.0f} MB, largest worker {children:.0f} MB")
+            print(f"  2 workers: {two:6.1f} images/s  (x{two / one:.2f} on {os.cpu_count()} CPUs)")
+            print(f"  peak memory of a worker: {max(peak_one, peak_two):.0f} MB")
+    print(f"\npeak memory of this process (making the images): {peak_mb():.0f} MB")
+    print(f"load average at the end: {load()} (other processes on this machine skew the timings)")
     sys.stdout.flush()
+
+
+def load() -> str:
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import warnings
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -143,12 +142,10 @@ def identify(path: Path) -> Sniffed:
     if found.media_type != "unknown":
         return found
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # Pillow's notes about odd files are not the operator's concern
-            with Image.open(path) as image:
-                animated = image.format in _ANIMATED and getattr(image, "n_frames", 1) > 1
-                return Sniffed("animation" if animated else "image", image.format or "image")
-    except Image.DecompressionBombError:
+        with Image.open(path) as image:
+            animated = image.format in _ANIMATED and getattr(image, "n_frames", 1) > 1
+            return Sniffed("animation" if animated else "image", image.format or "image")
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         return Sniffed("image", "bomb")
     except Exception:  # noqa: BLE001 - whatever a hostile header makes Pillow raise, it is not media we can use
         return Sniffed("unknown", "")

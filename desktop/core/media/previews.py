@@ -16,9 +16,9 @@ written here has none.
 from __future__ import annotations
 
 import io
-import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO
+from functools import lru_cache
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 import pillow_heif
 from PIL import Image, ImageCms, ImageFilter
@@ -28,13 +28,17 @@ if TYPE_CHECKING:
 
 # Fractions of the preview's short side used as the Gaussian sigma.
 STRENGTHS = {"peek": 0.012, "default": 0.03, "strong": 0.06, "opaque": 0.12}
-MIN_SIGMA = {"peek": 3.0, "default": 8.0, "strong": 8.0, "opaque": 8.0}
+# Floors for small pictures, so "strong" stays stronger than "default" there too.
+MIN_SIGMA = {"peek": 3.0, "default": 8.0, "strong": 12.0, "opaque": 24.0}
 PREVIEW_EDGE = 512
 REVEAL_EDGE = 2048
 MAX_PIXELS = 120_000_000
 JPEG_QUALITY = 80
 
 _SRGB = ImageCms.createProfile("sRGB")
+# Pillow's own bomb check, at the same limit as ours (its default is 89 MP,
+# below what 100 MP cameras make).
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 # HEIC is what phones shoot; the plugin teaches Pillow to open it.
 pillow_heif.register_heif_opener()
 
@@ -75,33 +79,35 @@ def open_scaled(path: Path | BinaryIO, long_edge: int) -> tuple[Image.Image, tup
     """The first frame of ``path`` as sRGB RGB(A), upright, with its long
     edge at most ``long_edge``, decoded at reduced size wherever the format
     allows. Returns the image, the original's size and its frame count."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Pillow's notes about skipped tags
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            image = Image.open(path)
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
-            raise PreviewError(f"refused as a decompression bomb: {err}") from None
-        with image:
-            width, height = image.size
-            if width <= 0 or height <= 0:
-                raise PreviewError("the image has no size")
-            if width * height > MAX_PIXELS:  # checked on the header, before any pixel
-                raise PreviewError(f"refused: {width}x{height} pixels is more than Veil decodes")
-            frames = getattr(image, "n_frames", 1)
-            orientation = image.getexif().get(0x0112, 1)
-            icc = image.info.get("icc_profile")
-            image.draft("RGB", (long_edge, long_edge))  # JPEG: the decoder scales by 1/2..1/8
-            frame = image.copy()  # the first frame; copy() decodes it
+    try:
+        image = Image.open(path)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        raise PreviewError(f"refused as a decompression bomb: {err}") from None
+    with image:
+        width, height = image.size
+        if width <= 0 or height <= 0:
+            raise PreviewError("the image has no size")
+        if width * height > MAX_PIXELS:  # checked on the header, before any pixel
+            raise PreviewError(f"refused as a decompression bomb: {width}x{height} pixels")
+        frames = getattr(image, "n_frames", 1)
+        orientation = image.getexif().get(0x0112, 1)
+        icc = image.info.get("icc_profile")
+        # JPEG: the decoder itself scales by 1/2..1/8, to no less than the
+        # preview's own size (asking for a square would let the short side decide).
+        ratio = long_edge / max(width, height)
+        image.draft("RGB", (max(1, round(width * ratio)), max(1, round(height * ratio))))
+        frame = image.copy()  # the first frame; copy() decodes it
+    frame = _eight_bit(frame)
     factor = max(frame.size) // long_edge
     if factor >= 2:
-        if frame.mode not in ("RGB", "RGBA", "L", "LA", "I", "F", "CMYK", "I;16"):
+        if frame.mode in ("P", "1", "PA"):
             frame = frame.convert("RGBA")
         frame = frame.reduce(factor)  # a cheap box filter down to near the final size
-    frame = _to_srgb(frame, icc)
+    # Bilinear is enough: the blur that follows erases what Lanczos would keep.
+    frame.thumbnail((long_edge, long_edge), Image.Resampling.BILINEAR)
+    frame = _to_srgb(frame, icc)  # after shrinking: a colour transform costs per pixel
     if orientation in _TRANSPOSE:
         frame = frame.transpose(_TRANSPOSE[orientation])
-    frame.thumbnail((long_edge, long_edge), Image.Resampling.LANCZOS)
     return frame, (width, height), frames
 
 
@@ -116,22 +122,41 @@ _TRANSPOSE = {
 }
 
 
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """16-bit, 32-bit and float grey as 8-bit grey, scaled rather than clipped."""
+    if image.mode.startswith("I;16"):
+        return image.convert("I").point(lambda v: v / 257).convert("L")
+    if image.mode == "I":
+        high = cast("tuple[int, int]", image.getextrema())[1]
+        return image.point(lambda v: v / 257).convert("L") if high > 255 else image.convert("L")
+    if image.mode == "F":
+        high_f = cast("tuple[float, float]", image.getextrema())[1]
+        return image.point(lambda v: v * 255).convert("L") if high_f <= 1.0 else image.convert("L")
+    return image
+
+
+@lru_cache(maxsize=16)
+def _transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
+    """A colour transform to sRGB, built once per distinct profile."""
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        if "srgb" in (ImageCms.getProfileDescription(source) or "").lower():
+            return None  # already sRGB: nothing to do
+        output = "RGBA" if mode == "RGBA" else "RGB"
+        return ImageCms.buildTransform(source, _SRGB, mode, output)
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return None  # a broken profile: Pillow's plain conversion below
+
+
 def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
-    """RGB or RGBA in sRGB: CMYK, LAB, 16-bit, palette and grey all end here."""
+    """RGB or RGBA in sRGB: CMYK, LAB, palette and grey all end here."""
     if icc and image.mode in ("RGB", "RGBA", "CMYK", "L"):
-        try:
-            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            output = "RGBA" if image.mode == "RGBA" else "RGB"
-            converted = ImageCms.profileToProfile(image, source, _SRGB, outputMode=output)
-            if converted is not None:
-                return converted
-        except (ImageCms.PyCMSError, OSError, ValueError):
-            pass  # a broken profile: fall back to Pillow's plain conversion
-    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        # 16-bit grey: scale down to 8 bits rather than clip at 255.
-        image = image.point(lambda v: v / 256).convert("L")
-    elif image.mode == "F":
-        image = image.convert("L")
+        transform = _transform(icc, image.mode)
+        if transform is not None:
+            try:
+                return ImageCms.applyTransform(image, transform) or image
+            except (ImageCms.PyCMSError, ValueError):
+                pass
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         return image.convert("RGBA")
     return image.convert("RGB")

@@ -1,0 +1,364 @@
+"""Video storyboards: a few blurred frames from across a video.
+
+A storyboard is up to nine frames spread over the duration, laid out in a
+grid whose long edge fits the preview size. Frames are found by seeking to
+the keyframe at or before each point and decoding only the first frame
+there, so a 30-second clip costs a handful of frame decodes rather than a
+thousand. A clip with fewer keyframes than slots (a long GOP) gives fewer,
+distinct frames rather than repeats.
+
+Every frame is scaled down by swscale straight out of the decoder (no
+full-size RGB copy is made), blurred at its tile size with the same rule as
+still images, and only then pasted into the grid: no unblurred grid ever
+exists. Audio is never decoded; its packets are discarded by the demuxer.
+
+FFmpeg reads hostile input, so the container is opened with a short list of
+video demuxers (no playlists, concat lists or image sequences, which could
+make FFmpeg open other files or URLs) and the file protocol only. The time
+limit is checked between packets; a single decode call that never returns
+cannot be interrupted from here, which is why ingest runs previews in
+worker processes.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+import av
+import av.error
+from av.codec.context import ThreadType
+from av.stream import Discard, Disposition
+from PIL import Image
+
+from desktop.core.media.previews import MAX_PIXELS, PREVIEW_EDGE, PreviewError, blur, sigma_for, to_jpeg
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from av.container import InputContainer
+    from av.video.codeccontext import VideoCodecContext
+    from av.video.frame import VideoFrame
+    from av.video.stream import VideoStream
+
+# FFmpeg demuxer names for the containers Veil reads as video. "mov" covers
+# MP4, MOV, M4V and 3GP; "matroska" covers MKV and WebM.
+_DEMUXERS = "mov,matroska,avi,mpegts,flv,mpeg,ogg,asf"
+_KNOWN = "MP4, MOV, WebM, MKV, AVI, MPEG-TS, FLV, MPEG, Ogg, ASF"
+_OPEN_OPTIONS = {"format_whitelist": _DEMUXERS, "protocol_whitelist": "file"}
+# Empty grid cells, like transparent image areas, are mid grey.
+_GROUND = (128, 128, 128)
+# A layout leaving cells empty must give frames this much more area per empty
+# cell to win: a full 3x3 grid reads better than a 2x5 with a hole.
+_EMPTY_CELL_PENALTY = 0.8
+
+
+@dataclass(frozen=True)
+class VideoPreview:
+    jpeg: bytes  # the storyboard: blurred, colour, no metadata
+    width: int  # of the video's frames as stored (before any display rotation)
+    height: int
+    duration_s: float | None  # None when the container does not say
+    codec: str | None
+    frames: int  # frames in the storyboard
+    has_audio: bool
+
+
+def storyboard(
+    path: Path,
+    *,
+    frames: int = 9,
+    strength: str = "default",
+    long_edge: int = PREVIEW_EDGE,
+    time_limit_s: float = 10.0,
+) -> VideoPreview:
+    """A blurred storyboard of up to ``frames`` frames of the video at ``path``.
+
+    Raises :class:`PreviewError` with a reason for anything it cannot show,
+    including a video that takes longer than ``time_limit_s`` to read.
+    """
+    if frames < 1 or long_edge < 1:
+        raise ValueError("frames and long_edge must be at least 1")
+    sigma_for((long_edge, long_edge), strength)  # an unknown strength is the caller's bug: fail before any I/O
+    deadline = time.monotonic() + time_limit_s
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise PreviewError(f"cannot read the file: {err.strerror or err}") from None
+    if size == 0:
+        raise PreviewError("the file is empty")
+    try:
+        # The timeout interrupts FFmpeg's own reads (probing a hostile file can
+        # loop); the deadline below bounds the whole storyboard.
+        container = av.open(
+            str(path),
+            container_options=_OPEN_OPTIONS,
+            timeout=(time_limit_s, time_limit_s),
+            metadata_errors="replace",  # a title in a stray encoding is no reason to refuse the video
+        )
+    except av.error.ExitError:
+        raise PreviewError(_over_limit(time_limit_s, "opening the file")) from None
+    except (av.error.InvalidDataError, av.error.ArgumentError) as err:
+        # ArgumentError is how FFmpeg refuses a demuxer outside the list.
+        raise PreviewError(_unreadable(path, err)) from None
+    except av.error.FFmpegError as err:
+        raise PreviewError(f"cannot open the video: {err.strerror or err}") from None
+    except Exception as err:  # noqa: BLE001 - as below: hostile headers make PyAV raise anything
+        raise PreviewError(f"cannot open the video: {type(err).__name__}: {err}") from None
+    with container:  # closed on every path, error or not
+        try:
+            return _storyboard(container, frames, strength, long_edge, deadline, time_limit_s)
+        except PreviewError:
+            raise
+        except av.error.ExitError:
+            raise PreviewError(_over_limit(time_limit_s, "reading the file")) from None
+        except Exception as err:  # noqa: BLE001 - hostile files make decoders raise anything
+            reason = err.strerror if isinstance(err, av.error.FFmpegError) and err.strerror else str(err)
+            raise PreviewError(f"cannot decode the video: {type(err).__name__}: {reason}") from None
+
+
+def is_video(head: bytes) -> bool:
+    """Whether the first bytes of a file look like a container ``storyboard``
+    reads. A sniff only: whether it holds a video stream is known once opened.
+    Still-image formats that share a container (HEIC, AVIF) and audio-only MP4
+    brands are not videos."""
+    if len(head) >= 12 and head[4:8] == b"ftyp":
+        return head[8:12] not in _NOT_VIDEO_BRANDS
+    if len(head) >= 8 and head[4:8] in (b"moov", b"mdat", b"wide", b"free", b"skip"):
+        return True  # QuickTime files from before the ftyp box
+    if head.startswith(b"\x1a\x45\xdf\xa3"):  # EBML: Matroska, WebM
+        return True
+    if len(head) >= 12 and head.startswith(b"RIFF") and head[8:12] == b"AVI ":
+        return True
+    if head.startswith((b"FLV\x01", b"\x00\x00\x01\xba", b"\x30\x26\xb2\x75\x8e\x66\xcf\x11")):  # FLV, MPEG-PS, ASF
+        return True
+    # MPEG-TS: a sync byte every 188 bytes, or every 192 after a 4-byte
+    # timecode (M2TS, as camcorders write). Ogg is left out: it is mostly audio.
+    if len(head) >= 377 and head[0] == head[188] == head[376] == 0x47:
+        return True
+    return len(head) >= 389 and head[4] == head[196] == head[388] == 0x47
+
+
+_NOT_VIDEO_BRANDS = {
+    # HEIF/HEIC and AVIF stills and image sequences: Pillow's business.
+    *(b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", b"avis"),
+    # Audio-only MPEG-4.
+    *(b"M4A ", b"M4B ", b"M4P "),
+}
+
+
+def _unreadable(path: Path, err: av.error.FFmpegError) -> str:
+    """Why FFmpeg would not open ``path``: a file that starts like a video
+    container is damaged (a cut-off MP4 has lost its index); anything else
+    is not a video at all."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(512)
+    except OSError:
+        head = b""
+    if is_video(head):
+        return f"a damaged or truncated video: {err.strerror or err}"
+    return f"not a video Veil reads ({_KNOWN})"
+
+
+def _over_limit(time_limit_s: float, doing: str) -> str:
+    return f"over the time limit of {time_limit_s:g} s while {doing}"
+
+
+def _storyboard(
+    container: InputContainer, count: int, strength: str, long_edge: int, deadline: float, time_limit_s: float
+) -> VideoPreview:
+    video = _video_stream(container)
+    context: VideoCodecContext | None = video.codec_context
+    if context is None:  # PyAV leaves it out when FFmpeg has no decoder for the codec
+        raise PreviewError("no decoder for the video's codec")
+    width, height = context.width, context.height
+    if width <= 0 or height <= 0:
+        raise PreviewError("the video has no picture size")
+    if width * height > MAX_PIXELS:  # checked on the header, before any frame is decoded
+        raise PreviewError(f"refused: {width}x{height} pixels is more than Veil decodes")
+    has_audio = any(stream.type == "audio" for stream in container.streams)
+    for stream in container.streams:
+        if stream is not video:
+            stream.discard = Discard.all  # the demuxer drops audio and the rest unread
+    # Frame threading holds frames back until several are in flight, so each
+    # seek would decode a few extra frames; slice threading has no such delay.
+    video.thread_type = ThreadType.SLICE
+    duration = _duration(container, video)
+    codec = context.codec.canonical_name
+
+    reader = _Reader(container, video, deadline, time_limit_s)
+    reader.check_time()
+    tiles: list[Image.Image] = []
+    keyframes: set[int] = set()  # pts of the keyframes already reached by seeking
+    taken: int | None = None  # pts of the last frame kept, to drop a frame found twice
+    for target in _targets(video, duration, count):
+        if target is not None and not reader.seek(target):
+            if tiles:
+                break
+            target = None  # the position is unchanged: the first frame still shows something
+        frame = reader.next_frame(keyframes)
+        # No frame: this part is cut off, damaged or already shown; a later one may still decode.
+        if frame is not None and (frame.pts is None or taken is None or frame.pts > taken):
+            taken = frame.pts
+            tiles.append(_scaled(frame, video.sample_aspect_ratio, long_edge))
+            reader.check_time()
+        if target is None:
+            break
+    if not tiles:
+        because = f": {reader.problem}" if reader.problem else ""
+        raise PreviewError(f"no frame of the video could be decoded{because}")
+    return VideoPreview(
+        jpeg=to_jpeg(_grid(tiles, strength, long_edge)),
+        width=width,
+        height=height,
+        duration_s=duration,
+        codec=codec,
+        frames=len(tiles),
+        has_audio=has_audio,
+    )
+
+
+def _video_stream(container: InputContainer) -> VideoStream:
+    for stream in container.streams.video:
+        # Cover art in an MP4/MKV is a one-picture "video" stream; it is not the video.
+        if not stream.disposition & Disposition.attached_pic:
+            return stream
+    raise PreviewError("the file has no video stream")
+
+
+def _duration(container: InputContainer, video: VideoStream) -> float | None:
+    if video.duration and video.duration > 0 and video.time_base:
+        return float(video.duration * video.time_base)
+    if container.duration and container.duration > 0:
+        return container.duration / av.time_base
+    return None
+
+
+def _targets(video: VideoStream, duration: float | None, count: int) -> list[int | None]:
+    """Seek points in the stream's time base: the middle of each of ``count``
+    equal spans of the video. Without a duration or time base there is no
+    spreading; ``None`` means "from where the stream starts"."""
+    if duration is None or not video.time_base:
+        return [None]
+    start = video.start_time or 0
+    return [start + int(Fraction(duration) * (i * 2 + 1) / (count * 2) / video.time_base) for i in range(count)]
+
+
+class _Reader:
+    """Seeks and decodes the video stream within the time limit, noting what
+    went wrong rather than giving up on the first damaged packet."""
+
+    def __init__(self, container: InputContainer, video: VideoStream, deadline: float, time_limit_s: float) -> None:
+        self.container = container
+        self.video = video
+        self.deadline = deadline
+        self.time_limit_s = time_limit_s
+        self.problem: str | None = None
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise PreviewError(_over_limit(self.time_limit_s, "making the storyboard"))
+
+    def seek(self, target: int) -> bool:
+        """Go to the keyframe at or before ``target``; False if the stream cannot seek."""
+        try:
+            self.container.seek(target, stream=self.video, any_frame=False, backward=True)
+        except av.error.ExitError:
+            raise
+        except av.error.FFmpegError as err:  # no index, or a format that only streams
+            self.problem = f"cannot seek: {err.strerror or err}"
+            return False
+        return True
+
+    def next_frame(self, seen: set[int]) -> VideoFrame | None:
+        """The first sound frame decoded from the current position, or None
+        if the stream ends (or breaks off) first, or if the position is a
+        keyframe whose pts is in ``seen`` (already shown: not decoded again)."""
+        packets = self.container.demux(self.video)
+        first = True
+        while True:
+            try:
+                # At the end, demux gives an empty packet that drains the decoder.
+                packet = next(packets)
+            except StopIteration:
+                return None
+            except av.error.ExitError:
+                raise
+            except av.error.FFmpegError as err:
+                self.problem = f"unreadable data: {err.strerror or err}"
+                return None
+            self.check_time()
+            if first and packet.is_keyframe and packet.pts is not None:
+                # With a long GOP several seek points land on the same keyframe;
+                # recognising it from the packet saves decoding it again.
+                if packet.pts in seen:
+                    return None
+                seen.add(packet.pts)
+            first = False
+            try:
+                decoded = self.video.decode(packet)
+            except av.error.ExitError:
+                raise
+            except av.error.FFmpegError as err:
+                # A damaged packet; the frames after the next keyframe may be whole.
+                self.problem = f"damaged frames: {err.strerror or err}"
+                continue
+            for frame in decoded:
+                if not frame.is_corrupt:
+                    return frame
+
+
+def _scaled(frame: VideoFrame, sample_aspect: Fraction | None, long_edge: int) -> Image.Image:
+    """``frame`` as RGB, upright, at display aspect, long edge at most
+    ``long_edge``. Unblurred: it only lives until the grid is made."""
+    display_w = frame.width * (sample_aspect if sample_aspect and sample_aspect > 0 else Fraction(1))
+    display_h = Fraction(frame.height)
+    scale = min(Fraction(1), long_edge / max(display_w, display_h))
+    size = (max(1, round(display_w * scale)), max(1, round(display_h * scale)))
+    # swscale converts with the frame's own colour matrix and range and scales
+    # in the same pass, so no full-size RGB copy is made.
+    rgb = frame.reformat(width=size[0], height=size[1], format="rgb24", interpolation="AREA")
+    image = Image.fromarray(rgb.to_ndarray())
+    turn = _TURNS.get(round(frame.rotation / 90) % 4)
+    return image.transpose(turn) if turn is not None else image
+
+
+# Quarter turns counterclockwise (the display matrix's sense) to Pillow's transposes.
+_TURNS = {1: Image.Transpose.ROTATE_90, 2: Image.Transpose.ROTATE_180, 3: Image.Transpose.ROTATE_270}
+
+
+def _grid(tiles: list[Image.Image], strength: str, long_edge: int) -> Image.Image:
+    """The storyboard: each tile resized to its cell and blurred there, then pasted."""
+    aspect = Fraction(tiles[0].width, tiles[0].height)
+    cols, rows, cell = _layout(len(tiles), aspect, long_edge)
+    board = Image.new("RGB", (cols * cell[0], rows * cell[1]), _GROUND)
+    for index, tile in enumerate(tiles):
+        # A frame whose size changed mid-stream keeps its own aspect inside the cell.
+        scale = Fraction(min(cell[0] * tile.height, cell[1] * tile.width), tile.width * tile.height)
+        size = (min(cell[0], max(1, round(tile.width * scale))), min(cell[1], max(1, round(tile.height * scale))))
+        blurred = blur(tile.resize(size, Image.Resampling.LANCZOS), strength)
+        col, row = index % cols, index // cols
+        x = col * cell[0] + (cell[0] - blurred.width) // 2
+        y = row * cell[1] + (cell[1] - blurred.height) // 2
+        board.paste(blurred, (x, y))
+    return board
+
+
+def _layout(count: int, aspect: Fraction, long_edge: int) -> tuple[int, int, tuple[int, int]]:
+    """Columns, rows and cell size that give each frame the most area with
+    the whole grid inside ``long_edge`` square, preferring full grids."""
+    best: tuple[float, int, int, tuple[int, int]] | None = None
+    for cols in range(1, count + 1):
+        rows = math.ceil(count / cols)
+        # The cell's height at the largest scale both grid edges allow.
+        cell_h = min(Fraction(long_edge, rows), Fraction(long_edge, cols) / aspect)
+        cell = (max(1, math.floor(cell_h * aspect)), max(1, math.floor(cell_h)))
+        score = cell[0] * cell[1] * _EMPTY_CELL_PENALTY ** (cols * rows - count)
+        if best is None or score > best[0]:
+            best = (score, cols, rows, cell)
+    assert best is not None  # count >= 1
+    return best[1], best[2], best[3]
