@@ -194,3 +194,20 @@ def test_decision_flow_is_unchanged_by_media(workspace: Workspace, tmp_path: Pat
     assert claim is not None
     workspace.review.decide(alice, claim.item_id, Action.WARN, labels=["graphic-violence"])
     assert workspace.review.show(claim.item_id).media[0].has_preview
+
+
+def test_videos_get_a_blurred_storyboard_through_ingest(workspace: Workspace, tmp_path: Path) -> None:
+    from tests.unit.test_video import make_video
+
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    make_video(drop / "clip.mp4")
+    (drop / "broken.mp4").write_bytes((drop / "clip.mp4").read_bytes()[:600])
+    ingest_files(workspace.db, [drop], actor="root", now=workspace.clock())
+    previews = _previews(workspace)
+    clip = previews["clip.mp4"]
+    assert clip.media_type == "video" and clip.preview and clip.duration_s and clip.error is None
+    board = Image.open(io.BytesIO(clip.preview))
+    assert board.format == "JPEG" and max(board.size) <= 512
+    broken = previews["broken.mp4"]
+    assert broken.preview is None and broken.error and broken.error.startswith("preview unavailable: ")
