@@ -210,7 +210,7 @@ def veil(path: Path) -> bytes:
 
 def load_pyvips() -> Any | None:
     try:
-        import pyvips  # type: ignore[import-untyped]  # a benchmark-only dependency
+        import pyvips  # a benchmark-only dependency
     except (ImportError, OSError):  # not installed, or libvips itself missing
         return None
     pyvips.cache_set_max(0)  # every run decodes the file again, as Veil does

@@ -18,7 +18,7 @@ import numpy as np
 import pdqhash
 from PIL import Image
 
-from desktop.core.media.previews import PREVIEW_EDGE, PreviewError, blur, flatten, open_scaled, to_jpeg
+from desktop.core.media.previews import PREVIEW_EDGE, PreviewError, blurred_preview, flatten, open_scaled, to_jpeg
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -98,12 +98,12 @@ def _hash_file(path: Path) -> str:
 
 def _image(data: bytes, ref: MediaRef, strength: str) -> MediaRef:
     try:
-        frame, (width, height), frames = open_scaled(io.BytesIO(data), PREVIEW_EDGE)
+        frame, (width, height), frames = open_scaled(io.BytesIO(data), PREVIEW_EDGE, coarse=True)
         shown = flatten(frame)
         # PDQ looks at the unblurred picture, in memory, at preview size.
         vector, _quality = pdqhash.compute(np.asarray(shown))
         phash = f"{int(''.join('1' if bit else '0' for bit in vector), 2):064x}"
-        preview = to_jpeg(blur(shown, strength))
+        preview = to_jpeg(blurred_preview(shown, (width, height), strength))
     except PreviewError as err:
         return replace(ref, error=f"preview unavailable: {err}")
     except Exception as err:  # noqa: BLE001 - hostile files make decoders raise anything (TypeError, struct.error...)
