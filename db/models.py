@@ -180,6 +180,8 @@ class Media(Base):
     width: Mapped[int | None]
     height: Mapped[int | None]
     duration_s: Mapped[float | None] = mapped_column(Float)
+    frames: Mapped[int | None]  # of an animation; of a video's storyboard
+    codec: Mapped[str | None] = mapped_column(String(32))
     preview: Mapped[bytes | None] = mapped_column(LargeBinary)
     error: Mapped[str | None] = mapped_column(Text)
 

@@ -106,6 +106,9 @@ class MediaInfo:
     height: int | None
     has_preview: bool
     error: str | None
+    frames: int | None = None
+    duration_s: float | None = None
+    codec: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -117,6 +120,9 @@ class MediaInfo:
             "height": self.height,
             "preview": "ready" if self.has_preview else ("error" if self.error else "none"),
             "error": self.error,
+            "frames": self.frames,
+            "duration_s": self.duration_s,
+            "codec": self.codec,
         }
 
 
@@ -526,7 +532,19 @@ class ReviewService:
                 for m in session.scalars(select(Marker).where(Marker.item_id == item_id).order_by(Marker.span_start))
             ]
             media = [
-                MediaInfo(m.id, m.uri, m.media_type, m.size_bytes, m.width, m.height, m.preview is not None, m.error)
+                MediaInfo(
+                    m.id,
+                    m.uri,
+                    m.media_type,
+                    m.size_bytes,
+                    m.width,
+                    m.height,
+                    m.preview is not None,
+                    m.error,
+                    m.frames,
+                    m.duration_s,
+                    m.codec,
+                )
                 for m in session.scalars(select(Media).where(Media.item_id == item_id).order_by(Media.id))
             ]
             decisions = [

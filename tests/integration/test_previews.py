@@ -207,6 +207,7 @@ def test_videos_get_a_blurred_storyboard_through_ingest(workspace: Workspace, tm
     previews = _previews(workspace)
     clip = previews["clip.mp4"]
     assert clip.media_type == "video" and clip.preview and clip.duration_s and clip.error is None
+    assert clip.codec == "h264" and clip.frames and clip.frames > 1
     board = Image.open(io.BytesIO(clip.preview))
     assert board.format == "JPEG" and max(board.size) <= 512
     broken = previews["broken.mp4"]

@@ -1,4 +1,4 @@
-"""near-duplicate lookup by PDQ hash slices; team settings
+"""near-duplicate lookup by PDQ hash slices; team settings; media frames and codec
 
 Revision ID: 0003
 Revises: 0002
@@ -29,6 +29,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("media_band", schema=None) as batch_op:
         batch_op.create_index("ix_media_band_lookup", ["band", "value"], unique=False)
+    with op.batch_alter_table("media", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("frames", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("codec", sa.String(length=32), nullable=True))
     op.create_table(
         "team_setting",
         sa.Column("key", sa.String(length=64), nullable=False),
@@ -42,6 +45,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("team_setting")
+    with op.batch_alter_table("media", schema=None) as batch_op:
+        batch_op.drop_column("codec")
+        batch_op.drop_column("frames")
     with op.batch_alter_table("media_band", schema=None) as batch_op:
         batch_op.drop_index("ix_media_band_lookup")
     op.drop_table("media_band")

@@ -33,6 +33,7 @@ class MediaRef:
     preview: bytes | None = None  # blurred JPEG (a storyboard for videos)
     frames: int | None = None
     duration_s: float | None = None
+    codec: str | None = None
 
 
 @dataclass(frozen=True)

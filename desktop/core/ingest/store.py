@@ -164,6 +164,8 @@ def _store_chunk(
             "width": ref.width,
             "height": ref.height,
             "duration_s": ref.duration_s,
+            "frames": ref.frames,
+            "codec": ref.codec,
             "preview": ref.preview,
             "error": ref.error or ("not included in the export" if ref.missing else None),
         }

@@ -127,7 +127,7 @@ def _video(path: Path, ref: MediaRef, strength: str) -> MediaRef:
         return replace(ref, error=f"preview unavailable: {type(err).__name__}: {err}")
     return replace(
         ref, width=board.width, height=board.height, duration_s=board.duration_s, preview=board.jpeg,
-        frames=board.frames,
+        frames=board.frames, codec=board.codec,
     )  # fmt: skip
 
 
