@@ -173,6 +173,9 @@ def _watch(args: argparse.Namespace, ctx: Context, actor: str) -> int:
                         source=args.source or root.name, actor=actor, now=ctx.workspace.clock(),
                         report=report, enricher=enricher,
                     )  # fmt: skip
+                    # A chunk the database refused is offered again at the next look.
+                    if not any("not stored" in error.error for error in report.errors):
+                        watch.taken(ready)
                     summary = f"{len(ready)} new file(s): {report.items_added} items added, {len(report.errors)} errors"
                     ctx.emit({**report.as_dict(), "files": [str(p) for p in ready]}, partial(say, summary))
                     sys.stdout.flush()

@@ -704,7 +704,7 @@ def apply_suggestion(session: Session, item_id: int, actor: Actor, now: datetime
         return None
     twin = session.get(Item, item.duplicate_of)
     source = session.get(Decision, twin.current_decision_id) if twin and twin.current_decision_id else None
-    if source is None or source.action not in (Action.APPROVE, Action.WARN, Action.REMOVE):
+    if source is None or source.action not in (Action.APPROVE, Action.WARN, Action.REMOVE) or item.media_withheld:
         return None
     note = f"applied automatically: near-duplicate of item {twin.id if twin else '?'} (team setting near-duplicates)"
     row = ReviewService._record(

@@ -201,6 +201,8 @@ class MainWindow(QMainWindow):
         DbOp(self._worker, work).success(self._on_queue_loaded).failure(self._on_operation_failed).run()
 
     def _on_queue_loaded(self, snapshot: QueueSnapshot) -> None:
+        self._wanted_preview = None
+        self.preview.clear()
         self.model.set_entries(snapshot.entries)
         counts = snapshot.counts
         self.banner.setVisible(sum(counts.values()) == 0)
@@ -245,6 +247,9 @@ class MainWindow(QMainWindow):
     def _on_table_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         workspace = self._workspace
         if workspace is None or not current.isValid():
+            # The list was reloaded: show nothing rather than an item's stale picture.
+            self._wanted_preview = None
+            self.preview.clear()
             return
         item_id = self.model.entry(current.row()).id
         self._wanted_preview = item_id
@@ -257,7 +262,11 @@ class MainWindow(QMainWindow):
                 jpeg = workspace.review.stored_preview(ready[0].id) if ready else None
             return item_id, view, jpeg
 
-        DbOp(self._worker, work).success(self._on_preview_loaded).failure(self._on_operation_failed).run()
+        DbOp(self._worker, work).success(self._on_preview_loaded).failure(self._on_preview_failed).run()
+
+    def _on_preview_failed(self, error: Exception) -> None:
+        self.preview.clear()
+        self.preview.setText(f"Preview unavailable: {error}")
 
     def _on_preview_loaded(self, loaded: tuple[int, ItemView, bytes | None]) -> None:
         item_id, view, jpeg = loaded

@@ -102,3 +102,22 @@ def _exists(workspace: Workspace, item_id: int) -> bool:
     except NotFound:
         return False
     return True
+
+
+def test_a_repost_of_withheld_media_is_withheld_at_once(workspace: Workspace, tmp_path: Path) -> None:
+    first_drop, second_drop = tmp_path / "first", tmp_path / "second"
+    first_drop.mkdir()
+    second_drop.mkdir()
+    _scene(first_drop / "scene.jpg", (800, 600), 92)
+    _scene(second_drop / "again.jpg", (640, 480), 75)
+    (second_drop / "again.txt").write_text("posted again", encoding="utf-8")
+    alice = add_user(workspace, "alice")
+    ingest_files(workspace.db, [first_drop], actor="alice", now=workspace.clock())
+    (original,) = [e.id for e in workspace.review.queue()]
+    workspace.review.decide(alice, original, Action.ESCALATE, reason="csam-suspected")
+
+    ingest_files(workspace.db, [second_drop], actor="alice", now=workspace.clock())
+
+    (repost,) = [workspace.review.show(e.id) for e in workspace.review.queue()]
+    assert repost.duplicate_of == original
+    assert repost.media_withheld and repost.as_dict()["media"] == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -170,8 +171,39 @@ def test_watch_takes_a_file_once_it_stops_growing(tmp_path: Path) -> None:
         out.write(b"\x00" * 1024)  # still being copied
     assert watch.poll() == []
     assert watch.poll() == [growing]  # unchanged since the last look
+    assert watch.poll() == [growing]  # offered again until it is marked taken
+    watch.taken([growing])
     assert watch.poll() == []  # taken once
     _photo(tmp_path / "p.jpg")
     (tmp_path / "p.txt").write_text("caption")
     watch.poll()
     assert watch.poll() == [tmp_path / "p.jpg"]  # the caption travels with its photo
+
+
+def test_hostile_names_links_and_nesting_do_not_stop_the_folder(tmp_path: Path) -> None:
+    _photo(tmp_path / "fine.jpg")
+    odd = os.fsdecode(b"\xff-odd.jpg")  # a name that is not valid UTF-8
+    _photo(tmp_path / odd)
+    (tmp_path / "dangling.jpg").symlink_to(tmp_path / "gone.jpg")
+    _photo(tmp_path / "nested.jpg")
+    (tmp_path / "nested.json").write_text("[" * 100_000, encoding="utf-8")
+    drafts, errors = entries(tmp_path)
+    assert sorted(str(d.external_id) for d in drafts) == sorted(["fine.jpg", odd, "nested.jpg"])
+    reasons = {Path(e.path).name: e.error for e in errors}
+    assert "leads outside" in reasons["dangling.jpg"] or "cannot read" in reasons["dangling.jpg"]
+    assert "not JSON" in reasons["nested.jpg"]
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text('{"a":' + "[" * 100_000 + "\n", encoding="utf-8")
+    assert detect_format(deep) is None
+
+
+def test_manifest_file_uris_must_stay_inside(tmp_path: Path) -> None:
+    inner = _photo(tmp_path / "in.jpg")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.jpg"
+    _photo(outside)
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text(json.dumps({"id": 1, "text": "t", "media": [inner.as_uri(), outside.as_uri()]}) + "\n")
+    draft, error = list(read_jsonl(manifest))
+    assert isinstance(draft, ItemDraft) and [m.uri for m in draft.media] == [inner.resolve().as_uri()]
+    assert isinstance(error, IngestError) and "outside the manifest's folder" in error.error
+    outside.unlink()

@@ -14,6 +14,7 @@ import multiprocessing
 import os
 from collections import deque
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING
@@ -62,7 +63,7 @@ def detect_format(path: Path) -> str | None:
     if body.startswith(b"{"):
         try:
             record = json.loads(body.split(b"\n", 1)[0])
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
             return None
         return "jsonl" if isinstance(record, dict) else None
     if identify(path).media_type != "unknown":
@@ -111,7 +112,13 @@ class Enricher:
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown()
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def reset(self) -> None:
+        """Forget a pool whose worker died (a decoder crash): the next chunk gets a new one."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
     def __enter__(self) -> Enricher:
@@ -137,7 +144,11 @@ class Enricher:
         """
         self._chunks += 1
         if self.parallel and self._chunks > 1:
-            return self._executor().submit(_enrich_in_worker, drafts)
+            try:
+                return self._executor().submit(_enrich_in_worker, drafts)
+            except BrokenProcessPool:
+                self.reset()
+                return self._executor().submit(_enrich_in_worker, drafts)
         done: Future[list[ItemDraft]] = Future()
         try:
             done.set_result(self.enrich(drafts))
@@ -273,6 +284,10 @@ def ingest_entries(
         counts = (report.items_added, report.items_duplicate, report.media_added)
         try:
             enriched = future.result()
+        except BrokenProcessPool:
+            enricher.reset()
+            report.errors.append(IngestError(str(path), f"{size} item(s) not stored: a worker crashed; run again"))
+            return
         except Exception as err:  # noqa: BLE001 - a worker's failure costs its chunk, not the ingest
             report.errors.append(IngestError(str(path), f"{size} item(s) not read: {type(err).__name__}: {err}"))
             return
@@ -282,7 +297,7 @@ def ingest_entries(
                     session, enriched, source=source, kind=kind, actor=actor, now=now,
                     report=report, sources=sources, auto_apply=auto_apply,
                 )  # fmt: skip
-        except SQLAlchemyError as err:
+        except (SQLAlchemyError, UnicodeError, ValueError) as err:
             # The chunk's transaction rolled back: none of its items went in.
             report.items_added, report.items_duplicate, report.media_added = counts
             sources.ids.clear()  # a source created in the lost transaction is gone too
@@ -302,8 +317,8 @@ def ingest_entries(
                 chunk = []
                 while len(in_flight) > 2:
                     store_next()
-    except (OSError, UnicodeError, ValueError) as err:
-        report.errors.append(IngestError(str(path), f"reading stopped: {err}"))
+    except Exception as err:  # noqa: BLE001 - a reader's failure ends that input, never the ingest
+        report.errors.append(IngestError(str(path), f"reading stopped: {type(err).__name__}: {err}"))
     if chunk:
         in_flight.append((len(chunk), enricher.submit(chunk)))
     while in_flight:

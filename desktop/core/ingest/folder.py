@@ -51,7 +51,12 @@ def read_media_file(root: Path, path: Path) -> Iterator[ItemDraft | IngestError]
     except Escapes as err:
         yield IngestError(str(path), str(err))
         return
-    if real.stat().st_size == 0:
+    try:
+        empty = real.stat().st_size == 0
+    except OSError as err:  # a dangling link, or gone since the folder was listed
+        yield IngestError(str(path), f"cannot read: {err.strerror or err}")
+        return
+    if empty:
         yield IngestError(str(path), "empty file (0 bytes)")
         return
     kind = identify(real)
@@ -87,8 +92,8 @@ def _caption(root: Path, media: Path) -> tuple[dict[str, Any], str | None]:
                 return {"text": raw.strip()}, None
             try:
                 data = json.loads(raw)
-            except ValueError as err:
-                return {}, f"caption {sidecar.name} is not JSON: {err}"
+            except (ValueError, RecursionError) as err:
+                return {}, f"caption {sidecar.name} is not JSON: {type(err).__name__}"
             if not isinstance(data, dict):
                 return {}, f"caption {sidecar.name} is not a JSON object"
             text = data.get("text", data.get("caption", ""))

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from desktop.core.ingest import IngestError, ItemDraft, MarkerDraft, MediaRef
-from desktop.core.ingest.paths import Escapes, inside
+from desktop.core.ingest.paths import Escapes, file_uri_path, inside
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -47,7 +47,14 @@ def _media(value: Any, root: Path, refused: list[str]) -> tuple[MediaRef, ...]:
     for entry in value or ():
         named = str(entry)
         if named.startswith("file://"):
-            refs.append(MediaRef(uri=named))
+            local = file_uri_path(named)
+            try:
+                if local is None:
+                    raise Escapes(f"{named!r} is not a local file URI")
+                relative = local.relative_to(root.resolve()) if local.is_absolute() else local
+                refs.append(MediaRef(uri=inside(root, relative.as_posix()).as_uri()))
+            except (Escapes, ValueError):
+                refused.append(f"{named!r} lies outside the manifest's folder and was not read")
             continue
         if "://" in named:
             refs.append(MediaRef(uri=named, media_type="link"))

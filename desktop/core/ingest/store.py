@@ -214,8 +214,17 @@ def _store_chunk(
 
 
 def _clean(value: str | None) -> str | None:
-    """PostgreSQL text cannot hold NUL; SQLite would, and then the two differ."""
-    return value.replace("\x00", "\ufffd") if value and "\x00" in value else value
+    """Text every database stores alike: PostgreSQL refuses NUL, and no
+    driver can encode a lone surrogate (a file name's undecodable byte)."""
+    if not value:
+        return value
+    if "\x00" in value:
+        value = value.replace("\x00", "\ufffd")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value
 
 
 def bands(phash: str) -> list[tuple[int, int]]:
@@ -238,21 +247,27 @@ def _index_and_link(connection: Connection, images: list[tuple[int, int, str]]) 
     linked = []
     for item_id, _media_id, phash in images:
         candidates = connection.execute(
-            select(_MEDIA.c.item_id, _MEDIA.c.phash)
+            select(_MEDIA.c.item_id, _MEDIA.c.phash, _ITEM.c.media_withheld)
             .join(_BAND, _BAND.c.media_id == _MEDIA.c.id)
             .join(_ITEM, _ITEM.c.id == _MEDIA.c.item_id)
             .where(
                 tuple_(_BAND.c.band, _BAND.c.value).in_(bands(phash)),
-                _ITEM.c.status == ItemStatus.DECIDED,
+                # Withheld media (suspected CSAM) counts whatever the item's state.
+                (_ITEM.c.status == ItemStatus.DECIDED) | _ITEM.c.media_withheld.is_(True),
                 _ITEM.c.id != item_id,
             )
             .distinct()
             .limit(500)
         ).all()
-        scored = [(distance(phash, other), other_item) for other_item, other in candidates if other]
-        near = [pair for pair in scored if pair[0] <= NEAR_DISTANCE]
+        scored = [(distance(phash, other), other_item, withheld) for other_item, other, withheld in candidates if other]
+        near = [entry for entry in scored if entry[0] <= NEAR_DISTANCE]
         if near:
-            connection.execute(update(_ITEM).where(_ITEM.c.id == item_id).values(duplicate_of=min(near)[1]))
+            # A repost of withheld material is withheld at once, before anyone could see it.
+            withheld = any(entry[2] for entry in near)
+            nearest = min(near)[1]
+            connection.execute(
+                update(_ITEM).where(_ITEM.c.id == item_id).values(duplicate_of=nearest, media_withheld=withheld)
+            )
             linked.append(item_id)
     return linked
 

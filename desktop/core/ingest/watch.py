@@ -24,7 +24,7 @@ class FolderWatch:
     def poll(self) -> list[Path]:
         """Files that look the same as at the previous poll and were not taken yet.
 
-        A caption sidecar is taken with its media file, not on its own.
+        A caption sidecar goes with its media file, not on its own.
         """
         current: dict[Path, tuple[int, int]] = {}
         for path in media_files(self.root):
@@ -41,5 +41,8 @@ class FolderWatch:
         self._seen = current
         stems = {(p.parent, p.stem) for p in current if p.suffix.lower() not in SIDECARS}
         ready = [p for p in ready if not (p.suffix.lower() in SIDECARS and (p.parent, p.stem) in stems)]
-        self._taken.update(ready)
         return sorted(ready)
+
+    def taken(self, paths: list[Path]) -> None:
+        """Mark files as ingested; until then a later poll offers them again."""
+        self._taken.update(paths)
