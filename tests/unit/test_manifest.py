@@ -16,7 +16,7 @@ def test_fields_are_read(tmp_path: Path) -> None:
     manifest = tmp_path / "feed.jsonl"
     manifest.write_text(
         '\ufeff{"id": 7, "text": "Images +21 of the attack", "author": "Desk", "published_at": "2026-11-06T09:14:00",'
-        ' "lang": "es", "media": ["photos/a.jpg", "file:///srv/b.mp4"],'
+        ' "lang": "es", "media": ["photos/a.jpg", "' + (tmp_path / "clips" / "b.mp4").as_uri() + '"],'
         ' "markers": [{"code": "21+", "text": "+21", "severity": 3}, "nsfw"]}\n',
         encoding="utf-8",
     )
@@ -24,7 +24,10 @@ def test_fields_are_read(tmp_path: Path) -> None:
     assert isinstance(draft, ItemDraft)
     assert draft.external_id == "7" and draft.language == "es" and draft.author == "Desk"
     assert draft.published_at == datetime(2026, 11, 6, 9, 14, tzinfo=UTC)
-    assert [m.uri for m in draft.media] == [(tmp_path / "photos" / "a.jpg").as_uri(), "file:///srv/b.mp4"]
+    assert [m.uri for m in draft.media] == [
+        (tmp_path / "photos" / "a.jpg").resolve().as_uri(),
+        (tmp_path / "clips" / "b.mp4").resolve().as_uri(),
+    ]
     assert [(m.code, m.span, m.severity) for m in draft.markers] == [("21+", (7, 10), 3), ("nsfw", (0, 0), 1)]
     assert draft.effective_severity == 3
 
