@@ -114,6 +114,7 @@ def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
         fmt=args.format,
         source=args.source,
         progress=progress,
+        preview=ctx.settings.preview(),
     )
     progress.done()
 
@@ -162,7 +163,7 @@ def _watch(args: argparse.Namespace, ctx: Context, actor: str) -> int:
     root = Path(args.paths[0])
     watch = FolderWatch(root)
     say(f"watching {root} (Ctrl+C to stop)")
-    with Enricher() as enricher:
+    with Enricher(preview=ctx.settings.preview()) as enricher:
         try:
             while True:
                 ready = watch.poll()

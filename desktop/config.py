@@ -22,6 +22,7 @@ from typing import Any
 import platformdirs
 
 from desktop.core.errors import UsageError
+from desktop.core.media.previews import PreviewSettings
 
 APP = "veil"
 
@@ -31,6 +32,12 @@ DEFAULTS: dict[str, Any] = {
     "lease_minutes": 10,
     "undo_grace_minutes": 5,
     "busy_timeout_ms": 5000,
+    # Previews: the long edge in pixels, and each blur strength's Gaussian
+    # sigma as a percentage of the preview's short side.
+    "preview_long_edge": 512,
+    "blur_default_percent": 3.0,
+    "blur_strong_percent": 6.0,
+    "blur_opaque_percent": 12.0,
 }
 ENVIRONMENT = {
     "db_url": "VEIL_DB_URL",
@@ -81,6 +88,17 @@ class Settings:
     def user(self) -> str:
         return str(self.values["user"] or getpass.getuser())
 
+    def preview(self) -> PreviewSettings:
+        edge = int(self.values["preview_long_edge"])
+        if not 64 <= edge <= 4096:
+            raise UsageError(f"setting preview_long_edge from {self.origins['preview_long_edge']} must be 64 to 4096")
+        return PreviewSettings(
+            long_edge=edge,
+            default=self.values["blur_default_percent"] / 100,
+            strong=self.values["blur_strong_percent"] / 100,
+            opaque=self.values["blur_opaque_percent"] / 100,
+        )
+
     def as_dict(self) -> dict[str, dict[str, Any]]:
         return {key: {"value": self.values[key], "from": self.origins[key]} for key in self.values}
 
@@ -100,6 +118,14 @@ def _read(path: Path) -> dict[str, Any]:
 
 def _typed(key: str, value: Any, origin: str) -> Any:
     default = DEFAULTS[key]
+    if isinstance(default, float):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise UsageError(f"setting {key} from {origin} must be a number, not {value!r}") from None
+        if not 0 < number <= 50:
+            raise UsageError(f"setting {key} from {origin} must be above 0 and at most 50")
+        return number
     if isinstance(default, int) and not isinstance(default, bool):
         try:
             number = int(value)

@@ -212,3 +212,25 @@ def test_videos_get_a_blurred_storyboard_through_ingest(workspace: Workspace, tm
     assert board.format == "JPEG" and max(board.size) <= 512
     broken = previews["broken.mp4"]
     assert broken.preview is None and broken.error and broken.error.startswith("preview unavailable: ")
+
+
+def test_preview_size_and_blur_come_from_the_settings(db_url: str, tmp_path: Path) -> None:
+    from desktop import config
+
+    settings_file = config.user_config_file()
+    settings_file.parent.mkdir(parents=True, exist_ok=True)
+    settings_file.write_text("preview_long_edge = 256\nblur_default_percent = 5\n", encoding="utf-8")
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    sharp_scene(drop / "scene.jpg", size=(1200, 800))
+    assert veil("ingest", str(drop), url=db_url, user="root").code == 0
+    (item,) = veil("queue", "--json", url=db_url).json
+    (media,) = veil("show", str(item["id"]), "--json", url=db_url).json["media"]
+    out = tmp_path / "p.jpg"
+    assert veil("preview", str(media["id"]), "-o", str(out), url=db_url).code == 0
+    with Image.open(out) as written:
+        assert max(written.size) == 256
+
+    settings_file.write_text("blur_default_percent = 0\n", encoding="utf-8")
+    refused = veil("ingest", str(drop), url=db_url, user="root")
+    assert refused.code == 2 and "blur_default_percent" in refused.err

@@ -31,6 +31,7 @@ from desktop.core.ingest.telegram import looks_like_telegram, read_telegram
 from desktop.core.ingest.text import looks_like_text, read_text
 from desktop.core.markers import MarkerEngine
 from desktop.core.media.hashes import fingerprint, identify
+from desktop.core.media.previews import DEFAULTS, PreviewSettings
 from desktop.core.resources import resource
 
 if TYPE_CHECKING:
@@ -104,9 +105,12 @@ def read(path: Path, fmt: str) -> Iterator[ItemDraft | IngestError]:
 class Enricher:
     """Adds what readers do not know: file hashes, markers, language, severity."""
 
-    def __init__(self, engine: MarkerEngine | None = None, *, parallel: bool = True) -> None:
+    def __init__(
+        self, engine: MarkerEngine | None = None, *, parallel: bool = True, preview: PreviewSettings = DEFAULTS
+    ) -> None:
         self.engine = engine or MarkerEngine.load()
         self.parallel = parallel
+        self.preview = preview
         self._pool: Executor | None = None
         self._chunks = 0
 
@@ -145,10 +149,10 @@ class Enricher:
         self._chunks += 1
         if self.parallel and self._chunks > 1:
             try:
-                return self._executor().submit(_enrich_in_worker, drafts)
+                return self._executor().submit(_enrich_in_worker, drafts, self.preview)
             except BrokenProcessPool:
                 self.reset()
-                return self._executor().submit(_enrich_in_worker, drafts)
+                return self._executor().submit(_enrich_in_worker, drafts, self.preview)
         done: Future[list[ItemDraft]] = Future()
         try:
             done.set_result(self.enrich(drafts))
@@ -170,10 +174,11 @@ class Enricher:
         refs = [texts[n].media[m] for n, m, _, _ in jobs]
         paths = [path for _, _, path, _ in jobs]
         strengths = [strength for *_, strength in jobs]
+        settings = [self.preview] * len(jobs)
         if self.parallel and len(jobs) >= _POOL_THRESHOLD:
-            results = list(self._executor().map(_fingerprint, paths, refs, strengths, chunksize=2))
+            results = list(self._executor().map(_fingerprint, paths, refs, strengths, settings, chunksize=2))
         else:
-            results = [_fingerprint(*job) for job in zip(paths, refs, strengths, strict=True)]
+            results = [_fingerprint(*job) for job in zip(paths, refs, strengths, settings, strict=True)]
         done = {(n, m): result for (n, m, _, _), result in zip(jobs, results, strict=True)}
         return [
             replace(draft, media=tuple(done.get((n, m), ref) for m, ref in enumerate(draft.media)))
@@ -198,17 +203,17 @@ class Enricher:
         )
 
 
-def _fingerprint(path: Path, ref: MediaRef, strength: str) -> MediaRef:
-    return fingerprint(path, ref, strength=strength)
+def _fingerprint(path: Path, ref: MediaRef, strength: str, settings: PreviewSettings) -> MediaRef:
+    return fingerprint(path, ref, strength=strength, settings=settings)
 
 
 @cache
-def _worker_enricher() -> Enricher:
-    return Enricher(parallel=False)
+def _worker_enricher(preview: PreviewSettings) -> Enricher:
+    return Enricher(parallel=False, preview=preview)
 
 
-def _enrich_in_worker(drafts: list[ItemDraft]) -> list[ItemDraft]:
-    return _worker_enricher().enrich(drafts)
+def _enrich_in_worker(drafts: list[ItemDraft], preview: PreviewSettings) -> list[ItemDraft]:
+    return _worker_enricher(preview).enrich(drafts)
 
 
 def _is_media_link(uri: str) -> bool:
@@ -226,11 +231,12 @@ def ingest_files(
     report: IngestReport | None = None,
     progress: Callable[[IngestReport], None] | None = None,
     enricher: Enricher | None = None,
+    preview: PreviewSettings = DEFAULTS,
 ) -> IngestReport:
     """Read each input and store its items, committing every chunk."""
     report = report or IngestReport()
     own = enricher is None
-    enricher = enricher or Enricher()
+    enricher = enricher or Enricher(preview=preview)
     sources = SourceCache()
     try:
         for path in paths:

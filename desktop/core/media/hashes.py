@@ -18,7 +18,15 @@ import numpy as np
 import pdqhash
 from PIL import Image
 
-from desktop.core.media.previews import PREVIEW_EDGE, PreviewError, blurred_preview, flatten, open_scaled, to_jpeg
+from desktop.core.media.previews import (
+    DEFAULTS,
+    PreviewError,
+    PreviewSettings,
+    blurred_preview,
+    flatten,
+    open_scaled,
+    to_jpeg,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -56,7 +64,9 @@ def sniff(head: bytes) -> Sniffed:
     return Sniffed("unknown", "")
 
 
-def fingerprint(path: Path, ref: MediaRef, *, strength: str = "default") -> MediaRef:
+def fingerprint(
+    path: Path, ref: MediaRef, *, strength: str = "default", settings: PreviewSettings = DEFAULTS
+) -> MediaRef:
     """``ref`` with the file's SHA-256 and size; for images also PDQ,
     dimensions and the blurred preview, all from one read of the file and
     one decode at preview size; for videos the blurred storyboard.
@@ -85,7 +95,7 @@ def fingerprint(path: Path, ref: MediaRef, *, strength: str = "default") -> Medi
             if ref.media_type in ("audio", "voice", "file", "link")
             else replace(ref, error=f"preview unavailable: the file is larger than {_IN_MEMORY >> 20} MB")
         )
-    return _image(data, ref, strength)
+    return _image(data, ref, strength, settings)
 
 
 def _hash_file(path: Path) -> str:
@@ -96,14 +106,14 @@ def _hash_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _image(data: bytes, ref: MediaRef, strength: str) -> MediaRef:
+def _image(data: bytes, ref: MediaRef, strength: str, settings: PreviewSettings) -> MediaRef:
     try:
-        frame, (width, height), frames = open_scaled(io.BytesIO(data), PREVIEW_EDGE, coarse=True)
+        frame, (width, height), frames = open_scaled(io.BytesIO(data), settings.long_edge, coarse=True)
         shown = flatten(frame)
         # PDQ looks at the unblurred picture, in memory, at preview size.
         vector, _quality = pdqhash.compute(np.asarray(shown))
         phash = f"{int(''.join('1' if bit else '0' for bit in vector), 2):064x}"
-        preview = to_jpeg(blurred_preview(shown, (width, height), strength))
+        preview = to_jpeg(blurred_preview(shown, (width, height), strength, settings))
     except PreviewError as err:
         return replace(ref, error=f"preview unavailable: {err}")
     except Exception as err:  # noqa: BLE001 - hostile files make decoders raise anything (TypeError, struct.error...)

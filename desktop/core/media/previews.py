@@ -55,11 +55,30 @@ class Preview:
     frames: int  # 1 for a still image
 
 
-def sigma_for(size: tuple[int, int], strength: str = "default") -> float:
+@dataclass(frozen=True)
+class PreviewSettings:
+    """What an installation may change: the preview's size and the blur of
+    each strength, as a fraction of the preview's short side."""
+
+    long_edge: int = PREVIEW_EDGE
+    default: float = STRENGTHS["default"]
+    strong: float = STRENGTHS["strong"]
+    opaque: float = STRENGTHS["opaque"]
+
+    def fraction(self, strength: str) -> float:
+        return {"default": self.default, "strong": self.strong, "opaque": self.opaque}.get(
+            strength, STRENGTHS.get(strength, 0.0)
+        )
+
+
+DEFAULTS = PreviewSettings()
+
+
+def sigma_for(size: tuple[int, int], strength: str = "default", settings: PreviewSettings = DEFAULTS) -> float:
     """The Gaussian sigma in pixels for a preview of ``size``."""
     if strength not in STRENGTHS:
         raise ValueError(f"unknown blur strength {strength!r} (choose {', '.join(STRENGTHS)})")
-    return max(MIN_SIGMA[strength], STRENGTHS[strength] * min(size))
+    return max(MIN_SIGMA[strength], settings.fraction(strength) * min(size))
 
 
 def blur(image: Image.Image, strength: str = "default") -> Image.Image:
@@ -68,16 +87,16 @@ def blur(image: Image.Image, strength: str = "default") -> Image.Image:
 
 
 def blurred_preview(
-    frame: Image.Image, original: tuple[int, int], strength: str = "default", long_edge: int = PREVIEW_EDGE
+    frame: Image.Image, original: tuple[int, int], strength: str = "default", settings: PreviewSettings = DEFAULTS
 ) -> Image.Image:
     """A preview with the original's aspect and ``long_edge`` blurred for
     ``strength``, from a ``frame`` of about half that size: blurring at
     half size with half the sigma, then enlarging, gives the same picture
     as blurring at full size for a quarter of the work."""
     # The frame is upright already, so its own aspect is the one to keep.
-    scale = min(long_edge, max(original)) / max(frame.size)
+    scale = min(settings.long_edge, max(original)) / max(frame.size)
     target = (max(1, round(frame.size[0] * scale)), max(1, round(frame.size[1] * scale)))
-    sigma = sigma_for(target, strength) * frame.size[0] / target[0]
+    sigma = sigma_for(target, strength, settings) * frame.size[0] / target[0]
     return frame.filter(ImageFilter.GaussianBlur(sigma)).resize(target, Image.Resampling.BILINEAR)
 
 
@@ -192,14 +211,14 @@ def flatten(image: Image.Image) -> Image.Image:
     return ground
 
 
-def make_preview(path: Path, *, strength: str = "default", long_edge: int = PREVIEW_EDGE) -> Preview:
+def make_preview(path: Path, *, strength: str = "default", settings: PreviewSettings = DEFAULTS) -> Preview:
     """The blurred preview of the image at ``path``.
 
     Raises :class:`PreviewError` with a reason for anything it cannot show.
     """
     try:
-        frame, size, frames = open_scaled(path, long_edge, coarse=True)
-        return Preview(to_jpeg(blurred_preview(flatten(frame), size, strength, long_edge)), size[0], size[1], frames)
+        frame, size, frames = open_scaled(path, settings.long_edge, coarse=True)
+        return Preview(to_jpeg(blurred_preview(flatten(frame), size, strength, settings)), size[0], size[1], frames)
     except PreviewError:
         raise
     except Exception as err:  # noqa: BLE001 - hostile files make decoders raise anything
