@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter, ImageStat
 
+from desktop.core.media.containers import is_video
 from desktop.core.media.previews import PREVIEW_EDGE, PreviewError
-from desktop.core.media.video import VideoPreview, is_video, storyboard
+from desktop.core.media.video import VideoPreview, storyboard
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -18,6 +18,7 @@ import numpy as np
 import pdqhash
 from PIL import Image
 
+from desktop.core.media.containers import HEAD_BYTES, is_video
 from desktop.core.media.previews import (
     DEFAULTS,
     PreviewError,
@@ -37,14 +38,6 @@ _READ = 1 << 20
 # Images up to this size are read into memory once, for hash and preview.
 _IN_MEMORY = 256 << 20
 
-_VIDEO_SIGNATURES = (
-    (4, b"ftyp"),  # MP4, MOV, M4V, 3GP
-    (0, b"\x1a\x45\xdf\xa3"),  # Matroska, WebM
-    (8, b"AVI "),  # RIFF....AVI
-    (0, b"FLV"),
-    (0, b"\x00\x00\x01\xba"),  # MPEG-PS
-    (0, b"\x00\x00\x01\xb3"),
-)
 _ANIMATED = ("GIF", "WEBP", "PNG")
 
 
@@ -52,16 +45,6 @@ _ANIMATED = ("GIF", "WEBP", "PNG")
 class Sniffed:
     media_type: str  # image | animation | video | unknown
     detail: str  # the format, e.g. "JPEG", "MP4"
-
-
-def sniff(head: bytes) -> Sniffed:
-    """The kind of media ``head`` (the first few KiB of a file) begins."""
-    for offset, signature in _VIDEO_SIGNATURES:
-        if head[offset : offset + len(signature)] == signature:
-            if signature == b"ftyp" and head[8:12] in (b"avif", b"avis", b"heic", b"heix", b"mif1", b"msf1"):
-                return Sniffed("image", head[8:12].decode().upper())
-            return Sniffed("video", signature.decode("latin-1").strip() or "video")
-    return Sniffed("unknown", "")
 
 
 def fingerprint(
@@ -145,12 +128,11 @@ def identify(path: Path) -> Sniffed:
     """The media type of a file by content: image (Pillow can open it) or video."""
     try:
         with path.open("rb") as handle:
-            head = handle.read(64)
+            head = handle.read(HEAD_BYTES)
     except OSError:
         return Sniffed("unknown", "")
-    found = sniff(head)
-    if found.media_type != "unknown":
-        return found
+    if is_video(head):
+        return Sniffed("video", "video")
     try:
         with Image.open(path) as image:
             animated = image.format in _ANIMATED and getattr(image, "n_frames", 1) > 1
