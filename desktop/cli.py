@@ -115,6 +115,7 @@ def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
         source=args.source,
         progress=progress,
         preview=ctx.settings.preview(),
+        workers=args.workers,
     )
     progress.done()
 
@@ -163,7 +164,7 @@ def _watch(args: argparse.Namespace, ctx: Context, actor: str) -> int:
     root = Path(args.paths[0])
     watch = FolderWatch(root)
     say(f"watching {root} (Ctrl+C to stop)")
-    with Enricher(preview=ctx.settings.preview()) as enricher:
+    with Enricher(preview=ctx.settings.preview(), workers=args.workers) as enricher:
         try:
             while True:
                 ready = watch.poll()
@@ -502,6 +503,16 @@ def cmd_db_backup(args: argparse.Namespace, ctx: Context) -> int:
 # -- the parser -------------------------------------------------------------
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of at least 1, not {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     # SUPPRESS: an option given before the command must survive the
@@ -543,6 +554,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--interval", type=float, default=1.0, help=argparse.SUPPRESS)  # seconds between looks
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.add_argument(
+        "--workers", type=_positive, metavar="N", help="processes making previews and hashes (default: one per core)"
+    )
 
     p = command("queue", cmd_queue, "list waiting items in review order")
     p.add_argument("--limit", type=int, default=50)

@@ -150,3 +150,17 @@ def test_nul_bytes_and_huge_lines_in_a_manifest(db_url: str, tmp_path: Path) -> 
     assert [e["error"] for e in run.json["errors"]] == ["line 2: text cut at 100,000 characters (it had 52,428,800)"]
     texts = {e["text"][:12] for e in veil("queue", "--json", url=db_url).json}
     assert "before\ufffdafter" in texts
+
+
+def test_workers_option_sets_the_pool_and_refuses_nonsense(db_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for n in range(10):  # above the pool threshold, so the one worker really runs
+        Image.new("RGB", (64 + n, 48), (n * 20, 90, 160)).save(folder / f"p{n}.png")
+    run = veil("ingest", "--json", "--quiet", "--workers", "1", str(folder), url=db_url, user="root")
+    assert run.code == 0, run.err
+    assert run.json["items_added"] == 10 and run.json["media_added"] == 10
+    for bad in ("0", "-2", "many"):
+        refused = veil("ingest", "--workers", bad, str(folder), url=db_url, user="root")
+        assert refused.code == 2
+        assert "--workers" in refused.err and "at least 1" in refused.err

@@ -106,11 +106,19 @@ class Enricher:
     """Adds what readers do not know: file hashes, markers, language, severity."""
 
     def __init__(
-        self, engine: MarkerEngine | None = None, *, parallel: bool = True, preview: PreviewSettings = DEFAULTS
+        self,
+        engine: MarkerEngine | None = None,
+        *,
+        parallel: bool = True,
+        preview: PreviewSettings = DEFAULTS,
+        workers: int | None = None,
     ) -> None:
+        if workers is not None and workers < 1:
+            raise ValueError("workers must be at least 1")
         self.engine = engine or MarkerEngine.load()
         self.parallel = parallel
         self.preview = preview
+        self.workers = workers or os.cpu_count() or 1
         self._pool: Executor | None = None
         self._chunks = 0
 
@@ -135,7 +143,7 @@ class Enricher:
         if self._pool is None:
             # spawn, not fork: the window runs this beside Qt's threads.
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         return self._pool
 
     def submit(self, drafts: list[ItemDraft]) -> Future[list[ItemDraft]]:
@@ -232,11 +240,15 @@ def ingest_files(
     progress: Callable[[IngestReport], None] | None = None,
     enricher: Enricher | None = None,
     preview: PreviewSettings = DEFAULTS,
+    workers: int | None = None,
 ) -> IngestReport:
-    """Read each input and store its items, committing every chunk."""
+    """Read each input and store its items, committing every chunk.
+
+    ``workers``: processes making previews and hashes (default: one per core).
+    """
     report = report or IngestReport()
     own = enricher is None
-    enricher = enricher or Enricher(preview=preview)
+    enricher = enricher or Enricher(preview=preview, workers=workers)
     sources = SourceCache()
     try:
         for path in paths:
