@@ -12,6 +12,7 @@ the keys of :data:`DEFAULTS`. Every value remembers where it came from.
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import sys
 import tomllib
@@ -38,6 +39,30 @@ DEFAULTS: dict[str, Any] = {
     "blur_default_percent": 3.0,
     "blur_strong_percent": 6.0,
     "blur_opaque_percent": 12.0,
+    # The review window. Blurred and greyscale is the default view; a setting
+    # changes the default, never what a reviewer can do for one item.
+    "greyscale": True,
+    "s3_warning_screen": True,  # False: S3 items show the strong blur instead of a warning
+    "theme": "dark",
+    "font_size_pt": 12,
+    # Care: a break reminder after this much reveal time or this many S2+
+    # items, and a daily budget of time spent on graphic (S2+) items.
+    "break_reveal_minutes": 20,
+    "break_graphic_items": 60,
+    "daily_budget_minutes": 240,
+    # Video plays only when asked, muted, at this speed, with jumps of this length.
+    "video_speed": 1.5,
+    "video_jump_seconds": 5,
+}
+# Settings with a fixed set of values, and numbers with bounds other than "positive".
+CHOICES: dict[str, tuple[str, ...]] = {"theme": ("dark", "light")}
+RANGES: dict[str, tuple[float, float]] = {
+    "blur_default_percent": (0.1, 50),
+    "blur_strong_percent": (0.1, 50),
+    "blur_opaque_percent": (0.1, 50),
+    "font_size_pt": (8, 32),
+    "video_speed": (0.25, 4),
+    "video_jump_seconds": (1, 600),
 }
 ENVIRONMENT = {
     "db_url": "VEIL_DB_URL",
@@ -118,23 +143,72 @@ def _read(path: Path) -> dict[str, Any]:
 
 def _typed(key: str, value: Any, origin: str) -> Any:
     default = DEFAULTS[key]
+    low, high = RANGES.get(key, (1, float("inf")))
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("true", "yes", "on", "1"):
+            return True
+        if text in ("false", "no", "off", "0"):
+            return False
+        raise UsageError(f"setting {key} from {origin} must be true or false, not {value!r}")
     if isinstance(default, float):
         try:
             number = float(value)
         except (TypeError, ValueError):
             raise UsageError(f"setting {key} from {origin} must be a number, not {value!r}") from None
-        if not 0 < number <= 50:
-            raise UsageError(f"setting {key} from {origin} must be above 0 and at most 50")
+        if not low <= number <= high:
+            raise UsageError(f"setting {key} from {origin} must be from {low:g} to {high:g}")
         return number
-    if isinstance(default, int) and not isinstance(default, bool):
+    if isinstance(default, int):
         try:
             number = int(value)
         except (TypeError, ValueError):
             raise UsageError(f"setting {key} from {origin} must be a whole number, not {value!r}") from None
         if number <= 0:
             raise UsageError(f"setting {key} from {origin} must be positive")
+        if not low <= number <= high:
+            raise UsageError(f"setting {key} from {origin} must be from {low:g} to {high:g}")
         return number
-    return None if value in (None, "") else str(value)
+    text = None if value in (None, "") else str(value)
+    if key in CHOICES and text not in CHOICES[key]:
+        raise UsageError(f"setting {key} from {origin} must be one of {', '.join(CHOICES[key])}, not {value!r}")
+    return text
+
+
+def save_user(changes: dict[str, Any]) -> Path:
+    """Write ``changes`` into the user's settings file, keeping its other keys.
+
+    Values are checked first, so a bad value is refused before anything is
+    written; the file is replaced in one step (written beside, then renamed).
+    """
+    path = user_config_file()
+    data = _read(path)
+    for key, value in changes.items():
+        if key not in DEFAULTS:
+            raise UsageError(f"unknown setting {key!r}")
+        checked = _typed(key, value, "the settings dialog")
+        if checked is None:
+            data.pop(key, None)
+        else:
+            data[key] = checked
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["# Veil's settings for this user; written by the settings dialog, editable by hand."]
+    lines += [f"{key} = {_toml(value)}" for key, value in sorted(data.items())]
+    temporary = path.with_name(path.name + ".new")
+    temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    temporary.replace(path)
+    return path
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    # A TOML basic string: JSON's escapes are valid TOML escapes.
+    return json.dumps(str(value), ensure_ascii=False)
 
 
 def load(overrides: dict[str, Any] | None = None) -> Settings:

@@ -528,6 +528,8 @@ class ReviewService:
                     "span": [m.span_start, m.span_end],
                     "rule": m.rule,
                     "severity": m.severity,
+                    "kind": m.kind,  # explicit | weak | cue
+                    "language": m.language,
                 }
                 for m in session.scalars(select(Marker).where(Marker.item_id == item_id).order_by(Marker.span_start))
             ]
