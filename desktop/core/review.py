@@ -25,10 +25,12 @@ from db.models import Action, Decision, Exposure, Item, ItemStatus, Marker, Medi
 from desktop.core import audit, taxonomy
 from desktop.core.clock import Clock, system_clock
 from desktop.core.errors import Conflict, NotFound, PermissionDenied, UsageError
+from desktop.core.ingest.paths import file_uri_path
 from desktop.core.users import Actor, Permission
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from pathlib import Path
 
     from sqlalchemy.orm import Session
 
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 DEFAULT_LEASE = timedelta(minutes=10)
 DEFAULT_UNDO_GRACE = timedelta(minutes=5)
 DECISIONS = (Action.APPROVE, Action.WARN, Action.REMOVE, Action.ESCALATE)
+EXPOSURE_MODES = ("reveal", "peek", "view")
 
 
 @dataclass(frozen=True)
@@ -246,6 +249,34 @@ class ReviewService:
             .limit(1)
         )
 
+    def claim(self, actor: Actor, item_id: int) -> Claim:
+        """Hold the item the reviewer picked from the list, giving back any
+        other item they hold (a reviewer holds one item at a time)."""
+        actor.require(Permission.REVIEW)
+        with self.db.write() as session:
+            now = self._now(session)
+            item = self._locked_item(session, item_id)
+            if item.status == ItemStatus.DECIDED:
+                raise Conflict(f"item {item_id} is already decided")
+            if item.status == ItemStatus.ESCALATED:
+                actor.require(Permission.RESOLVE_ESCALATIONS)
+            self._check_holder(session, item, actor, now)
+            others = select(Item).where(
+                Item.claimed_by == actor.id,
+                Item.id != item_id,
+                Item.status.in_((ItemStatus.PENDING, ItemStatus.ESCALATED)),
+            )
+            for other in session.scalars(others.with_for_update(of=Item)):
+                other.claimed_by = None
+                other.lease_expires_at = None
+                audit.append(session, kind="release", actor=actor.name, at=now, item_id=other.id)
+            resumed = item.claimed_by == actor.id and item.lease_expires_at is not None and item.lease_expires_at > now
+            item.claimed_by = actor.id
+            item.lease_expires_at = now + self.lease
+            if not resumed:
+                audit.append(session, kind="claim", actor=actor.name, at=now, item_id=item.id)
+            return Claim(item.id, item.lease_expires_at, resumed=resumed)
+
     def renew(self, actor: Actor, item_id: int) -> Claim:
         """Extend the lease on an item the reviewer holds (not audited: no change of hands)."""
         with self.db.write() as session:
@@ -345,6 +376,40 @@ class ReviewService:
             audit.append_decision(session, row, kind="decision", actor=actor.name)
             return _decision_info(row, actor.name)
 
+    def approve_many(self, actor: Actor, decisions: Sequence[tuple[int, str]]) -> list[DecisionInfo]:
+        """Approve several quiet items at once: ``(item_id, decision_id)`` pairs.
+
+        Only items that need no look are allowed: pending, severity 0, no
+        media, no markers or cues. One transaction: all are approved or none
+        (a repeat with the same decision ids is a no-op, as for ``decide``).
+        """
+        actor.require(Permission.REVIEW)
+        if not decisions:
+            return []
+        checked = [(item_id, _check_uuid(decision_id)) for item_id, decision_id in decisions]
+        done: list[DecisionInfo] = []
+        with self.db.write() as session:
+            now = self._now(session)
+            ids = [item_id for item_id, _ in checked]
+            marked = set(session.scalars(select(Marker.item_id).where(Marker.item_id.in_(ids))))
+            with_media = set(session.scalars(select(Media.item_id).where(Media.item_id.in_(ids))))
+            for item_id, decision_id in checked:
+                item = self._locked_item(session, item_id)
+                earlier = session.get(Decision, decision_id)
+                if earlier is not None:
+                    done.append(self._replayed(session, earlier, actor, item_id))
+                    continue
+                if item.status != ItemStatus.PENDING or item.severity > 0 or item_id in marked | with_media:
+                    raise UsageError(
+                        f"item {item_id} needs its own look (it has media, markers or a severity, or is not "
+                        "pending); nothing was approved"
+                    )
+                self._check_holder(session, item, actor, now)
+                row = self._record(session, item, actor, Action.APPROVE, (), None, None, decision_id, now)
+                audit.append_decision(session, row, kind="decision", actor=actor.name)
+                done.append(_decision_info(row, actor.name))
+        return done
+
     def undo_last(self, actor: Actor) -> DecisionInfo:
         """Withdraw the reviewer's own newest decision, within the grace period.
 
@@ -437,12 +502,14 @@ class ReviewService:
     def record_exposure(
         self, actor: Actor, item_id: int, *, media_id: int | None, mode: str, started_at: datetime, seconds: float
     ) -> None:
-        """Note that ``actor`` saw ``item_id`` unblurred (or peeked) for ``seconds``."""
-        if mode not in ("reveal", "peek"):
+        """Note what ``actor`` saw of ``item_id`` and for how long: "reveal"
+        (unblurred), "peek" (lightly blurred) or "view" (a graphic item open
+        on screen, which counts against the daily exposure budget)."""
+        if mode not in EXPOSURE_MODES:
             raise UsageError(f"unknown exposure mode {mode!r}")
         with self.db.write() as session:
             item = self._locked_item(session, item_id)
-            if item.media_withheld:
+            if item.media_withheld and mode != "view":
                 raise Conflict(f"item {item_id}'s media is withheld and cannot be revealed")
             session.add(
                 Exposure(
@@ -505,6 +572,23 @@ class ReviewService:
                 reason = media.error or "not made yet"
                 raise NotFound(f"media {media_id} has no preview: {reason}")
             return media.preview
+
+    def original_path(self, media_id: int) -> Path:
+        """Where the original of a medium is, for a reveal; refused for withheld media."""
+        with self.db.read() as session:
+            media = session.get(Media, media_id)
+            if media is None:
+                raise NotFound(f"no media {media_id}")
+            item = session.get(Item, media.item_id)
+            if item is not None and item.media_withheld:
+                raise PermissionDenied(f"media {media_id} is withheld (suspected CSAM escalation) and never shown")
+            uri = media.uri
+        path = file_uri_path(uri)
+        if path is None:
+            raise NotFound(f"media {media_id} is not a local file ({uri}); only its preview can be shown")
+        if not path.is_file():
+            raise NotFound(f"the original of media {media_id} is no longer at {path}")
+        return path
 
     def counts(self) -> dict[str, int]:
         with self.db.read() as session:

@@ -1,0 +1,156 @@
+"""The queue a page at a time, with filters, for the review window's list.
+
+Pages are keyset pages: each one starts after the review-order key of the
+last row of the page before, so page 2,000 costs what page 1 costs (an
+index seek on ``ix_item_queue``), where OFFSET would walk every row before
+it. The list shows rows in review order, the order ``claim_next`` takes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import String, and_, case, cast, exists, func, select, tuple_
+
+from db.models import Decision, Item, ItemStatus, Label, Marker, Media, Source, User
+
+if TYPE_CHECKING:
+    from db.session import Database
+
+# The list shows this much of an item's text; the item pane shows all of it.
+EXCERPT = 240
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: ItemStatus = ItemStatus.PENDING
+    marker: str | None = None  # a marker code: "21+", "cue:corpse"
+    label: str | None = None  # a label of the decision in force
+    source: str | None = None  # a source's name
+    language: str | None = None  # an ISO 639-1 code
+
+
+# priority, received_at, id: where a page ends and the next begins.
+PageKey = tuple[int, datetime, int]
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: int
+    severity: int
+    markers: tuple[str, ...]
+    source: str
+    received_at: datetime
+    media: int
+    language: str | None
+    claimed_by: str | None  # whoever holds a live lease
+    excerpt: str
+    key: PageKey
+
+
+@dataclass(frozen=True)
+class Facets:
+    """What the filters can offer: the values present in the database."""
+
+    sources: list[str]
+    languages: list[str]
+    markers: list[str]
+    labels: list[str]
+
+
+def page(
+    database: Database, query: QueueFilter, *, after: PageKey | None = None, limit: int = 200, now: datetime
+) -> list[QueueRow]:
+    """Up to ``limit`` rows matching ``query``, in review order, after ``after``."""
+    conditions: list[Any] = [Item.status == query.status]
+    if after is not None:
+        conditions.append(tuple_(Item.priority, Item.received_at, Item.id) > tuple_(*after))
+    with database.read() as session:
+        if query.source is not None:
+            source_id = session.scalar(select(Source.id).where(Source.name == query.source))
+            if source_id is None:
+                return []
+            conditions.append(Item.source_id == source_id)
+        if query.language is not None:
+            conditions.append(Item.language == query.language)
+        if query.marker is not None:
+            conditions.append(exists().where(Marker.item_id == Item.id, Marker.code == query.marker))
+        if query.label is not None:
+            # Labels are a JSON list; label codes are [a-z0-9-], so the quoted
+            # code is found only as a whole element.
+            conditions.append(
+                exists().where(
+                    Decision.id == Item.current_decision_id,
+                    cast(Decision.labels, String).like(f'%"{query.label}"%'),
+                )
+            )
+        holder = case((Item.lease_expires_at > now, User.name), else_=None)
+        rows = session.execute(
+            select(
+                Item.id,
+                Item.severity,
+                Item.priority,
+                Item.received_at,
+                Item.language,
+                func.substr(Item.text, 1, EXCERPT).label("excerpt"),
+                Source.name.label("source"),
+                holder.label("holder"),
+            )
+            .join(Source, Source.id == Item.source_id)
+            .outerjoin(User, User.id == Item.claimed_by)
+            .where(and_(*conditions))
+            .order_by(Item.priority, Item.received_at, Item.id)
+            .limit(limit)
+        ).all()
+        ids = [r.id for r in rows]
+        markers: dict[int, list[str]] = {i: [] for i in ids}
+        media: dict[int, int] = {}
+        if ids:
+            for item_id, code in session.execute(
+                select(Marker.item_id, Marker.code)
+                .where(Marker.item_id.in_(ids))
+                # The publisher's own markers first, then cues, each in reading order.
+                .order_by(case((Marker.kind == "explicit", 0), else_=1), Marker.span_start)
+            ):
+                if code not in markers[item_id]:
+                    markers[item_id].append(code)
+            media = {
+                item_id: int(n)
+                for item_id, n in session.execute(
+                    select(Media.item_id, func.count()).where(Media.item_id.in_(ids)).group_by(Media.item_id)
+                )
+            }
+    return [
+        QueueRow(
+            id=r.id,
+            severity=r.severity,
+            markers=tuple(markers[r.id]),
+            source=r.source,
+            received_at=r.received_at,
+            media=media.get(r.id, 0),
+            language=r.language,
+            claimed_by=r.holder,
+            excerpt=" ".join(r.excerpt.split()),
+            key=(r.priority, r.received_at, r.id),
+        )
+        for r in rows
+    ]
+
+
+def count(database: Database, status: ItemStatus = ItemStatus.PENDING) -> int:
+    """Items with ``status``: counted along the queue index, never by reading rows."""
+    with database.read() as session:
+        return int(session.scalar(select(func.count()).select_from(Item).where(Item.status == status)) or 0)
+
+
+def facets(database: Database) -> Facets:
+    with database.read() as session:
+        sources = list(session.scalars(select(Source.name).order_by(Source.name)))
+        languages = list(
+            session.scalars(select(Item.language).where(Item.language.is_not(None)).distinct().order_by(Item.language))
+        )
+        markers = list(session.scalars(select(Marker.code).distinct().order_by(Marker.code)))
+        labels = list(session.scalars(select(Label.code).where(Label.active.is_(True)).order_by(Label.position)))
+    return Facets(sources=sources, languages=[str(x) for x in languages], markers=markers, labels=labels)
