@@ -171,10 +171,10 @@ def _typed(key: str, value: Any, origin: str) -> Any:
         if not low <= number <= high:
             raise UsageError(f"setting {key} from {origin} must be from {low:g} to {high:g}")
         return number
-    text = None if value in (None, "") else str(value)
-    if key in CHOICES and text not in CHOICES[key]:
+    chosen = None if value in (None, "") else str(value)
+    if key in CHOICES and chosen not in CHOICES[key]:
         raise UsageError(f"setting {key} from {origin} must be one of {', '.join(CHOICES[key])}, not {value!r}")
-    return text
+    return chosen
 
 
 def save_user(changes: dict[str, Any]) -> Path:
