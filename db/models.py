@@ -120,6 +120,8 @@ class User(Base):
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
+    # scrypt, with its parameters and salt (see desktop.core.users); None: no password.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
 
 
 class Source(Base):

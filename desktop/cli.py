@@ -9,6 +9,7 @@ by ``veil gui``, so every other command runs on a machine with no screen.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
@@ -60,7 +61,15 @@ class Context:
         return self._workspace
 
     def actor(self) -> users.Actor:
-        return self.workspace.actor(self.settings.user)
+        name = self.settings.user
+        if not self.workspace.needs_password(name):
+            return self.workspace.actor(name)
+        password = os.environ.get("VEIL_PASSWORD")
+        if password is None:
+            if not sys.stdin.isatty():
+                raise UsageError(f"user {name!r} has a password: give it in VEIL_PASSWORD, or run in a terminal")
+            password = getpass.getpass(f"password for {name}: ")
+        return self.workspace.sign_in(name, password)
 
     def emit(self, data: Any, human: Callable[[], None]) -> None:
         if self.args.json:
@@ -98,7 +107,7 @@ def cmd_gui(args: argparse.Namespace, ctx: Context) -> int:
         )
     from desktop.ui.app import run  # Qt only here
 
-    return run(ctx.settings, screenshot=args.screenshot)
+    return run(ctx.settings, screenshot=args.screenshot, size=args.size)
 
 
 def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
@@ -351,6 +360,24 @@ def cmd_users_add(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def cmd_users_password(args: argparse.Namespace, ctx: Context) -> int:
+    actor = ctx.actor()
+    password = None
+    if not args.clear:
+        password = os.environ.get("VEIL_NEW_PASSWORD")
+        if password is None:
+            if not sys.stdin.isatty():
+                raise UsageError("give the new password in VEIL_NEW_PASSWORD, or run in a terminal")
+            password = getpass.getpass(f"new password for {args.name}: ")
+            if getpass.getpass("again: ") != password:
+                raise UsageError("the two passwords differ; nothing changed")
+    with ctx.workspace.db.write() as session:
+        info = users.set_password(session, actor, args.name, password, ctx.workspace.clock())
+    done = "removed" if args.clear else "set"
+    ctx.emit(info.as_dict(), lambda: say(f"password for {info.name} {done}"))
+    return 0
+
+
 def cmd_users_list(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.workspace.db.read() as session:
         found = users.list_users(session)
@@ -513,6 +540,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _window_size(text: str) -> tuple[int, int]:
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit()) or not (320 <= int(width) <= 8192 and 240 <= int(height) <= 8192):
+        raise argparse.ArgumentTypeError(f"a size like 1440x900 (320x240 to 8192x8192), not {text!r}")
+    return int(width), int(height)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     # SUPPRESS: an option given before the command must survive the
@@ -533,7 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="veil", parents=[common], description="Review graphic material behind blurred previews."
     )
     parser.add_argument("--version", action="version", version=f"veil {__version__}")
-    parser.set_defaults(handler=cmd_gui, screenshot=None)
+    parser.set_defaults(handler=cmd_gui, screenshot=None, size=None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, handler: Handler, help_text: str, *, act: bool = False) -> argparse.ArgumentParser:
@@ -543,7 +577,8 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = command("gui", cmd_gui, "open the window (the default)", act=True)
-    p.add_argument("--screenshot", metavar="PNG", help="render the window to PNG once the queue shows, then quit")
+    p.add_argument("--screenshot", metavar="PNG", help="render the window to PNG once the first item shows, then quit")
+    p.add_argument("--size", type=_window_size, metavar="WxH", help="the window's size, e.g. 1440x900")
 
     p = command("ingest", cmd_ingest, "read items from files and folders into the queue", act=True)
     p.add_argument("paths", nargs="+", metavar="PATH")
@@ -624,6 +659,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", required=True, metavar="moderator|supervisor|admin")
     p = users_cmd.add_parser("list", parents=[common], help="list users")
     p.set_defaults(handler=cmd_users_list)
+    p = users_cmd.add_parser(
+        "password", parents=[common, acting], help="set a sign-in password (your own, or anyone's for admins)"
+    )
+    p.set_defaults(handler=cmd_users_password)
+    p.add_argument("name")
+    p.add_argument("--clear", action="store_true", help="remove the password")
     for name, disabled in (("disable", True), ("enable", False)):
         p = users_cmd.add_parser(name, parents=[common, acting], help=f"{name} a user (admins)")
         p.set_defaults(handler=_users_set_disabled(disabled))

@@ -44,6 +44,18 @@ class Workspace:
                     raise
                 return users.bootstrap_admin(session, name, self.clock())
 
+    def sign_in(self, name: str, password: str | None) -> Actor:
+        """The user called ``name`` if ``password`` is theirs (users without a
+        password need none); the first person on an empty database becomes its admin."""
+        if not self.needs_password(name):
+            return self.actor(name)
+        with self.db.read() as session:
+            return users.sign_in(session, name, password)
+
+    def needs_password(self, name: str) -> bool:
+        with self.db.read() as session:
+            return users.needs_password(session, name)
+
     def close(self) -> None:
         self.db.dispose()
 

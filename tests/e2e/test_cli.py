@@ -396,3 +396,17 @@ def test_out_of_range_manifest_values_are_contained(db_url: str, tmp_path: Path)
     assert run.json["items_added"] == 2
     assert ["line 2" in e["error"] and "longer than 200" in e["error"] for e in run.json["errors"]] == [True]
     assert veil("queue", "--json", url=db_url).json[0]["severity"] == 3
+
+
+def test_a_password_guards_the_command_line_too(demo: str) -> None:
+    assert veil("users", "add", "alice", "--role", "moderator", url=demo, user="root").code == 0
+    set_it = veil("users", "password", "alice", url=demo, user="alice", env={"VEIL_NEW_PASSWORD": "correct horse"})
+    assert set_it.code == 0, set_it.err
+    listed = {u["name"]: u for u in veil("users", "list", "--json", url=demo).json}
+    assert listed["alice"]["has_password"] is True and listed["root"]["has_password"] is False
+
+    refused(veil("claim", url=demo, user="alice"), 2, "has a password: give it in VEIL_PASSWORD")
+    refused(veil("claim", url=demo, user="alice", env={"VEIL_PASSWORD": "wrong guess"}), 2, "wrong password")
+    assert veil("claim", "--json", url=demo, user="alice", env={"VEIL_PASSWORD": "correct horse"}).code == 0
+    refused(veil("users", "password", "root", url=demo, user="alice", env={"VEIL_PASSWORD": "correct horse",
+            "VEIL_NEW_PASSWORD": "taken over!"}), 2, "may not manage users")  # fmt: skip

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import event, func, select
 
-from db.models import Action, AuditEvent, Decision, ItemStatus, Role
-from desktop.core import browse, care
+from db.models import Action, AuditEvent, Decision, ItemStatus, Role, User
+from desktop.core import browse, care, users
 from desktop.core.errors import Conflict, NotFound, PermissionDenied, UsageError
 from desktop.core.ingest import ItemDraft, MarkerDraft, MediaRef
 from desktop.core.ingest.store import store
@@ -233,3 +233,37 @@ def test_reminders_come_after_a_stretch_and_once_for_the_budget(workspace: Works
     assert kinds == ["care.break", "care.break"]
     with pytest.raises(UsageError):
         care.record_reminder(workspace.db, alice, "nap", "shown", at=workspace.clock())
+
+
+def test_passwords_guard_sign_in_and_are_stored_hashed(workspace: Workspace) -> None:
+    alice = add_user(workspace, "alice")
+    boss = workspace.actor("root-admin")
+    assert workspace.sign_in("alice", None) == alice  # no password set: none needed
+
+    bob = add_user(workspace, "bob")
+    with workspace.db.write() as session, pytest.raises(PermissionDenied):
+        users.set_password(session, bob, "alice", "bobs-guess-1", workspace.clock())
+    with workspace.db.write() as session, pytest.raises(UsageError, match="at least 8"):
+        users.set_password(session, alice, "alice", "short", workspace.clock())
+    with workspace.db.write() as session:
+        info = users.set_password(session, alice, "alice", "correct horse", workspace.clock())
+    assert info.has_password and workspace.needs_password("alice")
+    with workspace.db.read() as session:
+        stored = session.scalar(select(User.password_hash).where(User.name == "alice"))
+    assert stored is not None and "correct horse" not in stored and stored.startswith("scrypt$")
+
+    assert workspace.sign_in("alice", "correct horse") == alice
+    for wrong in (None, "", "correct horsE"):
+        with pytest.raises(PermissionDenied, match="wrong password"):
+            workspace.sign_in("alice", wrong)
+
+    with workspace.db.write() as session:
+        users.set_password(session, boss, "alice", None, workspace.clock())  # an admin clears it
+    assert workspace.sign_in("alice", None) == alice
+    with workspace.db.read() as session:
+        kinds = list(
+            session.scalars(
+                select(AuditEvent.kind).where(AuditEvent.kind.like("user.password%")).order_by(AuditEvent.id)
+            )
+        )
+    assert kinds == ["user.password.set", "user.password.clear"]
