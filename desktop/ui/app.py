@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QApplication
 
 from desktop import __version__
 from desktop.core.resources import resource
-from desktop.ui.main_window import MainWindow
+from desktop.ui.review_window import ReviewWindow
+from desktop.ui.theme import apply_theme
 
 if TYPE_CHECKING:
     from desktop.config import Settings
@@ -31,23 +32,26 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run(settings: Settings, *, screenshot: str | None = None) -> int:
+def run(settings: Settings, *, screenshot: str | None = None, size: tuple[int, int] | None = None) -> int:
     app = make_application()
-    window = MainWindow(settings)
+    apply_theme(app, settings.get("theme"), settings.get("font_size_pt"))
+    window = ReviewWindow(settings)
+    if size is not None:
+        window.resize(*size)
     window.show()
+    failures: list[str] = []
     if screenshot:
         target = Path(screenshot)
-        failures: list[str] = []
 
-        def capture(_rows: int = 0) -> None:
-            # One turn of the event loop so the table paints its rows first.
-            QTimer.singleShot(0, lambda: (window.grab().save(str(target)), window.close()))
+        def capture(_item: int = 0) -> None:
+            # Once more round the event loop: the previews paint after the item shows.
+            QTimer.singleShot(50, lambda: (window.grab().save(str(target)), window.close()))
 
         def fail(message: str) -> None:
             failures.append(message)
             capture()
 
-        window.queue_loaded.connect(capture)
+        window.item_shown.connect(capture)
         window.open_failed.connect(fail)
     window.open_database()
     code = app.exec()

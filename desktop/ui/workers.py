@@ -1,9 +1,13 @@
-"""Database work off the UI thread, results back on it.
+"""Work off the UI thread, results back on it.
 
-One worker thread is the window's single database writer (and reader): an
-operation is a plain function run there; its result or error comes back to
-the UI thread through a queued signal, where the caller's callback runs.
-Callbacks never run on the worker, and the worker never touches a widget.
+A worker is a small thread pool: an operation is a plain function run
+there; its result or error comes back to the UI thread through a queued
+signal, where the caller's callback runs. Callbacks never run on the
+worker, and the worker never touches a widget. The window has three: one
+thread that writes (claims, decisions: one at a time, in order), one that
+reads (queue pages, counts, prefetching the next item) so a slow count
+never delays a decision, and one for pictures (decoding originals for a
+reveal).
 """
 
 from __future__ import annotations
@@ -25,9 +29,9 @@ class DbWorker(QObject):
     # (callback, value): a finished operation's callback and what it gets
     finished = Signal(object, object)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, name: str = "veil-db", threads: int = 1) -> None:
         super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veil-db")
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=name)
         self._closed = False
         self.finished.connect(self._on_finished)
 

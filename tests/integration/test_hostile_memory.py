@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 from tests.conftest import CORPUS
 
@@ -50,7 +49,7 @@ def test_every_pillow_test_image_costs_bounded_memory() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     results = json.loads(done.stdout)
-    assert len(results) == len([p for p in PILLOW.iterdir()])
+    assert len(results) == len(list(PILLOW.iterdir()))
     for name, result in results.items():
         assert result["preview"] != bool(result["error"]), (name, result)  # a preview or a reason, never both
     for name in BOMBS:

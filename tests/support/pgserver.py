@@ -60,6 +60,7 @@ class PostgresServer:
     port: int
     password: str
     run_as: str | None
+    fsync: bool = True
 
     @property
     def data(self) -> Path:
@@ -100,15 +101,24 @@ class PostgresServer:
             "--no-locale",
             "--no-sync",
         )
+        self.fsync = fsync
+        self.resume()
+        atexit.register(self.stop)
+
+    def resume(self) -> None:
+        """Start the server on its existing data (after :meth:`pause`)."""
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.root} "
-            f"-c max_connections=100 -c fsync={'on' if fsync else 'off'}"
+            f"-c max_connections=100 -c fsync={'on' if self.fsync else 'off'}"
         )
         self._run(
             str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"),
             "-o", options, "-w", "-t", "60", "start",
         )  # fmt: skip
-        atexit.register(self.stop)
+
+    def pause(self) -> None:
+        """Stop the server as a crash or a network cut would, keeping its data."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
 
     def stop(self) -> None:
         if self.data.exists():
