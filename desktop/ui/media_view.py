@@ -529,6 +529,7 @@ class MediaGrid(QWidget):
         self.level_slider.setPageStep(1)
         self.level_slider.setTickInterval(1)
         self.level_slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.level_slider.setMinimumWidth(120)
         self.level_slider.setMaximumWidth(220)
         self.level_slider.setToolTip("Blur for every picture of this item, from opaque to clear")
         self.level_slider.setAccessibleName("Blur strength")
@@ -536,13 +537,15 @@ class MediaGrid(QWidget):
         self.level_label.setMinimumWidth(self.level_label.fontMetrics().horizontalAdvance("Standard · colour  "))
         self._keys = QLabel("R reveal · Shift+R all · hold Space · C colour")
         self._keys.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # quieter than the controls
+        # A reminder, not a control: on a narrow pane it gives way to the slider.
+        self._keys.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._keys.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         header = QHBoxLayout()
         header.setContentsMargins(8, 4, 8, 4)
         header.addWidget(QLabel("Blur"))
         header.addWidget(self.level_slider)
         header.addWidget(self.level_label)
-        header.addStretch(1)
-        header.addWidget(self._keys)
+        header.addWidget(self._keys, 1)
 
         self._notice = QLabel()
         self._notice.setObjectName("mediaNotice")

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTableWidget,
@@ -192,6 +193,12 @@ class ReviewWindow(QMainWindow):
         ):
             box.addItem(what, None)
             box.setToolTip(f"Show only items with this {what.split()[1]}")
+        self.filters = [self.filter_status, self.filter_marker, self.filter_label]
+        self.filters += [self.filter_source, self.filter_language]
+        for box in self.filters:
+            # Long source names must not widen the queue: the list drops down wider instead.
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(6)
         self.queue_count = QLabel()
         self.queue_count.setObjectName("queueCount")
         self.table = QTableView()
@@ -279,7 +286,9 @@ class ReviewWindow(QMainWindow):
         self.status_level = QLabel()
         self.status_db = QLabel()
         for label in (self.status_queue, self.status_today, self.status_exposure, self.status_level):
-            self.statusBar().addWidget(label)
+            # A narrow window cuts the status short rather than growing past the screen.
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            self.statusBar().addWidget(label, 1)
         self.statusBar().addPermanentWidget(self.status_db)
 
     def _view_prefs(self) -> ViewPrefs:

@@ -11,24 +11,33 @@ import threading
 from typing import TYPE_CHECKING
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import select
 
-from db.models import AuditEvent, Decision, ItemStatus, User
+from db.models import AuditEvent, Decision, Exposure, ItemStatus, User
+from db.session import describe, parse_url
 from desktop import config
 from desktop.core import audit
+from desktop.core.outbox import Outbox
 from desktop.core.workspace import open_workspace
+from desktop.ui.media_view import Level
 from desktop.ui.review_window import ReviewWindow
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, IN_CI
 from tests.e2e.test_cli import DEMO, veil
+from tests.support.factories import add_items, add_user
+from tests.support.pgserver import ServerUnavailable, start_server
+from tests.ui.test_media_view import detail, detailed_picture, is_grey, on_screen, reference
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from pathlib import Path
 
     from pytestqt.qtbot import QtBot
+
+    from desktop.core.workspace import Workspace
 
 
 FEED = CORPUS / "feeds" / "live-blog-2020-11-06.txt"
@@ -101,6 +110,10 @@ def _decisions(db_url: str) -> list[tuple[int, str, list[str], str | None, str]]
         ws.close()
 
 
+def describe_url(url: str) -> str:
+    return describe(parse_url(url))
+
+
 def _audit_kinds(db_url: str) -> list[str]:
     ws = open_workspace(db_url)
     try:
@@ -168,3 +181,221 @@ def test_label_shortcuts_undo_and_skip(qtbot: QtBot, db_url: str, open_window: C
         (first, "undo", []),
     ]
     assert "skip" in _audit_kinds(db_url)
+
+
+# -- what the reviewer sees ---------------------------------------------------------------
+
+
+def _photo_item(folder: Path, name: str, text: str) -> Path:
+    """A folder item: a sharp picture and its text, as a drop folder holds them."""
+    folder.mkdir(exist_ok=True)
+    detailed_picture().save(folder / f"{name}.png")
+    (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_media_stay_blurred_on_screen_until_revealed_and_again_after_moving_on(
+    qtbot: QtBot, db_url: str, open_window: Callable[..., ReviewWindow], tmp_path: Path
+) -> None:
+    drop = _photo_item(tmp_path / "drop", "photo", "18+ photo from the scene")
+    _ingest(db_url, drop, DEMO)
+    window = open_window()
+    qtbot.waitUntil(lambda: window.model.rowCount() > 2, timeout=WAIT)
+    photo = next(window.model.entry(r).id for r in range(window.model.rowCount()) if window.model.entry(r).media)
+    with qtbot.waitSignal(window.item_shown, timeout=WAIT):
+        window.pick(photo)  # as a click in the list does
+    (tile,) = window.grid.tiles()
+    blurred = on_screen(qtbot, tile)
+    size = (blurred.shape[1], blurred.shape[0])
+    sharp = detail(reference(detailed_picture(), size))
+    assert detail(blurred) < sharp / 20 and is_grey(blurred)
+
+    press(Qt.Key.Key_R)  # the original is decoded on the picture worker
+    qtbot.waitUntil(lambda: tile.shown_level == Level.CLEAR, timeout=WAIT)
+    revealed = on_screen(qtbot, tile)
+    assert detail(revealed) > sharp / 2 and is_grey(revealed)  # sharp, still grey
+    press(Qt.Key.Key_C)
+    qtbot.waitUntil(lambda: not is_grey(on_screen(qtbot, tile)), timeout=WAIT)
+
+    decide_by_keys(qtbot, window, Qt.Key.Key_J)  # on to the next item...
+    assert window.grid.revealed_media() == []
+    decide_by_keys(qtbot, window, Qt.Key.Key_K)  # ...and back: blurred and grey again
+    assert window.current is not None and window.current.view.id == photo
+    (tile,) = window.grid.tiles()
+    again = on_screen(qtbot, tile)
+    assert detail(again) < sharp / 20 and is_grey(again)
+
+    # Space held over the media reveals it; released, blurred again.
+    QTest.keyPress(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.grid.revealed_media() != [], timeout=WAIT)
+    QTest.keyRelease(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.grid.revealed_media() == [], timeout=WAIT)
+
+    ws = open_workspace(db_url)
+    try:
+        with ws.db.read() as session:
+            modes = list(session.scalars(select(Exposure.mode).where(Exposure.item_id == photo)))
+    finally:
+        ws.close()
+    qtbot.waitUntil(lambda: "0:00" not in window.status_exposure.text() or modes.count("reveal") >= 1)
+    assert modes.count("reveal") >= 1 and "view" in modes  # reveal time, and time on a graphic item
+
+
+def test_suspected_csam_media_are_never_shown_to_anyone(
+    qtbot: QtBot, db_url: str, open_window: Callable[..., ReviewWindow], tmp_path: Path
+) -> None:
+    drop = _photo_item(tmp_path / "drop", "photo", "18+ photo")
+    _ingest(db_url, drop)
+    window = open_window()  # root: an admin, the strongest role
+    assert window.current is not None
+    photo = window.current.view.id
+    # Escalation reasons are listed by code: "csam-suspected" is the first.
+    assert decide_by_keys(qtbot, window, Qt.Key.Key_E, Qt.Key.Key_1, Qt.Key.Key_Return) == 0
+    back = decide_by_keys(qtbot, window, Qt.Key.Key_U)  # undone: the item returns, its media still withheld
+    assert back == photo and window.current is not None and window.current.view.media_withheld
+    assert window.current.previews == {}
+    wanted: list[tuple[int, int, int]] = []
+    window.grid.image_wanted.connect(lambda *args: wanted.append(args))
+    for key in (Qt.Key.Key_R, Qt.Key.Key_BracketRight, Qt.Key.Key_C):
+        press(key)
+    press(Qt.Key.Key_R, Qt.KeyboardModifier.ShiftModifier)
+    QTest.keyPress(window, Qt.Key.Key_Space)
+    QTest.keyRelease(window, Qt.Key.Key_Space)
+    assert wanted == [] and window.grid.revealed_media() == []
+    assert all(tile.shown_level is None for tile in window.grid.tiles())
+
+
+def test_a_break_is_suggested_after_graphic_items_and_the_answer_logged(
+    qtbot: QtBot, db_url: str, open_window: Callable[..., ReviewWindow]
+) -> None:
+    _ingest(db_url, DEMO)
+    window = open_window(break_graphic_items=2)
+    with qtbot.waitSignal(window.reminder_shown, timeout=WAIT) as reminder:
+        decide_by_keys(qtbot, window, Qt.Key.Key_A)
+        decide_by_keys(qtbot, window, Qt.Key.Key_A)  # the demo feed starts with S3 items
+    assert reminder.args == ["break"]
+    assert window.banner.isVisible() and "break" in window.banner_text.text()
+    QTest.mouseClick(window.banner_button, Qt.MouseButton.LeftButton)
+    assert not window.banner.isVisible()
+    qtbot.waitUntil(lambda: _audit_kinds(db_url).count("care.break") == 2, timeout=WAIT)
+
+
+def test_two_windows_never_show_the_same_claimed_item(
+    qtbot: QtBot, db_url: str, open_window: Callable[..., ReviewWindow], workspace: Workspace
+) -> None:
+    _ingest(db_url, DEMO)
+    add_user(workspace, "alice", by="root")
+    add_user(workspace, "bob", by="root")
+    alice, bob = open_window("alice"), open_window("bob")
+    for _ in range(4):
+        assert alice.current is not None and bob.current is not None
+        assert alice.current.view.id != bob.current.view.id
+        decide_by_keys(qtbot, alice, Qt.Key.Key_A) if _ % 2 else None
+        bob.activateWindow()
+        qtbot.waitUntil(bob.isActiveWindow)
+        decide_by_keys(qtbot, bob, Qt.Key.Key_A)
+        alice.activateWindow()
+        qtbot.waitUntil(alice.isActiveWindow)
+    decided = [(item, who) for item, _a, _l, _r, who in _decisions(db_url)]
+    assert len({item for item, _who in decided}) == len(decided)
+
+
+def test_quiet_items_are_approved_together_after_a_confirmation_with_the_count(
+    qtbot: QtBot, db_url: str, open_window: Callable[..., ReviewWindow], workspace: Workspace
+) -> None:
+    quiet = add_items(workspace, 25, severity=0, prefix="quiet")
+    window = open_window()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 25, timeout=WAIT)
+    asked: list[str] = []
+
+    def answer_yes() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        asked.append(box.text())
+        box.button(QMessageBox.StandardButton.Yes).click()
+
+    window.table.selectAll()
+    QTimer.singleShot(0, answer_yes)
+    with qtbot.waitSignal(window.item_shown, timeout=WAIT) as shown:
+        press(Qt.Key.Key_A, Qt.KeyboardModifier.ShiftModifier)
+    assert asked and "Approve 25 items" in asked[0]
+    assert shown.args == [0]  # the item on screen was among them: the queue is empty now
+    assert sorted(item for item, action, *_ in _decisions(db_url) if action == "approve") == quiet
+
+
+def test_a_lost_database_keeps_the_decision_and_saves_it_when_back(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    try:
+        server = start_server(fsync=False)
+    except ServerUnavailable as err:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required under CI=true: {err}")
+        pytest.skip(f"PostgreSQL unavailable: {err}")
+    try:
+        url = server.url()
+        _ingest(url, DEMO)
+        window = _open(qtbot, url, "root", monkeypatch)
+        assert window.current is not None
+        first = window.current.view.id
+        server.pause()  # the server is gone, as in a crash or a cut cable
+        with qtbot.waitSignal(window.connection_changed, timeout=WAIT) as changed:
+            press(Qt.Key.Key_A)
+        assert changed.args == [False]
+        assert window.banner.isVisible() and "not answering" in window.banner_text.text()
+        assert window.decision_panel.pending
+        kept = Outbox(config.data_dir() / "pending-decisions.jsonl").pending(
+            database=describe_url(url), reviewer="root"
+        )
+        assert [p.item_id for p in kept] == [first]
+
+        server.resume()
+        with qtbot.waitSignal(window.decision_saved, timeout=60_000):
+            pass
+        qtbot.waitUntil(lambda: window.current is not None and window.current.view.id != first, timeout=WAIT)
+        assert [(i, a) for i, a, *_ in _decisions(url)] == [(first, "approve")]
+        assert (
+            Outbox(config.data_dir() / "pending-decisions.jsonl").pending(database=describe_url(url), reviewer="root")
+            == []
+        )
+        assert not window.banner.isVisible()
+        window.close()
+    finally:
+        server.stop()
+
+
+def test_an_unusable_database_says_why(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "notes.sqlite3"
+    bad.write_text("not a database\n" * 200)
+    monkeypatch.setenv("VEIL_DB_URL", f"sqlite:///{bad}")
+    window = ReviewWindow(config.load())
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.open_failed, timeout=WAIT) as failed:
+        window.open_database()
+    assert "is not an SQLite database" in str(failed.args[0])
+    assert "cannot open its database" in window.empty.text() and window.empty.isVisible()
+    window.close()
+
+
+def test_veil_gui_screenshot_shows_the_first_item(db_url: str, tmp_path: Path) -> None:
+    drop = _photo_item(tmp_path / "drop", "photo", "18+ photo from the scene")
+    _ingest(db_url, drop, DEMO)
+    shot = tmp_path / "window.png"
+    env = {"QT_QPA_PLATFORM": "offscreen"}
+    run = veil("gui", "--screenshot", str(shot), "--size", "1280x800", url=db_url, user="root", env=env)
+    assert run.code == 0, run.err
+    image = QImage(str(shot))
+    assert (image.width(), image.height()) == (1280, 800)
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 37) for y in range(0, image.height(), 23)}
+    assert len(colours) > 20  # a window with content, not a blank
+
+
+def test_veil_gui_screenshot_reports_an_unusable_database(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.sqlite3"
+    bad.write_text("not a database\n" * 200)
+    shot = tmp_path / "window.png"
+    run = veil("gui", "--screenshot", str(shot), url=f"sqlite:///{bad}", env={"QT_QPA_PLATFORM": "offscreen"})
+    assert run.code == 2
+    assert "is not an SQLite database" in run.err
+    assert shot.exists()  # the error page itself, for the record
