@@ -3,6 +3,7 @@ approving quiet items together, originals for reveal, and the day's exposure."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from db.models import Action, AuditEvent, Decision, ItemStatus, Role, User
 from desktop.core import browse, care, users
 from desktop.core.errors import Conflict, NotFound, PermissionDenied, UsageError
 from desktop.core.ingest import ItemDraft, MarkerDraft, MediaRef
+from desktop.core.ingest.files import CHUNK, ingest_files
 from desktop.core.ingest.store import store
 from tests.support.factories import add_items, add_user
 
@@ -267,3 +269,20 @@ def test_passwords_guard_sign_in_and_are_stored_hashed(workspace: Workspace) -> 
             )
         )
     assert kinds == ["user.password.set", "user.password.clear"]
+
+
+def test_an_ingest_asked_to_stop_keeps_what_it_stored(workspace: Workspace, tmp_path: Path) -> None:
+    manifest = tmp_path / "big.jsonl"
+    lines = [json.dumps({"id": f"n{n}", "text": f"post {n}"}) for n in range(CHUNK * 3)]
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    asked = 0
+
+    def stop() -> bool:
+        nonlocal asked
+        asked += 1
+        return asked > 1  # the first chunk goes in, then stop
+
+    report = ingest_files(workspace.db, [manifest], actor="root-admin", now=workspace.clock(), stop=stop)
+    assert report.stopped and report.items_added == CHUNK
+    again = ingest_files(workspace.db, [manifest], actor="root-admin", now=workspace.clock())
+    assert not again.stopped and again.items_added == CHUNK * 2 and again.items_duplicate == CHUNK

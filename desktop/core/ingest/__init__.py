@@ -91,6 +91,7 @@ class IngestReport:
     items_duplicate: int = 0
     media_added: int = 0
     errors: list[IngestError] = field(default_factory=list)
+    stopped: bool = False  # asked to stop before the end: run again to take the rest
 
     def as_dict(self) -> dict[str, object]:
         return {

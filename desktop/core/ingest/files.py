@@ -241,10 +241,13 @@ def ingest_files(
     enricher: Enricher | None = None,
     preview: PreviewSettings = DEFAULTS,
     workers: int | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> IngestReport:
     """Read each input and store its items, committing every chunk.
 
     ``workers``: processes making previews and hashes (default: one per core).
+    ``stop``: asked between chunks; once it says True, the chunks already
+    stored stay, nothing more is read, and the report says it was stopped.
     """
     report = report or IngestReport()
     own = enricher is None
@@ -252,6 +255,9 @@ def ingest_files(
     sources = SourceCache()
     try:
         for path in paths:
+            if stop is not None and stop():
+                report.stopped = True
+                break
             if not path.exists():
                 report.errors.append(IngestError(str(path), "no such file or folder"))
                 continue
@@ -264,7 +270,7 @@ def ingest_files(
             name = source or (path.name if path.is_dir() else path.stem)
             ingest_entries(
                 database, read(path, kind), where=path, kind=kind, source=name, actor=actor, now=now,
-                report=report, enricher=enricher, sources=sources, progress=progress,
+                report=report, enricher=enricher, sources=sources, progress=progress, stop=stop,
             )  # fmt: skip
     finally:
         if own:
@@ -285,6 +291,7 @@ def ingest_entries(
     enricher: Enricher,
     sources: SourceCache | None = None,
     progress: Callable[[IngestReport], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> None:
     """Store what one reader yields, a chunk per transaction.
 
@@ -335,6 +342,9 @@ def ingest_entries(
                 chunk = []
                 while len(in_flight) > 2:
                     store_next()
+                if stop is not None and stop():
+                    report.stopped = True  # what was read is stored below; the rest waits for the next run
+                    break
     except Exception as err:  # noqa: BLE001 - a reader's failure ends that input, never the ingest
         report.errors.append(IngestError(str(path), f"reading stopped: {type(err).__name__}: {err}"))
     if chunk:
