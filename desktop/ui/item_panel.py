@@ -365,6 +365,10 @@ class ItemPanel(QWidget):
     def _render_text(self) -> None:
         view = self._view
         assert view is not None
+        # setPlainText writes in the cursor's current format, which after the
+        # last item is that item's first character's: a marker there would
+        # paint the whole next text. Start from a plain format.
+        self.text_view.setCurrentCharFormat(QTextCharFormat())
         # setPlainText folds CRLF into one break; _DocumentPositions counts on that.
         self.text_view.setPlainText(view.text)
         document = self.text_view.document()

@@ -489,3 +489,16 @@ def test_rendered_panel_paints_markers_on_the_theme(qtbot: QtBot, app_look: QApp
     assert image.pixelColor(inside) == marker_colours(name)["cue"]
     corner = text_view.viewport().mapTo(panel, QPoint(text_view.viewport().width() - 5, 200))
     assert image.pixelColor(corner) == QColor(colours(name).base)
+
+
+def test_a_marker_at_the_start_does_not_spill_into_the_next_item(panel: ItemPanel) -> None:
+    first = make_view("+21 Footage from the square. Viewer discretion advised.")
+    assert min(m["span"][0] for m in first.markers) == 0  # the case that once painted the next text whole
+    panel.show_item(first)
+    assert highlights(panel) == expected_highlights(first)
+    second = make_view("Road sign at the checkpoint, this morning. NSFW nearby.")
+    panel.show_item(second)
+    assert highlights(panel) == expected_highlights(second)
+    plain = make_view("A quiet council meeting about bus routes.", markers=[])
+    panel.show_item(plain)
+    assert highlights(panel) == []
