@@ -34,13 +34,19 @@ def build_inputs(folder: Path) -> list[Path]:
     (drop / "portrait.txt").write_text(
         "18+ Photo sent by a reader: a man injured in the blast, being treated by paramedics.", encoding="utf-8"
     )
+    # A harmless picture standing in for an extreme one: the +21 marker makes the item S3.
+    with Image.open(CORPUS / "real" / "pillow-images" / "flower2.jpg") as flower:
+        flower.save(drop / "aftermath.jpg")
+    (drop / "aftermath.txt").write_text("+21 The aftermath, filmed by a resident.", encoding="utf-8")
     sign = Image.new("RGB", (1200, 800), (180, 170, 150))
     draw = ImageDraw.Draw(sign)
     font = ImageFont.load_default(size=64)
     draw.text((60, 80), "EVACUATION ROUTE CLOSED", fill=(20, 20, 20), font=font)
     draw.text((60, 200), "Checkpoint 14 - north district", fill=(120, 20, 20), font=font)
     sign.save(drop / "sign.png")
-    (drop / "sign.txt").write_text("Road sign at the checkpoint, this morning. Graphic content nearby.", encoding="utf-8")
+    (drop / "sign.txt").write_text(
+        "Road sign at the checkpoint, this morning. Graphic content nearby.", encoding="utf-8"
+    )
     return [drop, REPO / "resources" / "demo" / "demo-feed.jsonl", CORPUS / "feeds" / "live-blog-2020-11-06.txt"]
 
 
@@ -98,18 +104,20 @@ def shoot() -> None:
     window.item_shown.connect(shown.append)
     window.open_database()
     settle(lambda: shown)
-    save("s3-warning-screen.png")  # the first item: extreme, text only
 
     def pick_media(name_part: str) -> None:
         settle(lambda: window.model.rowCount() > 5)
         for row in range(window.model.rowCount()):
             entry = window.model.entry(row)
             if entry.media and name_part in entry.excerpt:
-                count = len(shown)
+                before = len(shown)
                 window.pick(entry.id)
-                settle(lambda: len(shown) > count)
+                settle(lambda: len(shown) > before)  # noqa: B023 - called before the loop moves on
                 return
         raise SystemExit(f"no item with media mentioning {name_part!r}")
+
+    pick_media("aftermath")
+    save("s3-warning-screen.png")
 
     pick_media("injured")
     save("blurred-greyscale.png")
@@ -121,13 +129,13 @@ def shoot() -> None:
     settle()
     window.shortcut_sheet.grab().save(str(OUT / "shortcuts.png"))
     window.shortcut_sheet.close()
-    window._show_banner(  # noqa: SLF001 - the reminder as it looks, without waiting 20 minutes
+    window._show_banner(  # the reminder as it looks, without waiting 20 minutes
         "break",
         "<b>Time for a short break.</b> You have looked at a lot of difficult material. "
         "Step away from the screen for a few minutes; the queue will wait.",
     )
     save("break-reminder.png")
-    window._dismiss_banner()  # noqa: SLF001
+    window._dismiss_banner()
     apply_theme(app, "light", 12)
     pick_media("checkpoint")
     save("light-theme.png")
