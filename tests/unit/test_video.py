@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
+import ctypes
 import io
+import itertools
+import multiprocessing
+import os
 import random
+import select
+import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import av
 import numpy as np
 import pytest
 from PIL import Image, ImageFilter, ImageStat
 
+from desktop.core.ingest import MediaRef
 from desktop.core.media.containers import is_video
-from desktop.core.media.previews import PREVIEW_EDGE, PreviewError
+from desktop.core.media.hashes import fingerprint
+from desktop.core.media.isolation import run_isolated
+from desktop.core.media.previews import PREVIEW_EDGE, PreviewError, PreviewSettings
 from desktop.core.media.video import VideoPreview, storyboard
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
+    from multiprocessing.synchronize import Event
 
     from numpy.typing import NDArray
 
@@ -158,20 +170,106 @@ def test_stronger_blur_removes_more(tmp_path: Path) -> None:
         storyboard(path, strength="light")
 
 
-def test_long_gop_gives_fewer_distinct_frames(tmp_path: Path) -> None:
-    # Keyframes at 0, 1 and 2 s only: seeking finds three, and none is repeated.
-    path = make_video(tmp_path / "long-gop.mp4", gop=10)
+def stripes(_index: int) -> NDArray[np.uint8]:
+    image = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+    image[:, (np.arange(WIDTH) // 32) % 2 == 1] = 255
+    return image
+
+
+def gradient_energy(image: Image.Image) -> float:
+    """The mean squared difference between neighbouring pixels: what a blur takes away."""
+    grey = np.asarray(image.convert("L"), dtype=np.float64)
+    return float((np.diff(grey, axis=0) ** 2).mean() + (np.diff(grey, axis=1) ** 2).mean())
+
+
+def test_blur_comes_from_the_settings(tmp_path: Path) -> None:
+    # Stripes a tile's blur floor (8 px) leaves visible; a fifth of the short side all but erases them.
+    path = make_video(tmp_path / "stripes.mp4", frames=10, picture=stripes)
+
+    usual = gradient_energy(board(storyboard(path)))
+    stronger = gradient_energy(board(storyboard(path, settings=PreviewSettings(default=0.2))))
+
+    assert stronger < usual / 4
+
+
+def test_long_edge_comes_from_the_settings(tmp_path: Path) -> None:
+    preview = storyboard(make_video(tmp_path / "clip.mp4"), settings=PreviewSettings(long_edge=300))
+
+    assert preview.frames == 9
+    assert board(preview).size == (300, 225)  # 3x3 cells of 100x75
+
+
+def ramp(index: int) -> NDArray[np.uint8]:
+    """Frame ``index`` as one flat grey, brighter by 5 levels a frame: a tile's
+    brightness tells which frame it shows."""
+    return np.full((HEIGHT, WIDTH, 3), 20 + 5 * index, np.uint8)
+
+
+def shown_frames(preview: VideoPreview) -> list[float]:
+    """Which frame of a :func:`ramp` video each cell of a 3x3 storyboard shows."""
+    image = board(preview).convert("L")
+    width, height = image.width // 3, image.height // 3
+    middles = [
+        image.crop(
+            (
+                col * width + width // 4,
+                row * height + height // 4,
+                col * width + width * 3 // 4,
+                row * height + height * 3 // 4,
+            )
+        )
+        for row in range(3)
+        for col in range(3)
+    ]
+    return [(ImageStat.Stat(middle).mean[0] - 20) / 5 for middle in middles]
+
+
+def keyframes(path: Path) -> int:
+    with av.open(str(path)) as container:
+        return sum(packet.is_keyframe for packet in container.demux(container.streams.video[0]))
+
+
+def test_long_gop_fills_every_slot_in_time_order(tmp_path: Path) -> None:
+    # Keyframes at 0, 1 and 2 s only: seeking finds frames 0, 10 and 20; one
+    # forward decode gives the six other slots the first frame at or after
+    # their point (every 1/3 s from 1/6 s), each before the next frame shown.
+    path = make_video(tmp_path / "long-gop.mp4", gop=10, picture=ramp)
 
     preview = storyboard(path)
 
-    assert preview.frames == 3
-    image = board(preview)
-    assert max(image.size) <= PREVIEW_EDGE
-    assert image.size == (512, 384)  # 2x2 cells of 256x192 and a hole beat three in a row of 170x128
+    assert keyframes(path) == 3
+    assert preview.frames == 9
+    assert board(preview).size == (510, 384)
+    assert shown_frames(preview) == pytest.approx([0, 5, 9, 10, 15, 19, 20, 25, 29], abs=0.5)
+
+
+@pytest.mark.parametrize(
+    ("name", "codec", "options"),
+    [
+        ("one.mp4", "libx264", {}),
+        # B-frames, which the forward decode skips until the next point.
+        ("one.mov", "mpeg4", {"bf": "2", "sc_threshold": "1000000000"}),
+        ("one.webm", "libvpx-vp9", {"deadline": "realtime", "cpu-used": "8"}),
+    ],
+)
+def test_single_keyframe_gives_nine_frames_in_time_order(
+    tmp_path: Path, name: str, codec: str, options: dict[str, str]
+) -> None:
+    # 4 s, one keyframe: seeking finds only frame 0, the forward decode the rest.
+    path = make_video(tmp_path / name, codec, frames=40, gop=1000, picture=ramp, options=options)
+
+    preview = storyboard(path)
+
+    assert keyframes(path) == 1
+    assert preview.frames == 9
+    shown = shown_frames(preview)
+    assert all(later - earlier > 2 for earlier, later in itertools.pairwise(shown))
+    # The first frame at or after 2/9 s, 6/9 s, 10/9 s...: frames 7, 12, 16...
+    assert shown == pytest.approx([0, 7, 12, 16, 20, 25, 29, 34, 38], abs=1)
 
 
 def test_fewer_frames_asked(tmp_path: Path) -> None:
-    preview = storyboard(make_video(tmp_path / "clip.mp4"), frames=4, long_edge=200)
+    preview = storyboard(make_video(tmp_path / "clip.mp4"), frames=4, settings=PreviewSettings(long_edge=200))
 
     assert preview.frames == 4
     assert board(preview).size == (200, 150)
@@ -317,6 +415,140 @@ def test_time_limit(tmp_path: Path) -> None:
 
     with pytest.raises(PreviewError, match="time limit"):
         storyboard(path, time_limit_s=0.0)
+
+
+# Run in a child process by run_isolated: at module level, so that the child can import them.
+
+
+def _hang(pid_file: Path, started: Event | None = None) -> None:
+    pid_file.write_text(str(os.getpid()), encoding="utf-8")
+    if started is not None:
+        started.set()
+    threading.Event().wait()  # as a decoder call that never returns
+
+
+def _crash(how: str) -> None:
+    if how == "abort":
+        os.abort()
+    ctypes.string_at(0)  # reads address 0: a segfault
+
+
+def _fail(error: Exception) -> None:
+    raise error
+
+
+def _allocate(size: int) -> int:
+    return len(bytes(size))  # zeroed pages from calloc: untouched, so cheap where there is no cap
+
+
+START_METHODS: list[Literal["forkserver", "spawn"]] = ["forkserver", "spawn"]
+LIMIT_S = 2.0
+
+
+def is_gone(pid: int) -> bool:
+    """Whether no process ``pid`` exists, not even as a zombie waiting to be reaped."""
+    return not Path(f"/proc/{pid}").exists()
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_isolated_storyboard_is_the_same(tmp_path: Path, method: Literal["forkserver", "spawn"]) -> None:
+    path = make_video(tmp_path / "clip.mp4")
+
+    isolated = run_isolated(partial(storyboard, path), time_limit_s=LIMIT_S, start_method=method)
+
+    assert isolated == storyboard(path)
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_isolated_call_is_killed_at_the_time_limit(tmp_path: Path, method: Literal["forkserver", "spawn"]) -> None:
+    pid_file = tmp_path / "pid"
+    start = time.monotonic()
+
+    with pytest.raises(PreviewError, match=r"^over the time limit of 2 s$"):
+        run_isolated(partial(_hang, pid_file), time_limit_s=LIMIT_S, start_method=method)
+
+    assert time.monotonic() - start < LIMIT_S + 1.5  # the forkserver's first start included
+    pid = int(pid_file.read_text(encoding="utf-8"))
+    assert pid != os.getpid() and is_gone(pid)
+
+
+@pytest.mark.parametrize(("how", "signal_name"), [("abort", "SIGABRT"), ("segfault", "SIGSEGV")])
+@pytest.mark.parametrize("method", START_METHODS)
+def test_crashed_child_is_reported_at_once(how: str, signal_name: str, method: Literal["forkserver", "spawn"]) -> None:
+    start = time.monotonic()
+
+    with pytest.raises(PreviewError, match=rf"^the decoder crashed \(signal \d+ {signal_name}\)$"):
+        run_isolated(partial(_crash, how), time_limit_s=LIMIT_S, start_method=method)
+
+    assert time.monotonic() - start < LIMIT_S  # known from the pipe's end, not by waiting out the limit
+
+
+def test_exception_in_the_child_arrives_as_a_preview_error(tmp_path: Path) -> None:
+    with pytest.raises(PreviewError, match=r"^ValueError: no such thing$"):
+        run_isolated(partial(_fail, ValueError("no such thing")), time_limit_s=LIMIT_S)
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    with pytest.raises(PreviewError, match=r"^the file is empty$"):
+        run_isolated(partial(storyboard, empty), time_limit_s=LIMIT_S)
+
+
+def test_memory_of_the_child_is_capped() -> None:
+    with pytest.raises(PreviewError, match=r"^out of memory \(the limit is 1024 MB\)$"):
+        run_isolated(partial(_allocate, 3 << 30), time_limit_s=LIMIT_S, memory_limit_bytes=1 << 30)
+    assert run_isolated(partial(_allocate, 64 << 20), time_limit_s=LIMIT_S, memory_limit_bytes=1 << 30) == 64 << 20
+
+
+def _isolated_outcomes(pid_file: Path) -> list[str]:
+    """What run_isolated gives in a ProcessPoolExecutor worker, where ingest calls it."""
+    outcomes = [str(run_isolated(partial(_allocate, 10), time_limit_s=LIMIT_S))]
+    for function in (partial(_hang, pid_file), partial(_crash, "abort")):
+        try:
+            run_isolated(function, time_limit_s=LIMIT_S)
+        except PreviewError as err:
+            outcomes.append(str(err))
+    return outcomes
+
+
+def test_isolation_inside_a_process_pool_worker(tmp_path: Path) -> None:
+    # As ingest's pool: spawned workers, each of which starts its own forkserver.
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        outcomes = pool.submit(_isolated_outcomes, tmp_path / "pid").result(timeout=60)
+
+    assert outcomes == ["10", "over the time limit of 2 s", "the decoder crashed (signal 6 SIGABRT)"]
+    assert is_gone(int((tmp_path / "pid").read_text(encoding="utf-8")))
+
+
+def _call_hanging(pid_file: Path, started: Event) -> None:
+    run_isolated(partial(_hang, pid_file, started), time_limit_s=60)
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="waits for a process that is not ours with a pidfd (Linux)")
+def test_child_ends_with_its_caller(tmp_path: Path) -> None:
+    # A pool worker killed while its child hangs: nobody is left to stop the child, so it stops itself.
+    spawn = multiprocessing.get_context("spawn")
+    started = spawn.Event()
+    caller = spawn.Process(target=_call_hanging, args=(tmp_path / "pid", started))
+    caller.start()
+    try:
+        assert started.wait(timeout=30)
+        child = os.pidfd_open(int((tmp_path / "pid").read_text(encoding="utf-8")))
+    finally:
+        caller.kill()
+        caller.join()
+    try:
+        ended, _, _ = select.select([child], [], [], 10)  # readable once the process has ended
+        assert ended == [child]
+    finally:
+        os.close(child)
+
+
+def test_fingerprint_of_a_video_follows_the_settings(tmp_path: Path) -> None:
+    path = make_video(tmp_path / "clip.mp4")
+
+    ref = fingerprint(path, MediaRef(uri=path.as_uri(), media_type="video"), settings=PreviewSettings(long_edge=300))
+
+    assert ref.error is None and ref.frames == 9 and ref.codec == "h264" and ref.preview is not None
+    assert Image.open(io.BytesIO(ref.preview)).size == (300, 225)
 
 
 @pytest.mark.parametrize(

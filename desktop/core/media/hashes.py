@@ -71,7 +71,7 @@ def fingerprint(
         return replace(ref, error=f"cannot read: {err.strerror or err}")
     ref = replace(ref, sha256=digest, size_bytes=size)
     if ref.media_type == "video":
-        return _video(path, ref, strength)
+        return _video(path, ref, strength, settings)
     if data is None:
         return (
             ref
@@ -107,16 +107,26 @@ def _image(data: bytes, ref: MediaRef, strength: str, settings: PreviewSettings)
     return replace(ref, width=width, height=height, phash=phash, media_type=known, preview=preview, frames=frames)
 
 
-def _video(path: Path, ref: MediaRef, strength: str) -> MediaRef:
+def _video(path: Path, ref: MediaRef, strength: str, settings: PreviewSettings) -> MediaRef:
     try:
-        from desktop.core.media.video import storyboard
+        from desktop.core.media.video import TIME_LIMIT_S, storyboard
     except ImportError:  # PyAV missing from this installation
         return replace(ref, error="preview unavailable: video support (PyAV) is not installed")
+    from functools import partial
+
+    from desktop.core.media.isolation import run_isolated
+
     try:
-        board = storyboard(path, strength=strength)
+        # In a child process: a decoder call that hangs or crashes costs this
+        # file its preview, not the ingest its process. The storyboard stops
+        # itself at its own limit; the hard one has a margin for starting the
+        # child (a second or so where it must import PyAV afresh).
+        board = run_isolated(
+            partial(storyboard, path, strength=strength, settings=settings), time_limit_s=TIME_LIMIT_S + 5.0
+        )
     except PreviewError as err:
         return replace(ref, error=f"preview unavailable: {err}")
-    except Exception as err:  # noqa: BLE001 - FFmpeg's errors come in many types
+    except Exception as err:  # noqa: BLE001 - starting a process can fail in many ways (no memory, no pipes)
         return replace(ref, error=f"preview unavailable: {type(err).__name__}: {err}")
     return replace(
         ref, width=board.width, height=board.height, duration_s=board.duration_s, preview=board.jpeg,

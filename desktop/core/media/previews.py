@@ -81,9 +81,9 @@ def sigma_for(size: tuple[int, int], strength: str = "default", settings: Previe
     return max(MIN_SIGMA[strength], settings.fraction(strength) * min(size))
 
 
-def blur(image: Image.Image, strength: str = "default") -> Image.Image:
+def blur(image: Image.Image, strength: str = "default", settings: PreviewSettings = DEFAULTS) -> Image.Image:
     """``image`` (already at preview size) blurred for ``strength``."""
-    return image.filter(ImageFilter.GaussianBlur(sigma_for(image.size, strength)))
+    return image.filter(ImageFilter.GaussianBlur(sigma_for(image.size, strength, settings)))
 
 
 def blurred_preview(
