@@ -67,10 +67,12 @@ from desktop.ui.decision_panel import DecisionPanel, DecisionRequest
 from desktop.ui.item_panel import ItemPanel
 from desktop.ui.media_view import Level, MediaGrid, ViewPrefs
 from desktop.ui.queue_model import PAGE, ItemIdRole, QueueModel
+from desktop.ui.video_dialog import VideoDialog
 from desktop.ui.workers import DbOp, DbWorker
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from PIL import Image
 
@@ -154,6 +156,7 @@ class ReviewWindow(QMainWindow):
         self._shown_at = time.monotonic()
         self._connected = True
         self._selecting = False  # the window itself moves the table's selection
+        self.video: VideoDialog | None = None
         self.model = QueueModel(self._fetch_page)
         self._build()
         self._build_actions()
@@ -239,6 +242,7 @@ class ReviewWindow(QMainWindow):
         centre.addWidget(self.grid)
         centre.setStretchFactor(0, 2)
         centre.setStretchFactor(1, 3)
+        centre.setSizes([280, 520])  # the media need the room; long texts scroll
         self.empty = QLabel("Opening the database…")
         self.empty.setObjectName("emptyQueue")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -365,6 +369,7 @@ class ReviewWindow(QMainWindow):
         self.grid.image_wanted.connect(self._on_image_wanted)
         self.grid.exposure_ended.connect(self._on_exposure_ended)
         self.grid.level_changed.connect(self._on_level_changed)
+        self.grid.play_requested.connect(self._on_play_requested)
         self.banner_button.clicked.connect(self._dismiss_banner)
         self.load_demo_button.clicked.connect(self._load_demo)
         self.table.clicked.connect(self._on_table_clicked)
@@ -636,6 +641,7 @@ class ReviewWindow(QMainWindow):
     def _leave_current(self) -> None:
         """The reviewer moves on: reveals end, and time on a graphic item is counted."""
         previous = self.current
+        self._close_video()
         self.grid.clear()  # ends every reveal; their exposure is recorded by the signal
         if previous is None or self.workspace is None or self.actor is None or self.tracker is None:
             return
@@ -721,6 +727,42 @@ class ReviewWindow(QMainWindow):
             )
 
         DbOp(self.writer, work).failure(self._on_read_failed).run()
+
+    def _on_play_requested(self, item_id: int, media_id: int) -> None:
+        """A video, on request only: muted, at the item's blur, grey unless colour is on."""
+        workspace, current = self.workspace, self.current
+        if workspace is None or current is None or current.view.id != item_id or current.view.media_withheld:
+            return
+
+        def work() -> Path:
+            return workspace.review.original_path(media_id)
+
+        def opened(path: Path) -> None:
+            if self.current is None or self.current.view.id != item_id:
+                return  # the reviewer has moved on
+            self._close_video()
+            step = levels.STEPS[self.grid.level()] or "default"
+            dialog = VideoDialog(
+                speed=self.settings.get("video_speed"), jump_seconds=self.settings.get("video_jump_seconds"),
+                blurred_level=step, settings=self.settings.preview(), parent=self,
+            )  # fmt: skip
+            dialog.exposure_ended.connect(
+                lambda mode, started, seconds: self._on_exposure_ended(item_id, media_id, mode, started, seconds)
+            )
+            dialog.load(path, greyscale=not self.grid.colour())
+            dialog.show()
+            self.video = dialog
+
+        def failed(error: Exception) -> None:
+            self.statusBar().showMessage(f"The video cannot be played: {error}", 8000)
+
+        DbOp(self.reader, work).success(opened).failure(failed).run()
+
+    def _close_video(self) -> None:
+        if self.video is not None:
+            self.video.close()
+            self.video.deleteLater()
+            self.video = None
 
     def _on_level_changed(self, level: int) -> None:
         step = levels.STEPS[level]

@@ -30,6 +30,7 @@ from tests.e2e.test_cli import DEMO, veil
 from tests.support.factories import add_items, add_user
 from tests.support.pgserver import ServerUnavailable, start_server
 from tests.ui.test_media_view import detail, detailed_picture, is_grey, on_screen, reference
+from tests.unit.test_video import make_video
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from pytestqt.qtbot import QtBot
 
     from desktop.core.workspace import Workspace
+    from desktop.ui.video_dialog import VideoDialog
 
 
 FEED = CORPUS / "feeds" / "live-blog-2020-11-06.txt"
@@ -399,3 +401,36 @@ def test_veil_gui_screenshot_reports_an_unusable_database(tmp_path: Path) -> Non
     assert run.code == 2
     assert "is not an SQLite database" in run.err
     assert shot.exists()  # the error page itself, for the record
+
+
+def test_a_video_plays_only_when_asked_blurred_and_muted_and_closes_on_moving_on(
+    qtbot: QtBot, db_url: str, open_window: Callable[..., ReviewWindow], tmp_path: Path
+) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    make_video(drop / "clip.mp4", frames=45, audio=True)
+    (drop / "clip.txt").write_text("18+ video from the scene", encoding="utf-8")
+    _ingest(db_url, drop, DEMO)
+    window = open_window()
+    qtbot.waitUntil(lambda: window.model.rowCount() > 2, timeout=WAIT)
+    clip = next(window.model.entry(r).id for r in range(window.model.rowCount()) if window.model.entry(r).media)
+    with qtbot.waitSignal(window.item_shown, timeout=WAIT):
+        window.pick(clip)
+    (tile,) = window.grid.tiles()
+    assert window.video is None  # no autoplay: nothing opens by itself
+    assert tile.play_button is not None
+    QTest.mouseClick(tile.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.video is not None and window.video.player.duration() is not None, timeout=WAIT)
+    dialog = _video_of(window)  # a call: mypy would keep the "is None" it learnt above
+    assert dialog is not None
+    player = dialog.player
+    assert not player.is_playing() and player.level() == "default" and player.greyscale()
+    assert player.speed() == 1.5 and player.jump_seconds == 5
+
+    decide_by_keys(qtbot, window, Qt.Key.Key_J)  # J works from the player too; moving on closes it
+    assert window.video is None
+    qtbot.waitUntil(lambda: not [t for t in threading.enumerate() if t.name.startswith("veil-video")], timeout=WAIT)
+
+
+def _video_of(window: ReviewWindow) -> VideoDialog | None:
+    return window.video
