@@ -252,7 +252,7 @@ def ingest_rate(folder: Path, workers: int, scratch: Path) -> tuple[float, float
     and the seconds it took."""
     database = scratch / f"ingest-{workers}.sqlite"
     veil = Path(sys.executable).with_name("veil")
-    command = [str(veil), "--db", f"sqlite:///{database}", "--as", "bench", "ingest", "--json", "--quiet"]
+    command = [str(veil), "--db", f"sqlite:///{database}", "ingest", "--as", "bench", "--json", "--quiet"]
     start = time.perf_counter()
     done = subprocess.run(
         [*command, "--workers", str(workers), str(folder)], capture_output=True, text=True, check=False
