@@ -64,9 +64,13 @@ from desktop.core.outbox import Outbox, PendingDecision
 from desktop.core.users import Permission
 from desktop.core.workspace import Workspace, open_workspace
 from desktop.ui.decision_panel import DecisionPanel, DecisionRequest
+from desktop.ui.import_dialog import ImportDialog
 from desktop.ui.item_panel import ItemPanel
 from desktop.ui.media_view import Level, MediaGrid, ViewPrefs
 from desktop.ui.queue_model import PAGE, ItemIdRole, QueueModel
+from desktop.ui.settings_dialog import SettingsDialog
+from desktop.ui.sign_in import SignInDialog
+from desktop.ui.theme import apply_theme
 from desktop.ui.video_dialog import VideoDialog
 from desktop.ui.workers import DbOp, DbWorker
 
@@ -157,6 +161,7 @@ class ReviewWindow(QMainWindow):
         self._connected = True
         self._selecting = False  # the window itself moves the table's selection
         self.video: VideoDialog | None = None
+        self.import_dialog: ImportDialog | None = None
         self.model = QueueModel(self._fetch_page)
         self._build()
         self._build_actions()
@@ -308,7 +313,11 @@ class ReviewWindow(QMainWindow):
         Key = QKeySequence.StandardKey  # noqa: N806 - a short alias for the table below
         # menu, name, text, shortcut, what it does, slot
         table: list[tuple[str, str, str, str | QKeySequence.StandardKey, str, Callable[[], object]]] = [
+            ("&File", "import", "&Import…", "Ctrl+I", "Add files, folders, manifests or Telegram exports",
+             self.show_import),
             ("&File", "demo", "Load &demo feed", "", "Add the bundled demo feed to the queue", self._load_demo),
+            ("&File", "settings", "&Settings…", "Ctrl+,", "Blur, greyscale, reminders, theme, database",
+             self.show_settings),
             ("&File", "refresh", "&Refresh", Key.Refresh, "Read the queue again", self.refresh),
             ("&File", "quit", "&Quit", Key.Quit, "Close Veil", self.close),
             ("&Review", "approve", "&Approve", "A", "Approve the item", lambda: panel.request(Action.APPROVE)),
@@ -392,9 +401,12 @@ class ReviewWindow(QMainWindow):
     # == opening ==============================================================
 
     def open_database(self) -> None:
-        settings, outbox = self.settings, self.outbox
+        """Open the database; then sign in: directly as the user the command
+        line, environment or settings name (if they need no password), else
+        through the sign-in dialog."""
+        settings = self.settings
 
-        def work() -> Opened:
+        def work() -> tuple[Workspace, Actor | None]:
             workspace = open_workspace(
                 settings.db_url,
                 create_folder=not settings.get("db_url"),
@@ -403,29 +415,49 @@ class ReviewWindow(QMainWindow):
                 busy_timeout_ms=settings.get("busy_timeout_ms"),
             )
             try:
-                actor = workspace.actor(settings.user)
-                # What an earlier session could not save goes first.
-                where = describe(workspace.db.url)
-                replayed = 0
-                for pending in outbox.pending(database=where, reviewer=actor.name):
-                    try:
-                        _send(workspace, actor, pending)
-                    except TRANSIENT:
-                        raise
-                    except VeilError:
-                        pass  # taken or decided meanwhile: nothing to save any more
-                    outbox.remove(pending.decision_id)
-                    replayed += 1
-                with workspace.db.read() as session:
-                    labels = taxonomy.labels(session)
-                    reasons = {kind: taxonomy.reasons(session, kind) for kind in ("remove", "escalate")}
-                return Opened(
-                    workspace, actor, labels, reasons, browse.facets(workspace.db),
-                    care.day_so_far(workspace.db, actor, start_of_today()), replayed,
-                )  # fmt: skip
+                named = settings.origins.get("user", "default") != "default"
+                if named and not workspace.needs_password(settings.user):
+                    return workspace, workspace.actor(settings.user)
+                return workspace, None
             except BaseException:
                 workspace.close()
                 raise
+
+        DbOp(self.writer, work).success(self._on_workspace).failure(self._on_open_failed).run()
+
+    def _on_workspace(self, opened: tuple[Workspace, Actor | None]) -> None:
+        workspace, actor = opened
+        self.workspace = workspace
+        if actor is not None:
+            self._signed_in(actor)
+            return
+        self._show_empty("Sign in to start reviewing.")
+        dialog = SignInDialog(workspace, self.settings.user, self)
+        dialog.accepted.connect(lambda: self._signed_in(dialog.actor) if dialog.actor else self.close())
+        dialog.rejected.connect(self.close)
+        self.sign_in_dialog = dialog
+        dialog.open()
+
+    def _signed_in(self, actor: Actor) -> None:
+        """Send what an earlier session could not save, then read what the window needs."""
+        workspace, outbox = self.workspace, self.outbox
+        assert workspace is not None
+
+        def work() -> Opened:
+            where = describe(workspace.db.url)
+            replayed = 0
+            for pending in outbox.pending(database=where, reviewer=actor.name):
+                with contextlib.suppress(VeilError):  # taken or decided meanwhile: nothing to save any more
+                    _send(workspace, actor, pending)
+                outbox.remove(pending.decision_id)
+                replayed += 1
+            with workspace.db.read() as session:
+                labels = taxonomy.labels(session)
+                reasons = {kind: taxonomy.reasons(session, kind) for kind in ("remove", "escalate")}
+            return Opened(
+                workspace, actor, labels, reasons, browse.facets(workspace.db),
+                care.day_so_far(workspace.db, actor, start_of_today()), replayed,
+            )  # fmt: skip
 
         DbOp(self.writer, work).success(self._on_opened).failure(self._on_open_failed).run()
 
@@ -1065,6 +1097,46 @@ class ReviewWindow(QMainWindow):
         self.shortcut_sheet = sheet
         sheet.show()
 
+    def show_import(self) -> None:
+        workspace, actor = self.workspace, self.actor
+        if workspace is None or actor is None:
+            return
+        if self.import_dialog is None:
+            dialog = ImportDialog(workspace.db, actor.name, workspace.clock, self.settings.preview(), self)
+            dialog.finished_import.connect(self._on_imported)
+            self.import_dialog = dialog
+        self.import_dialog.show()
+        self.import_dialog.raise_()
+
+    def _on_imported(self, report: IngestReport) -> None:
+        self.statusBar().showMessage(f"Import: {report.items_added} items added", 6000)
+        self.refresh()
+        if self.current is None:
+            self.next_item()
+
+    def show_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        dialog.saved.connect(self._on_settings_saved)
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def _on_settings_saved(self, _changes: dict[str, object]) -> None:
+        """What can change at once does: theme, font, view defaults, reminders.
+        The database and preview sizes apply at the next start and to new imports."""
+        self.settings = config.load({"db_url": self.settings.values["db_url"], "user": self.settings.values["user"]})
+        apply_theme(_application(), self.settings.get("theme"), self.settings.get("font_size_pt"))
+        self.grid.set_prefs(self._view_prefs())
+        if self.tracker is not None:
+            self.tracker.policy = care.Policy(
+                break_reveal_s=self.settings.get("break_reveal_minutes") * 60,
+                break_graphic_items=self.settings.get("break_graphic_items"),
+                daily_budget_s=self.settings.get("daily_budget_minutes") * 60,
+            )
+        if self.import_dialog is not None and not self.import_dialog.running:
+            self.import_dialog.deleteLater()
+            self.import_dialog = None  # the next one makes previews with the new sizes
+        self.statusBar().showMessage("Settings saved", 5000)
+
     def _load_demo(self) -> None:
         workspace, actor = self.workspace, self.actor
         if workspace is None or actor is None:
@@ -1109,6 +1181,8 @@ class ReviewWindow(QMainWindow):
         return isinstance(watched, QWidget) and (watched is self or self.isAncestorOf(watched))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.import_dialog is not None:
+            self.import_dialog.done(QDialog.DialogCode.Rejected)  # stops a running import and waits for it
         _application().removeEventFilter(self)
         self._leave_current()
         workspace, actor, current = self.workspace, self.actor, self.current

@@ -219,7 +219,6 @@ def test_each_kind_has_its_own_colour(panel: ItemPanel) -> None:
 
 
 # Showing a tooltip raises its window, which the offscreen platform cannot do; says nothing about Veil.
-@pytest.mark.qt_log_ignore("This plugin does not support raise")
 def test_marker_tooltip_names_code_and_rule(qtbot: QtBot, panel: ItemPanel) -> None:
     view = make_view("Azerbaijani Soldier Corpse +21")
     panel.show_item(view)

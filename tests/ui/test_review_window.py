@@ -14,17 +14,18 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QComboBox, QDialogButtonBox, QMessageBox
 from sqlalchemy import select
 
 from db.models import AuditEvent, Decision, Exposure, ItemStatus, User
 from db.session import describe, parse_url
 from desktop import config
-from desktop.core import audit
+from desktop.core import audit, users
 from desktop.core.outbox import Outbox
 from desktop.core.workspace import open_workspace
 from desktop.ui.media_view import Level
 from desktop.ui.review_window import ReviewWindow
+from desktop.ui.theme import apply_theme, palette
 from tests.conftest import CORPUS, IN_CI
 from tests.e2e.test_cli import DEMO, veil
 from tests.support.factories import add_items, add_user
@@ -434,3 +435,71 @@ def test_a_video_plays_only_when_asked_blurred_and_muted_and_closes_on_moving_on
 
 def _video_of(window: ReviewWindow) -> VideoDialog | None:
     return window.video
+
+
+# -- around the review ------------------------------------------------------------------
+
+
+def test_sign_in_with_a_password_when_no_user_is_named(
+    qtbot: QtBot, db_url: str, monkeypatch: pytest.MonkeyPatch, workspace: Workspace
+) -> None:
+    _ingest(db_url, DEMO)
+    alice = add_user(workspace, "alice", by="root")
+    with workspace.db.write() as session:
+        users.set_password(session, alice, "alice", "correct horse", workspace.clock())
+    monkeypatch.setenv("VEIL_DB_URL", db_url)  # no VEIL_USER: the window asks who is there
+    window = ReviewWindow(config.load())
+    qtbot.addWidget(window)
+    window.show()
+    window.open_database()
+    qtbot.waitUntil(lambda: getattr(window, "sign_in_dialog", None) is not None, timeout=WAIT)
+    dialog = window.sign_in_dialog
+    qtbot.waitUntil(lambda: dialog.user_box.count() >= 2, timeout=WAIT)  # root and alice, read from the database
+    dialog.user_box.setCurrentText("alice")
+    qtbot.waitUntil(dialog.password_edit.isEnabled)
+    QTest.keyClicks(dialog.password_edit, "correct horse")
+    with qtbot.waitSignal(window.item_shown, timeout=WAIT):
+        QTest.keyClick(dialog.password_edit, Qt.Key.Key_Return)
+    assert window.actor is not None and window.actor.name == "alice"
+    window.close()
+
+
+def test_import_from_the_file_menu_fills_the_queue(
+    qtbot: QtBot, open_window: Callable[..., ReviewWindow], tmp_path: Path
+) -> None:
+    window = open_window()
+    assert window.current is None and window.load_demo_button.isVisible()  # empty: the demo is offered
+    window.actions_by_name["import"].trigger()
+    dialog = window.import_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.add_paths([FEED])
+    with qtbot.waitSignal(window.item_shown, timeout=WAIT) as shown:
+        dialog.start()
+    assert shown.args[0] != 0  # the first imported item is on screen
+    qtbot.waitUntil(lambda: window.model.rowCount() == 8, timeout=WAIT)
+
+
+def test_settings_change_the_theme_and_view_at_once_and_persist(
+    qtbot: QtBot, db_url: str, open_window: Callable[..., ReviewWindow]
+) -> None:
+    _ingest(db_url, DEMO)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    before = (app.palette(), app.styleSheet(), app.font())
+    apply_theme(app, "dark", 12)
+    window = open_window()
+    window.actions_by_name["settings"].trigger()
+    dialog = window.settings_dialog
+    theme = dialog.editors["theme"]
+    assert isinstance(theme, QComboBox)
+    theme.setCurrentText("light")
+    with qtbot.waitSignal(dialog.saved, timeout=WAIT):
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    try:
+        assert window.palette().window().color() == palette("light").window().color()
+        assert config.load().origins["theme"] == str(config.user_config_file())
+        assert 'theme = "light"' in config.user_config_file().read_text(encoding="utf-8")
+    finally:  # the application is shared with the other tests
+        app.setPalette(before[0])
+        app.setStyleSheet(before[1])
+        app.setFont(before[2])
