@@ -33,6 +33,9 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.perf.claims
 	$(BIN)/python -m tests.perf.queue_seek
 	$(BIN)/python -m tests.perf.bench_ingest
+	$(BIN)/python -m tests.perf.bench_previews
+	$(BIN)/python -m tests.perf.bench_video
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.perf.bench_review_loop
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
