@@ -503,3 +503,28 @@ def test_settings_change_the_theme_and_view_at_once_and_persist(
         app.setPalette(before[0])
         app.setStyleSheet(before[1])
         app.setFont(before[2])
+
+
+def test_closing_the_window_gives_the_held_item_back(
+    qtbot: QtBot, db_url: str, open_window: Callable[..., ReviewWindow], workspace: Workspace
+) -> None:
+    _ingest(db_url, DEMO)
+    window = open_window()
+    assert window.current is not None
+    held = window.current.view.id
+    assert workspace.review.show(held).claimed_by == "root"
+    window.close()
+    assert workspace.review.show(held).claimed_by is None
+    assert "release" in _audit_kinds(db_url)
+
+
+def test_filters_narrow_the_list(qtbot: QtBot, db_url: str, open_window: Callable[..., ReviewWindow]) -> None:
+    _ingest(db_url, DEMO, FEED)
+    window = open_window()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 20, timeout=WAIT)
+    window.filter_marker.setCurrentIndex(window.filter_marker.findData("21+"))
+    qtbot.waitUntil(lambda: 0 < window.model.rowCount() < 20, timeout=WAIT)
+    assert all("21+" in window.model.entry(r).markers for r in range(window.model.rowCount()))
+    window.filter_source.setCurrentIndex(window.filter_source.findData("live-blog-2020-11-06"))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=WAIT)  # the feed's three +21 posts
+    assert all(window.model.entry(r).source == "live-blog-2020-11-06" for r in range(3))
