@@ -57,14 +57,19 @@ def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PostgresServer]:
+def start_or_skip() -> PostgresServer:
+    """A fresh PostgreSQL server; without one the test is skipped, except under CI, where it fails."""
     try:
-        server = start_server(fsync=False)
+        return start_server(fsync=False)
     except ServerUnavailable as err:
         if IN_CI:
             pytest.fail(f"PostgreSQL is required under CI=true: {err}")
         pytest.skip(f"PostgreSQL unavailable: {err}")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    server = start_or_skip()
     yield server
     server.stop()
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import String, and_, case, cast, exists, func, select, tuple_
 
-from db.models import Decision, Item, ItemStatus, Label, Marker, Media, Source, User
+from db.models import Decision, Item, ItemStatus, Label, Marker, Source, User
+from desktop.core.review import marker_codes, media_counts
 
 if TYPE_CHECKING:
     from db.session import Database
@@ -105,23 +106,8 @@ def page(
             .limit(limit)
         ).all()
         ids = [r.id for r in rows]
-        markers: dict[int, list[str]] = {i: [] for i in ids}
-        media: dict[int, int] = {}
-        if ids:
-            for item_id, code in session.execute(
-                select(Marker.item_id, Marker.code)
-                .where(Marker.item_id.in_(ids))
-                # The publisher's own markers first, then cues, each in reading order.
-                .order_by(case((Marker.kind == "explicit", 0), else_=1), Marker.span_start)
-            ):
-                if code not in markers[item_id]:
-                    markers[item_id].append(code)
-            media = {
-                item_id: int(n)
-                for item_id, n in session.execute(
-                    select(Media.item_id, func.count()).where(Media.item_id.in_(ids)).group_by(Media.item_id)
-                )
-            }
+        markers = marker_codes(session, ids)
+        media = media_counts(session, ids)
     return [
         QueueRow(
             id=r.id,

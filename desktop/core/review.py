@@ -543,31 +543,14 @@ class ReviewService:
                 .limit(limit)
             ).all()
             ids = [r.id for r in rows]
-            markers: dict[int, list[str]] = {i: [] for i in ids}
-            for item_id, code in session.execute(
-                select(Marker.item_id, Marker.code)
-                .where(Marker.item_id.in_(ids))
-                # The publisher's own markers first, then cues, each in reading order.
-                .order_by(case((Marker.kind == "explicit", 0), else_=1), Marker.span_start)
-            ):
-                if code not in markers[item_id]:
-                    markers[item_id].append(code)
-            media = dict(
-                session.execute(
-                    select(Media.item_id, func.count()).where(Media.item_id.in_(ids)).group_by(Media.item_id)
-                ).all()
-            )
-        return [QueueEntry(r.id, r.severity, markers[r.id], r.text, int(media.get(r.id, 0)), r.status) for r in rows]
+            markers = marker_codes(session, ids)
+            media = media_counts(session, ids)
+        return [QueueEntry(r.id, r.severity, markers[r.id], r.text, media.get(r.id, 0), r.status) for r in rows]
 
     def stored_preview(self, media_id: int) -> bytes:
         """The stored, blurred preview of one media file (a JPEG)."""
         with self.db.read() as session:
-            media = session.get(Media, media_id)
-            if media is None:
-                raise NotFound(f"no media {media_id}")
-            item = session.get(Item, media.item_id)
-            if item is not None and item.media_withheld:
-                raise PermissionDenied(f"media {media_id} is withheld (suspected CSAM escalation) and never shown")
+            media = _shown_media(session, media_id)
             if media.preview is None:
                 reason = media.error or "not made yet"
                 raise NotFound(f"media {media_id} has no preview: {reason}")
@@ -576,13 +559,7 @@ class ReviewService:
     def original_path(self, media_id: int) -> Path:
         """Where the original of a medium is, for a reveal; refused for withheld media."""
         with self.db.read() as session:
-            media = session.get(Media, media_id)
-            if media is None:
-                raise NotFound(f"no media {media_id}")
-            item = session.get(Item, media.item_id)
-            if item is not None and item.media_withheld:
-                raise PermissionDenied(f"media {media_id} is withheld (suspected CSAM escalation) and never shown")
-            uri = media.uri
+            uri = _shown_media(session, media_id).uri
         path = file_uri_path(uri)
         if path is None:
             raise NotFound(f"media {media_id} is not a local file ({uri}); only its preview can be shown")
@@ -778,6 +755,39 @@ class ReviewService:
         if earlier.item_id != item_id or earlier.reviewer_id != actor.id:
             raise Conflict(f"decision id {earlier.id} is already used for another decision")
         return _decision_info(earlier, actor.name)
+
+
+def _shown_media(session: Session, media_id: int) -> Media:
+    """A medium that may be shown: refused when its item's media are withheld."""
+    media = session.get(Media, media_id)
+    if media is None:
+        raise NotFound(f"no media {media_id}")
+    item = session.get(Item, media.item_id)
+    if item is not None and item.media_withheld:
+        raise PermissionDenied(f"media {media_id} is withheld (suspected CSAM escalation) and never shown")
+    return media
+
+
+def marker_codes(session: Session, item_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Each item's marker codes, once each: the publisher's own first, then cues, in reading order."""
+    found: dict[int, list[str]] = {item_id: [] for item_id in item_ids}
+    if not item_ids:
+        return found
+    for item_id, code in session.execute(
+        select(Marker.item_id, Marker.code)
+        .where(Marker.item_id.in_(item_ids))
+        .order_by(case((Marker.kind == "explicit", 0), else_=1), Marker.span_start)
+    ):
+        if code not in found[item_id]:
+            found[item_id].append(code)
+    return found
+
+
+def media_counts(session: Session, item_ids: Sequence[int]) -> dict[int, int]:
+    rows = session.execute(
+        select(Media.item_id, func.count()).where(Media.item_id.in_(item_ids)).group_by(Media.item_id)
+    )
+    return {item_id: int(n) for item_id, n in rows}
 
 
 def apply_suggestion(session: Session, item_id: int, actor: Actor, now: datetime) -> DecisionInfo | None:

@@ -26,10 +26,9 @@ from desktop.core.workspace import open_workspace
 from desktop.ui.media_view import Level
 from desktop.ui.review_window import ReviewWindow
 from desktop.ui.theme import apply_theme, palette
-from tests.conftest import CORPUS, IN_CI
+from tests.conftest import CORPUS, start_or_skip
 from tests.e2e.test_cli import DEMO, veil
 from tests.support.factories import add_items, add_user
-from tests.support.pgserver import ServerUnavailable, start_server
 from tests.ui.test_media_view import detail, detailed_picture, is_grey, on_screen, reference
 from tests.unit.test_video import make_video
 
@@ -329,12 +328,7 @@ def test_quiet_items_are_approved_together_after_a_confirmation_with_the_count(
 def test_a_lost_database_keeps_the_decision_and_saves_it_when_back(
     qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    try:
-        server = start_server(fsync=False)
-    except ServerUnavailable as err:
-        if IN_CI:
-            pytest.fail(f"PostgreSQL is required under CI=true: {err}")
-        pytest.skip(f"PostgreSQL unavailable: {err}")
+    server = start_or_skip()  # its own server: this test stops it
     try:
         url = server.url()
         _ingest(url, DEMO)
