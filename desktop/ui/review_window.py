@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -101,6 +101,8 @@ class Loaded:
 
     view: ItemView
     previews: dict[int, bytes]
+    # The same previews decoded, on the worker: the UI thread only paints them.
+    images: dict[int, QImage] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -652,7 +654,7 @@ class ReviewWindow(QMainWindow):
         self.empty_page.hide()
         self.item_page.show()
         self.item_panel.show_item(view)
-        previews = {} if view.media_withheld else {mid: QImage.fromData(jpeg) for mid, jpeg in loaded.previews.items()}
+        previews = {} if view.media_withheld else loaded.images
         self.grid.show_item(
             view.id, view.media, severity=view.severity, warning=_warning(view), withheld=view.media_withheld,
             previews=previews,
@@ -1219,7 +1221,7 @@ def _load(workspace: Workspace, item_id: int) -> Loaded:
         for media in view.media:
             if media.has_preview:
                 previews[media.id] = workspace.review.stored_preview(media.id)
-    return Loaded(view, previews)
+    return Loaded(view, previews, {media_id: QImage.fromData(jpeg) for media_id, jpeg in previews.items()})
 
 
 def _send(workspace: Workspace, actor: Actor, pending: PendingDecision) -> DecisionInfo:
