@@ -541,6 +541,21 @@ class ReviewWindow(QMainWindow):
             language=self.filter_language.currentData(),
         )
         self.model.reset()
+        # Switching between the pending queue and the escalations changes which item to hold.
+        current = self.current
+        if self.filter.status in (ItemStatus.PENDING, ItemStatus.ESCALATED) and (
+            current is None or current.view.status != self.filter.status
+        ):
+            give_back = current.view.id if current and current.view.status != ItemStatus.DECIDED else None
+            escalations = self._escalations()
+
+            def switch(workspace: Workspace, actor: Actor) -> Claim | None:
+                if give_back is not None:
+                    with contextlib.suppress(VeilError):  # not ours any more: nothing to give back
+                        workspace.review.release(actor, give_back)
+                return workspace.review.claim_next(actor, escalations=escalations)
+
+            self._claim(switch)
 
     def refresh(self) -> None:
         if self.workspace is None:
@@ -581,9 +596,14 @@ class ReviewWindow(QMainWindow):
 
     # == moving between items ================================================
 
+    def _escalations(self) -> bool:
+        """A supervisor who lists escalated items works that queue."""
+        return self.filter.status == ItemStatus.ESCALATED
+
     def next_item(self) -> None:
-        """Claim the next item in review order and show it."""
-        self._claim(lambda ws, actor: ws.review.claim_next(actor))
+        """Claim the next item in review order (of the escalations, when listed) and show it."""
+        escalations = self._escalations()
+        self._claim(lambda ws, actor: ws.review.claim_next(actor, escalations=escalations))
 
     def step_item(self, step: int) -> None:
         """J/K: the item after or before the one shown, in the list."""
@@ -598,7 +618,20 @@ class ReviewWindow(QMainWindow):
         self.pick(self.model.entry(target).id)
 
     def pick(self, item_id: int) -> None:
+        if self.filter.status == ItemStatus.DECIDED:
+            self._look(item_id)  # decided items are read, not claimed
+            return
         self._claim(lambda ws, actor: ws.review.claim(actor, item_id))
+
+    def _look(self, item_id: int) -> None:
+        workspace = self.workspace
+        if workspace is None or self._busy:
+            return
+
+        def work() -> Loaded:
+            return _load(workspace, item_id)
+
+        DbOp(self.reader, work).success(self._show).failure(self._on_claim_failed).run()
 
     @Slot(QModelIndex)
     def _on_table_clicked(self, index: QModelIndex) -> None:
@@ -827,10 +860,11 @@ class ReviewWindow(QMainWindow):
         self._pending = pending
         self.decision_panel.set_pending(True)
         ahead = dict(self._ahead)
+        escalations = self._escalations()
 
         def work() -> tuple[DecisionInfo | None, Loaded | None]:
             info = _send(workspace, actor, pending)
-            got = workspace.review.claim_next(actor)
+            got = workspace.review.claim_next(actor, escalations=escalations)
             if got is None:
                 return info, None
             return info, ahead.get(got.item_id) or _load(workspace, got.item_id)
@@ -887,10 +921,11 @@ class ReviewWindow(QMainWindow):
         if current is None:
             return
         item_id = current.view.id
+        escalations = self._escalations()
 
         def skip_then_next(workspace: Workspace, actor: Actor) -> Claim | None:
             workspace.review.skip(actor, item_id)
-            return workspace.review.claim_next(actor)
+            return workspace.review.claim_next(actor, escalations=escalations)
 
         self._claim(skip_then_next)
 

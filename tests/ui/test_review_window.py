@@ -17,7 +17,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QComboBox, QDialogButtonBox, QMessageBox
 from sqlalchemy import select
 
-from db.models import AuditEvent, Decision, Exposure, ItemStatus, User
+from db.models import AuditEvent, Decision, Exposure, ItemStatus, Role, User
 from db.session import describe, parse_url
 from desktop import config
 from desktop.core import audit, users
@@ -522,3 +522,27 @@ def test_filters_narrow_the_list(qtbot: QtBot, db_url: str, open_window: Callabl
     window.filter_source.setCurrentIndex(window.filter_source.findData("live-blog-2020-11-06"))
     qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=WAIT)  # the feed's three +21 posts
     assert all(window.model.entry(r).source == "live-blog-2020-11-06" for r in range(3))
+
+
+def test_a_supervisor_resolves_escalations_and_a_moderator_is_not_offered_them(
+    qtbot: QtBot, db_url: str, open_window: Callable[..., ReviewWindow], workspace: Workspace
+) -> None:
+    _ingest(db_url, DEMO)
+    add_user(workspace, "mod", by="root")
+    add_user(workspace, "sup", Role.SUPERVISOR, by="root")
+    claimed = veil("claim", "--json", url=db_url, user="mod").json
+    assert veil("decide", str(claimed["item_id"]), "--action", "escalate", "--reason", "unsure", "--note", "not sure",
+                url=db_url, user="mod").code == 0  # fmt: skip
+    moderator = open_window("mod")
+    assert moderator.filter_status.findData(ItemStatus.ESCALATED) == -1
+    moderator.close()
+
+    supervisor = open_window("sup")
+    with qtbot.waitSignal(supervisor.item_shown, timeout=WAIT) as shown:
+        supervisor.filter_status.setCurrentIndex(supervisor.filter_status.findData(ItemStatus.ESCALATED))
+    assert shown.args == [claimed["item_id"]]
+    assert supervisor.current is not None and supervisor.current.view.status == ItemStatus.ESCALATED
+    with qtbot.waitSignal(supervisor.decision_saved, timeout=WAIT):
+        press(Qt.Key.Key_A)
+    assert workspace.review.show(claimed["item_id"]).status == ItemStatus.DECIDED
+    assert [a for i, a, *_ in _decisions(db_url) if i == claimed["item_id"]] == ["escalate", "approve"]
