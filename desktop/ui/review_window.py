@@ -45,8 +45,6 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QTextEdit,
     QVBoxLayout,
     QWidget,
@@ -69,6 +67,7 @@ from desktop.ui.item_panel import ItemPanel
 from desktop.ui.media_view import Level, MediaGrid, ViewPrefs
 from desktop.ui.queue_model import PAGE, ItemIdRole, QueueModel
 from desktop.ui.settings_dialog import SettingsDialog
+from desktop.ui.shortcut_sheet import ShortcutSheet
 from desktop.ui.sign_in import SignInDialog
 from desktop.ui.theme import apply_theme
 from desktop.ui.video_dialog import VideoDialog
@@ -1105,34 +1104,8 @@ class ReviewWindow(QMainWindow):
     # == other windows ========================================================
 
     def show_shortcuts(self) -> None:
-        sheet = QDialog(self)
-        sheet.setWindowTitle("Keyboard shortcuts")
-        table = QTableWidget(0, 2, sheet)
-        table.setHorizontalHeaderLabels(["Key", "Action"])
-        table.verticalHeader().hide()
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        rows = [
-            (a.shortcut().toString(QKeySequence.SequenceFormat.NativeText), a.text().replace("&", ""))
-            for a in self.actions_by_name.values()
-            if a.text()
-        ]
-        rows += [
-            ("Space (hold)", "Reveal the medium under the mouse while held"),
-            ("1 to 9", "Tick or untick the numbered warning label"),
-            ("↓ / ↑", "Next / previous item"),
-        ]
-        for key, text in rows:
-            row = table.rowCount()
-            table.insertRow(row)
-            table.setItem(row, 0, QTableWidgetItem(key))
-            table.setItem(row, 1, QTableWidgetItem(text))
-        table.resizeColumnsToContents()
-        table.horizontalHeader().setStretchLastSection(True)
-        layout = QVBoxLayout(sheet)
-        layout.addWidget(table)
-        sheet.resize(560, 640)
-        self.shortcut_sheet = sheet
-        sheet.show()
+        self.shortcut_sheet = ShortcutSheet(self.actions_by_name.values(), self)
+        self.shortcut_sheet.show()
 
     def show_import(self) -> None:
         workspace, actor = self.workspace, self.actor

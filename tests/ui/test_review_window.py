@@ -546,3 +546,15 @@ def test_a_supervisor_resolves_escalations_and_a_moderator_is_not_offered_them(
         press(Qt.Key.Key_A)
     assert workspace.review.show(claimed["item_id"]).status == ItemStatus.DECIDED
     assert [a for i, a, *_ in _decisions(db_url) if i == claimed["item_id"]] == ["escalate", "approve"]
+
+
+def test_the_shortcut_sheet_lists_every_menu_key(qtbot: QtBot, open_window: Callable[..., ReviewWindow]) -> None:
+    window = open_window()
+    press(Qt.Key.Key_Question)
+    qtbot.waitUntil(lambda: getattr(window, "shortcut_sheet", None) is not None and window.shortcut_sheet.isVisible())
+    table = window.shortcut_sheet.table
+    listed = {cell.text() for row in range(table.rowCount()) if (cell := table.item(row, 0)) is not None}
+    for name in ("approve", "warn", "remove", "escalate", "skip", "undo", "note", "next", "reveal", "colour"):
+        key = window.actions_by_name[name].shortcut().toString()
+        assert key in listed, name
+    assert "Space (hold)" in listed
