@@ -334,3 +334,34 @@ class AuditEvent(Base):
     payload: Mapped[str] = mapped_column(Text)  # canonical JSON
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class QaTask(Base):
+    """A primary decision sampled for a blind second review, and its progress.
+
+    A work list, not an event: claims come and go on it like on ``item``.
+    The events are the sampling and the second decision (a ``decision`` row
+    with round 2), both in the audit chain.
+    """
+
+    __tablename__ = "qa_task"
+    __table_args__ = (
+        # "Next open task": second_decision_id IS NULL, oldest sample first.
+        Index("ix_qa_task_open", "second_decision_id", "sampled_at", "id"),
+        CheckConstraint("rate > 0 AND rate <= 1", name="rate_range"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    # One task per primary decision: sampling never picks a decision twice.
+    primary_decision_id: Mapped[str] = mapped_column(ForeignKey("decision.id"), unique=True)
+    # Who made the primary decision: never offered to them for the second review.
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    sampled_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    sampled_at: Mapped[datetime]
+    # What drew this sample, so a supervisor can draw it again.
+    seed: Mapped[int] = mapped_column(BigInteger)
+    rate: Mapped[float] = mapped_column(Float)
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    lease_expires_at: Mapped[datetime | None]
+    second_decision_id: Mapped[str | None] = mapped_column(ForeignKey("decision.id"), unique=True)

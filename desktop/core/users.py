@@ -36,6 +36,8 @@ class Permission(enum.StrEnum):
     MANAGE_USERS = "manage users"
     MANAGE_TAXONOMY = "manage the taxonomy"
     TEAM_SETTINGS = "change team settings"
+    SAMPLE = "sample decisions for second review"
+    AGREEMENT = "read agreement between reviewers"  # and see others' second reviews
 
 
 _SUPERVISOR = frozenset(
@@ -46,6 +48,8 @@ _SUPERVISOR = frozenset(
         Permission.CLEAR_SKIPS,
         Permission.AUDIT,
         Permission.TEAM_SETTINGS,
+        Permission.SAMPLE,
+        Permission.AGREEMENT,
     }
 )
 GRANTS: dict[Role, frozenset[Permission]] = {
