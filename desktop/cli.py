@@ -27,13 +27,13 @@ from db.errors import DatabaseError
 from db.migrate import backup_sqlite, current_revision, head_revision
 from db.session import Database, describe
 from desktop import __version__, config
-from desktop.core import audit, export, taxonomy, team_settings, users
-from desktop.core.errors import UsageError, VeilError
+from desktop.core import audit, export, qa, reports, taxonomy, team_settings, users
+from desktop.core.errors import IntegrityFailure, UsageError, VeilError
 from desktop.core.ingest import IngestReport
 from desktop.core.ingest.files import FORMATS, Enricher, ingest_entries, ingest_files
 from desktop.core.ingest.folder import read_folder
 from desktop.core.ingest.watch import FolderWatch
-from desktop.core.review import parse_action
+from desktop.core.review import ItemView, parse_action
 from desktop.core.workspace import Workspace, open_workspace
 
 Handler = Callable[[argparse.Namespace, "Context"], int]
@@ -212,29 +212,14 @@ def cmd_queue(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
-    view = ctx.workspace.review.show(args.item_id)
+    # A named user sees what they may: nothing of the first decision while
+    # they second-review the item, and as a moderator no one else's second
+    # reviews. With no user configured, the whole history, as before.
+    viewer = ctx.actor() if ctx.settings.get("user") else None
+    view = ctx.workspace.review.show(args.item_id, viewer=viewer)
 
     def human() -> None:
-        print(f"item {view.id}  [{view.status.value}]  severity {view.severity}  source {view.source}")
-        if view.author:
-            print(f"author: {view.author}")
-        if view.published_at:
-            print(f"published: {view.published_at.isoformat()}")
-        if view.claimed_by:
-            print(f"held by {view.claimed_by} until {view.lease_expires_at}")
-        print()
-        print(view.text)
-        print()
-        for marker in view.markers:
-            print(f"marker {marker['code']}: {marker['text']!r} ({marker['rule']}, severity {marker['severity']})")
-        if view.media_withheld:
-            print("media withheld (suspected CSAM escalation): never displayed")
-        else:
-            for m in view.media:
-                state = m.as_dict()["preview"]
-                print(
-                    f"media {m.id}: {m.media_type} {m.uri} preview:{state}" + (f" error: {m.error}" if m.error else "")
-                )
+        _print_item(view)
         for d in view.decisions:
             extra = f" labels:{','.join(d.labels)}" if d.labels else ""
             extra += f" reason:{d.reason}" if d.reason else ""
@@ -242,6 +227,28 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
 
     ctx.emit(view.as_dict(), human)
     return 0
+
+
+def _print_item(view: ItemView) -> None:
+    status = "second review" if view.blind else view.status.value
+    print(f"item {view.id}  [{status}]  severity {view.severity}  source {view.source}")
+    if view.author:
+        print(f"author: {view.author}")
+    if view.published_at:
+        print(f"published: {view.published_at.isoformat()}")
+    if view.claimed_by:
+        print(f"held by {view.claimed_by} until {view.lease_expires_at}")
+    print()
+    print(view.text)
+    print()
+    for marker in view.markers:
+        print(f"marker {marker['code']}: {marker['text']!r} ({marker['rule']}, severity {marker['severity']})")
+    if view.media_withheld:
+        print("media withheld (suspected CSAM escalation): never displayed")
+    else:
+        for m in view.media:
+            state = m.as_dict()["preview"]
+            print(f"media {m.id}: {m.media_type} {m.uri} preview:{state}" + (f" error: {m.error}" if m.error else ""))
 
 
 def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
@@ -288,16 +295,14 @@ def cmd_skips_clear(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_decide(args: argparse.Namespace, ctx: Context) -> int:
-    decision = ctx.workspace.review.decide(
-        ctx.actor(),
-        args.item_id,
-        parse_action(args.action),
-        labels=args.label,
-        reason=args.reason,
-        note=args.note,
-        decision_id=args.id,
-    )
-    ctx.emit(decision.as_dict(), lambda: say(f"item {decision.item_id}: {decision.action.value} saved ({decision.id})"))
+    actor, action = ctx.actor(), parse_action(args.action)
+    payload = {"labels": args.label, "reason": args.reason, "note": args.note, "decision_id": args.id}
+    if args.qa:
+        decision = qa.decide(ctx.workspace.db, actor, args.item_id, action, now=ctx.workspace.clock(), **payload)
+    else:
+        decision = ctx.workspace.review.decide(actor, args.item_id, action, **payload)
+    what = f"second review ({decision.action.value})" if args.qa else decision.action.value
+    ctx.emit(decision.as_dict(), lambda: say(f"item {decision.item_id}: {what} saved ({decision.id})"))
     return 0
 
 
@@ -306,6 +311,81 @@ def cmd_undo(args: argparse.Namespace, ctx: Context) -> int:
     ctx.emit(
         undo.as_dict(), lambda: say(f"decision {undo.undoes} on item {undo.item_id} undone; the item is yours again")
     )
+    return 0
+
+
+def cmd_qa_sample(args: argparse.Namespace, ctx: Context) -> int:
+    result = qa.sample(
+        ctx.workspace.db,
+        ctx.actor(),
+        rate=qa.parse_rate(args.rate),
+        moderator=args.moderator,
+        seed=args.seed,
+        since=args.since,
+        until=args.until,
+        dry_run=args.dry_run,
+        now=ctx.workspace.clock(),
+    )
+
+    def human() -> None:
+        for s in result.strata:
+            print(f"{s.moderator:<24} {s.action:<9} {s.sampled:>6} of {s.candidates}")
+        verb = "would be sampled (dry run)" if result.dry_run else "sampled for second review"
+        say(f"{len(result.sampled)} decision(s) {verb}; rate {result.rate:g}, seed {result.seed}")
+
+    ctx.emit(result.as_dict(), human)
+    return 0
+
+
+def cmd_qa_next(args: argparse.Namespace, ctx: Context) -> int:
+    claim = qa.claim_next(ctx.workspace.db, ctx.actor(), now=ctx.workspace.clock(), lease=ctx.workspace.review.lease)
+    if claim is None:
+        ctx.emit(None, lambda: say("no second review is waiting for you"))
+        return 0
+
+    def human() -> None:
+        _print_item(claim.item)
+        until = claim.lease_expires_at.isoformat(timespec="seconds")
+        say(f"second review held until {until}; record it with: veil decide {claim.item_id} --qa --action ...")
+
+    ctx.emit(claim.as_dict(), human)
+    return 0
+
+
+def _measure(a: qa.Agreement) -> str:
+    if a.percent is None or a.kappa is None or a.expected is None:
+        return f"n={a.n:<5} no pairs"
+    return f"n={a.n:<5} agreement {a.percent:5.1f}%  kappa {a.kappa:+.3f}  (chance {100 * a.expected:.1f}%)"
+
+
+def cmd_qa_agreement(args: argparse.Namespace, ctx: Context) -> int:
+    report = qa.agreement(ctx.workspace.db, ctx.actor(), since=args.since, until=args.until)
+
+    def human() -> None:
+        print(f"overall        {_measure(report.overall)}")
+        print("\nby moderator")
+        for name, found in report.by_moderator.items():
+            print(f"  {name:<24} {_measure(found)}")
+        print("\nby label (present or absent)")
+        for label, found in report.by_label.items():
+            print(f"  {label:<24} {_measure(found)}")
+        table = report.confusion
+        print("\nactions: rows first decision, columns second")
+        print(" " * 12 + "".join(f"{c:>10}" for c in table.categories))
+        for category, row in zip(table.categories, table.counts, strict=True):
+            print(f"{category:<12}" + "".join(f"{n:>10}" for n in row))
+        print(f"\ndisagreements ({len(report.disagreements)})")
+        for p in report.disagreements:
+            first, second = p.first, p.second
+            print(
+                f"  item {p.item_id}: {first.reviewer} {first.action} [{','.join(first.labels)}]"
+                f" / {second.reviewer} {second.action} [{','.join(second.labels)}]"
+            )
+            for who, note in ((first.reviewer, first.note), (second.reviewer, second.note)):
+                if note:
+                    print(f"      {who}: {note}")
+
+    ctx.emit(report.as_dict(), human)
     return 0
 
 
@@ -346,6 +426,150 @@ def cmd_audit_verify(args: argparse.Namespace, ctx: Context) -> int:
 
     ctx.emit(result.as_dict(), human)
     return 0 if result.ok else 3
+
+
+def cmd_audit_export(args: argparse.Namespace, ctx: Context) -> int:
+    actor = ctx.actor()
+    target = Path(args.output)
+    if target.exists():
+        raise UsageError(f"{target} exists; choose a new file (an export is kept as it was made)")
+    # Written beside the target and renamed once whole: a refused or broken
+    # export never leaves a file that looks like one.
+    partial_file = target.with_name(target.name + ".partial")
+    try:
+        with partial_file.open("w", encoding="utf-8", newline="\n") as out:
+            result = audit.export_chain(ctx.workspace.db, actor, out)
+        partial_file.replace(target)
+    except BaseException:
+        partial_file.unlink(missing_ok=True)
+        raise
+    ctx.emit(
+        {"file": str(target), **result.as_dict()},
+        lambda: say(f"{result.events} audit events written to {target}, head {result.head_hash}"),
+    )
+    return 0
+
+
+def cmd_audit_check(args: argparse.Namespace, ctx: Context) -> int:
+    source = Path(args.file)
+    if not source.is_file():
+        raise UsageError(f"no file {source}")
+    # A damaged byte is the export's damage to report, not a crash.
+    with source.open(encoding="utf-8", errors="replace") as lines:
+        result = audit.check_export(ctx.workspace.db, lines)
+
+    def human() -> None:
+        if result.ok:
+            say(
+                f"audit export {source} matches: the database's chain begins with its {result.events} events "
+                f"(head {result.head_hash}) and verifies ({result.database_events} events now)"
+            )
+        else:
+            where = f"event {result.differs_at}: " if result.differs_at is not None else ""
+            say(f"audit export {source} does NOT match the database at {where}{result.problem}")
+
+    ctx.emit(result.as_dict(), human)
+    return 0 if result.ok else 3
+
+
+def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
+    found = reports.report(ctx.workspace.db, ctx.actor(), since=args.since, until=args.until, now=ctx.workspace.clock())
+    if args.pdf:
+        chain = audit.verify(ctx.workspace.db)
+        if not chain.ok:
+            raise IntegrityFailure(
+                f"audit chain BROKEN at event {chain.broken_id}: {chain.problem}; no report printed over it"
+            )
+        from desktop.ui.report_pdf import write_pdf  # Qt only here
+
+        target = Path(args.pdf)
+        write_pdf(found, target, head_hash=found.audit_head_hash, title="Veil decisions report")
+        say(f"report written to {target} (audit chain: {found.audit_events} events, head {found.audit_head_hash})")
+        if args.json:
+            ctx.emit({**found.as_dict(), "pdf": str(target)}, lambda: None)
+        return 0
+    ctx.emit(found.as_dict(), partial(_print_report, found))
+    return 0
+
+
+def _print_report(found: reports.Report) -> None:
+    def when(value: datetime | None) -> str:
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "the beginning"
+
+    def table(title: str, rows: Sequence[tuple[str, ...]]) -> None:
+        print()
+        print(title)
+        if not rows:
+            print("  (none)")
+            return
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            # Figures right-aligned, names left: columns of numbers read down.
+            cells = (c.rjust(w) if c[:1].isdigit() else c.ljust(w) for c, w in zip(row, widths, strict=True))
+            print(("  " + "  ".join(cells)).rstrip())
+
+    ttd = found.time_to_decision_s
+    print(f"Veil report, {when(found.start)} to {when(found.end)}")
+    print(f"  decisions          {found.decisions}")
+    print(f"  overrides          {found.overrides}")
+    print(f"  escalations        {found.escalations_open} open, {found.escalations_resolved} resolved")
+    print(
+        f"  time to decision   median {reports.format_duration(ttd.median)}, "
+        f"p90 {reports.format_duration(ttd.p90)} ({ttd.n} items)"
+    )
+    table("by action", [(action, str(n)) for action, n in found.by_action.items()])
+    table("by label", [(code, found.label_names.get(code, code), str(n)) for code, n in found.by_label.items()])
+    table("by reviewer", [(name, str(n)) for name, n in found.by_moderator.items()])
+    table("decisions per day (UTC)", [(day, str(n)) for day, n in found.decisions_per_day.items()])
+    hours = [(f"{hour}:00", str(n)) for hour, n in found.decisions_per_hour.items() if n]
+    table("decisions per hour of the day (UTC)", hours)
+    table("queue depth at the end of each day", [(day, str(n)) for day, n in found.queue_depth.items()])
+    minutes = reports.format_minutes
+    exposure = [
+        (name, day, minutes(e.exposure_s), minutes(e.graphic_s), str(e.graphic_items))
+        for name, days in found.exposure_by_moderator_day.items()
+        for day, e in days.items()
+    ]
+    table("exposure per reviewer per day (unblurred, graphic items open, graphic items)", exposure)
+    agreement = found.agreement
+    if agreement.measured:
+        figures = [("overall", agreement.overall), *agreement.by_moderator.items()]
+        figures += [(f"label {code}", figure) for code, figure in agreement.by_label.items()]
+        table("agreement with blind second review (n, percent, kappa)", [_agreement_row(*f) for f in figures])
+    else:
+        print()
+        print("agreement: no blind second reviews of decisions in this range")
+    print()
+    print(f"audit chain: {found.audit_events} events, head {found.audit_head_hash}")
+
+
+def _agreement_row(name: str, figure: reports.AgreementFigure) -> tuple[str, str, str, str]:
+    return (
+        name,
+        str(figure.n) if figure.n is not None else "-",
+        f"{figure.percent:.1f}%" if figure.percent is not None else "-",
+        f"{figure.kappa:.2f}" if figure.kappa is not None else "-",
+    )
+
+
+def cmd_escalations(args: argparse.Namespace, ctx: Context) -> int:
+    found = reports.open_escalations(ctx.workspace.db, ctx.actor(), now=ctx.workspace.clock())
+
+    def human() -> None:
+        if not found:
+            say("no open escalations")
+        for e in found:
+            held = f"  (held by {e.held_by})" if e.held_by else ""
+            print(
+                f"{e.item_id:>8}  S{e.severity}  {e.escalated_at.strftime('%Y-%m-%d %H:%M')}  by {e.escalated_by}  "
+                f"{e.reason or '-'}{held}"
+            )
+            if e.note:
+                print(f"          note: {e.note}")
+            print(f"          {' '.join(e.text.split())[:100]}")
+
+    ctx.emit([e.as_dict() for e in found], human)
+    return 0
 
 
 def cmd_users_add(args: argparse.Namespace, ctx: Context) -> int:
@@ -597,7 +821,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--escalations", action="store_true", help="the supervisors' queue of escalated items")
 
-    p = command("show", cmd_show, "show one item, its media, markers and history")
+    p = command("show", cmd_show, "show one item, its media, markers and history", act=True)
     p.add_argument("item_id", type=int, metavar="ID")
 
     p = command("preview", cmd_preview, "write a media file's stored, blurred preview (JPEG)")
@@ -633,10 +857,29 @@ def build_parser() -> argparse.ArgumentParser:
     decide, override = sub.choices["decide"], sub.choices["override"]
     decide.add_argument("--reason", metavar="CODE", help="reason code, required for remove and escalate")
     decide.add_argument("--note", metavar="TEXT")
+    decide.add_argument("--qa", action="store_true", help="record your blind second review of the item")
     override.add_argument("--reason", required=True, metavar="TEXT", help="why the decision is overridden")
     override.add_argument("--reason-code", metavar="CODE", help="reason code for remove and escalate")
 
     command("undo", cmd_undo, "undo your own last decision (within the grace period)", act=True)
+
+    qa_cmd = sub.add_parser("qa", parents=[common], help="blind second review of sampled decisions").add_subparsers(
+        dest="qa_command", required=True
+    )
+    p = qa_cmd.add_parser("sample", parents=[common, acting], help="sample decisions for second review (supervisors)")
+    p.set_defaults(handler=cmd_qa_sample)
+    p.add_argument("--rate", required=True, metavar="R", help="a fraction (0.05) or a percentage (5%%)")
+    p.add_argument("--moderator", metavar="NAME", help="only this reviewer's decisions (default: everyone's)")
+    p.add_argument("--seed", type=int, metavar="S", help="draw reproducibly (default: a new seed, printed)")
+    p.add_argument("--since", type=_when, metavar="DATE", help="decisions made from DATE")
+    p.add_argument("--until", type=_when, metavar="DATE", help="decisions made before DATE")
+    p.add_argument("--dry-run", action="store_true", help="show what would be sampled; store nothing")
+    p = qa_cmd.add_parser("next", parents=[common, acting], help="hold the next second review; shows the item blind")
+    p.set_defaults(handler=cmd_qa_next)
+    p = qa_cmd.add_parser("agreement", parents=[common, acting], help="agreement of first and second decisions")
+    p.set_defaults(handler=cmd_qa_agreement)
+    p.add_argument("--since", type=_when, metavar="DATE", help="first decisions made from DATE")
+    p.add_argument("--until", type=_when, metavar="DATE", help="first decisions made before DATE")
 
     p = command("export", cmd_export, "decision events as JSONL or CSV (supervisors)", act=True)
     p.add_argument("--format", default="jsonl", choices=["jsonl", "csv"])
@@ -649,6 +892,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = audit_cmd.add_parser("verify", parents=[common], help="check the hash chain; exit 3 if broken")
     p.set_defaults(handler=cmd_audit_verify)
+    p = audit_cmd.add_parser(
+        "export", parents=[common, acting], help="write the whole chain as JSONL, ending with its head (supervisors)"
+    )
+    p.set_defaults(handler=cmd_audit_export)
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="a new file (never overwritten)")
+    p = audit_cmd.add_parser(
+        "check", parents=[common], help="check that the chain still begins with an export's events; exit 3 if not"
+    )
+    p.set_defaults(handler=cmd_audit_check)
+    p.add_argument("file", metavar="FILE", help="a file made by: veil audit export -o FILE")
+
+    p = command("report", cmd_report, "decision figures for a range: tables, JSON or PDF (supervisors)", act=True)
+    p.add_argument("--since", type=_when, metavar="DATE", help="from this time (UTC; default: the beginning)")
+    p.add_argument("--until", type=_when, metavar="DATE", help="up to, not including, this time (default: now)")
+    p.add_argument("--pdf", metavar="FILE", help="write the report as a PDF (A4)")
+
+    command("escalations", cmd_escalations, "open escalated items: who, when, why (supervisors)", act=True)
 
     users_cmd = sub.add_parser("users", parents=[common], help="users and roles").add_subparsers(
         dest="users_command", required=True

@@ -19,11 +19,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy import func, insert, select
 
 from db.models import AuditEvent, Base, Decision, User
+from desktop.core.errors import IntegrityFailure, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -31,13 +32,15 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from db.session import Database
+    from desktop.core.users import Actor
 
 GENESIS = "0" * 64
 _AUDIT_TABLE = Base.metadata.tables["audit_event"]
 # Any constant will do; it names "the audit chain" among advisory locks.
 _PG_LOCK_KEY = 0x7E11_A0D1
 
-DECISION_KINDS = ("decision", "undo", "override")
+# Events that vouch for a decision row; verify matches every row to one.
+DECISION_KINDS = ("decision", "undo", "override", "qa.decision")
 
 
 def canonical(value: Any) -> str:
@@ -229,3 +232,195 @@ def _walk(rows: Iterable[AuditEvent]) -> Verification:
         prev = event.hash
         count += 1
     return Verification(True, count, prev)
+
+
+# -- export and check: the chain as a file kept outside the database ---------
+
+EXPORT_FIELDS = ("id", "kind", "actor", "at", "item_id", "payload", "prev_hash", "hash")
+
+
+@dataclass(frozen=True)
+class ChainExport:
+    events: int
+    head_hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"events": self.events, "head_hash": self.head_hash}
+
+
+def _at_text(at: datetime) -> str:
+    # Exactly the text event_hash() hashes, so the file verifies on its own.
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def export_chain(database: Database, actor: Actor, out: TextIO, *, batch: int = 5000) -> ChainExport:
+    """Write the whole chain to ``out`` as JSONL, oldest first, then a closing line.
+
+    Each event line holds the fields its hash covers (``payload`` as the exact
+    canonical JSON text that was hashed), its ``prev_hash`` and ``hash``, so
+    anyone can recompute the chain from the file alone; the closing line is
+    ``{"head_hash": ..., "events": n}``. Kept somewhere the database's owners
+    cannot write, the file later proves (:func:`check_export`) that the
+    history up to it was not rewritten, even by someone who recomputed every
+    hash after an edit. A chain that does not verify is not exported: the
+    walk stops with :class:`IntegrityFailure` at the first broken event, and
+    ``out`` holds what came before it, so callers write to a temporary file.
+    Supervisors and admins only: payloads carry notes and user names.
+    """
+    # Imported here: desktop.core.users appends to this chain, so it imports this module first.
+    from desktop.core.users import Permission
+
+    actor.require(Permission.AUDIT)
+    prev = GENESIS
+    count = 0
+    with database.read() as session:
+        rows = session.execute(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch)).scalars()
+        try:
+            for event in rows:
+                walked = _walk_one(event, count + 1, prev)
+                if walked is not None:
+                    raise IntegrityFailure(f"audit chain broken at event {walked[0]}: {walked[1]}; nothing exported")
+                line = {
+                    "id": event.id,
+                    "kind": event.kind,
+                    "actor": event.actor,
+                    "at": _at_text(event.at),
+                    "item_id": event.item_id,
+                    "payload": event.payload,
+                    "prev_hash": event.prev_hash,
+                    "hash": event.hash,
+                }
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+                prev = event.hash
+                count += 1
+        finally:
+            rows.close()
+    out.write(json.dumps({"head_hash": prev, "events": count}) + "\n")
+    return ChainExport(count, prev)
+
+
+def _walk_one(event: AuditEvent, expected_id: int, prev: str) -> tuple[int, str] | None:
+    """The first thing wrong with ``event`` as the chain's ``expected_id``-th link, if any."""
+    if event.id != expected_id:
+        return expected_id, f"audit event {expected_id} is missing (deleted)"
+    if event.prev_hash != prev:
+        return event.id, f"audit event {event.id} does not follow the event before it (deleted or reordered)"
+    if event_hash(event.prev_hash, event.id, event.at, event.actor, event.kind, event.item_id, event.payload) != (
+        event.hash
+    ):
+        return event.id, f"audit event {event.id} was edited: its content does not match its hash"
+    return None
+
+
+@dataclass(frozen=True)
+class ExportCheck:
+    ok: bool
+    events: int  # in the export
+    database_events: int
+    head_hash: str  # the export's
+    differs_at: int | None = None
+    problem: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "events": self.events,
+            "database_events": self.database_events,
+            "head_hash": self.head_hash,
+            "differs_at": self.differs_at,
+            "problem": self.problem,
+        }
+
+
+def _export_line(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def check_export(database: Database, lines: Iterable[str], *, batch: int = 5000) -> ExportCheck:
+    """Whether the database's chain still begins with exactly the exported events, and verifies.
+
+    Checked in this order, the first failure named: the export is whole and
+    each of its events fits its own hash and the one before it; the database
+    has every exported event with the same id and hash, each fitting its own
+    content; the database's whole chain (events appended since the export
+    included) and its decisions verify (:func:`verify`). Events appended
+    after the export are expected: the export is a prefix.
+    UsageError when the file is not an audit export at all.
+    """
+    exported = 0
+    prev = GENESIS
+    closing: dict[str, Any] | None = None
+    with database.read() as session:
+        database_events = int(session.scalar(select(func.count()).select_from(AuditEvent)) or 0)
+
+        def failed(event_id: int | None, problem: str) -> ExportCheck:
+            return ExportCheck(False, exported, database_events, prev, event_id, problem)
+
+        rows = session.execute(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch)).scalars()
+        try:
+            stored = iter(rows)
+            for number, text in enumerate(lines, start=1):
+                if not text.strip():
+                    continue
+                line = _export_line(text)
+                if closing is not None:
+                    return failed(None, f"line {number} follows the export's closing line (added later?)")
+                if line is not None and "id" not in line and {"head_hash", "events"} <= set(line):
+                    closing = line
+                    continue
+                if line is None or not set(EXPORT_FIELDS) <= set(line):
+                    if number == 1:
+                        raise UsageError("not an audit export (made by: veil audit export -o FILE)")
+                    return failed(exported + 1, f"line {number} of the export is not an audit event (damaged?)")
+                problem = _exported_event_problem(line, exported + 1, prev)
+                if problem is not None:
+                    return failed(exported + 1, problem)
+                event_id = exported + 1
+                row = next(stored, None)
+                if row is None:
+                    return failed(event_id, f"event {event_id} of the export is missing from the database (deleted?)")
+                if row.id != event_id or row.hash != line["hash"]:
+                    return failed(
+                        event_id,
+                        f"event {event_id} differs: the database has {row.hash[:12]}..., "
+                        f"the export {str(line['hash'])[:12]}... (history rewritten?)",
+                    )
+                walked = _walk_one(row, event_id, prev)
+                if walked is not None:
+                    return failed(*walked)
+                exported += 1
+                prev = row.hash
+        finally:
+            rows.close()
+    if closing is None:
+        if exported == 0:
+            raise UsageError("not an audit export: the file is empty")
+        return failed(None, f"the export has no closing line after event {exported} (cut short?)")
+    if closing.get("events") != exported or closing.get("head_hash") != prev:
+        return failed(None, "the export's closing line does not match its events (edited?)")
+    whole = verify(database, batch=batch)
+    if not whole.ok:
+        return ExportCheck(False, exported, whole.events, prev, whole.broken_id, whole.problem)
+    return ExportCheck(True, exported, whole.events, prev)
+
+
+def _exported_event_problem(line: dict[str, Any], expected_id: int, prev: str) -> str | None:
+    """What is wrong with one event line of an export as its ``expected_id``-th event, if anything."""
+    try:
+        at = datetime.fromisoformat(str(line["at"]))
+        if line["id"] != expected_id:
+            return f"the export's event {expected_id} is missing (the next line is event {line['id']})"
+        if line["prev_hash"] != prev:
+            return f"the export's event {expected_id} does not follow the one before it (edited?)"
+        recomputed = event_hash(
+            prev, expected_id, at, line["actor"], line["kind"], line["item_id"], str(line["payload"])
+        )
+    except (TypeError, ValueError):
+        return f"the export's event {expected_id} is damaged"
+    if recomputed != line["hash"]:
+        return f"the export's event {expected_id} was edited: its content does not match its hash"
+    return None

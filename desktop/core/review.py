@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, delete, exists, func, or_, select
 
-from db.models import Action, Decision, Exposure, Item, ItemStatus, Marker, Media, Skip, Source, User
+from db.models import Action, Decision, Exposure, Item, ItemStatus, Marker, Media, QaTask, Skip, Source, User
 from desktop.core import audit, taxonomy
 from desktop.core.clock import Clock, system_clock
 from desktop.core.errors import Conflict, NotFound, PermissionDenied, UsageError
@@ -151,6 +151,10 @@ class ItemView:
     decisions: list[DecisionInfo] = field(default_factory=list)
     # The decision on a near-duplicate (duplicate_of): offered, never applied.
     suggestion: DecisionInfo | None = None
+    # The viewer is second-reviewing this item: its history, suggestion,
+    # holder and near-duplicate are left out, and as_dict hides the status,
+    # because each of them hints at the first decision.
+    blind: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -164,7 +168,7 @@ class ItemView:
             "published_at": self.published_at.isoformat() if self.published_at else None,
             "received_at": self.received_at.isoformat(),
             "severity": self.severity,
-            "status": self.status.value,
+            "status": None if self.blind else self.status.value,
             "claimed_by": self.claimed_by,
             "lease_expires_at": self.lease_expires_at.isoformat() if self.lease_expires_at else None,
             "media_withheld": self.media_withheld,
@@ -173,6 +177,7 @@ class ItemView:
             "media": [] if self.media_withheld else [m.as_dict() for m in self.media],
             "decisions": [d.as_dict() for d in self.decisions],
             "suggestion": self.suggestion.as_dict() if self.suggestion else None,
+            "blind": self.blind,
         }
 
 
@@ -422,7 +427,8 @@ class ReviewService:
             now = self._now(session)
             last = session.scalar(
                 select(Decision)
-                .where(Decision.reviewer_id == actor.id, Decision.action != Action.UNDO)
+                # Second reviews (round 2) are measurements, not decisions on the item: undo skips them.
+                .where(Decision.reviewer_id == actor.id, Decision.action != Action.UNDO, Decision.round == 1)
                 .order_by(Decision.decided_at.desc(), Decision.item_seq.desc())
                 .limit(1)
             )
@@ -573,11 +579,15 @@ class ReviewService:
         found = {str(status): int(n) for status, n in rows}
         return {status.value: found.get(status.value, 0) for status in ItemStatus}
 
-    def show(self, item_id: int) -> ItemView:
+    def show(self, item_id: int, *, viewer: Actor | None = None) -> ItemView:
+        """One item with its history. With a ``viewer``: blind (see
+        :attr:`ItemView.blind`) while they hold an open second review of it,
+        and a moderator sees no one else's second reviews. Without one, all."""
         with self.db.read() as session:
             item = session.get(Item, item_id)
             if item is None:
                 raise NotFound(f"no item {item_id}")
+            blind = viewer is not None and _second_reviewing(session, viewer, item_id)
             source = session.scalar(select(Source.name).where(Source.id == item.source_id)) or ""
             holder = None
             if item.claimed_by is not None and item.lease_expires_at and item.lease_expires_at > self.clock():
@@ -610,17 +620,18 @@ class ReviewService:
                 )
                 for m in session.scalars(select(Media).where(Media.item_id == item_id).order_by(Media.id))
             ]
-            decisions = [
-                _decision_info(d, name)
-                for d, name in session.execute(
-                    select(Decision, User.name)
-                    .join(User, User.id == Decision.reviewer_id)
-                    .where(Decision.item_id == item_id)
-                    .order_by(Decision.item_seq)
-                )
-            ]
+            history = (
+                select(Decision, User.name)
+                .join(User, User.id == Decision.reviewer_id)
+                .where(Decision.item_id == item_id)
+                .order_by(Decision.item_seq)
+            )
+            if viewer is not None and not viewer.may(Permission.AGREEMENT):
+                # Knowing who checks whom, and how, would colour a moderator's next calls.
+                history = history.where(or_(Decision.round == 1, Decision.reviewer_id == viewer.id))
+            decisions = [] if blind else [_decision_info(d, name) for d, name in session.execute(history)]
             suggestion = None
-            if item.duplicate_of is not None:
+            if item.duplicate_of is not None and not blind:
                 twin = session.get(Item, item.duplicate_of)
                 if twin is not None and twin.current_decision_id is not None:
                     row = session.execute(
@@ -643,13 +654,14 @@ class ReviewService:
                 received_at=item.received_at,
                 severity=item.severity,
                 status=item.status,
-                claimed_by=holder,
-                lease_expires_at=item.lease_expires_at if holder else None,
+                claimed_by=None if blind else holder,
+                lease_expires_at=item.lease_expires_at if holder and not blind else None,
                 media_withheld=item.media_withheld,
-                duplicate_of=item.duplicate_of,
+                duplicate_of=None if blind else item.duplicate_of,
                 markers=markers,
                 media=media,
                 decisions=decisions,
+                blind=blind,
             )
 
     # -- helpers --------------------------------------------------------
@@ -755,6 +767,15 @@ class ReviewService:
         if earlier.item_id != item_id or earlier.reviewer_id != actor.id:
             raise Conflict(f"decision id {earlier.id} is already used for another decision")
         return _decision_info(earlier, actor.name)
+
+
+def _second_reviewing(session: Session, viewer: Actor, item_id: int) -> bool:
+    """Whether ``viewer`` holds an open second review of the item. An expired
+    lease still counts: they may be mid-review, and nobody else took it yet."""
+    held = select(QaTask.id).where(
+        QaTask.item_id == item_id, QaTask.claimed_by == viewer.id, QaTask.second_decision_id.is_(None)
+    )
+    return session.scalar(held.limit(1)) is not None
 
 
 def _shown_media(session: Session, media_id: int) -> Media:

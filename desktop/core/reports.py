@@ -1,0 +1,553 @@
+"""The supervisors' report: every figure the dashboard, the PDF and ``veil report`` show.
+
+One function, :func:`report`, reads the database in one transaction and
+returns a :class:`Report` of plain data. The window's dashboard, the PDF and
+the command line all print that same object, so a number on screen can be
+reproduced with ``veil report --json`` over the same range.
+
+What counts (the range is ``since <= t < until``, times in UTC; ``until``
+defaults to ``now``):
+
+- A **decision** is a primary decision event: round 1 (not a blind second
+  review), action approve, warn, remove or escalate, not an override, and not
+  withdrawn by an undo. A supervisor resolving an escalated item makes such a
+  decision too, so an escalated-then-resolved item counts twice (once
+  "escalate", once for the resolution). Undo rows themselves never count.
+- **Overrides** are override events (any round) in the range that were not
+  undone; the decision they replace still counts as a decision.
+- **Time to decision** runs from an item's ``received_at`` to its first
+  decision (as above), for items whose first decision falls in the range.
+- **Queue depth** at a moment is the number of items received by then that
+  were not decided then (pending or escalated), replayed from the round-1
+  decision events including those later undone, so it is the depth the queue
+  really had. One point per UTC day: the depth at the end of that day (the
+  last day: at the end of the range).
+- **Exposure** is what the ``exposure`` table holds: "reveal" and "peek"
+  seconds are exposure to unblurred media, "view" seconds are time with a
+  graphic item open; graphic items are the distinct items with a "view"
+  record, per reviewer and UTC day, by the record's start time.
+- **Escalations** are escalate decisions in the range (as above); one is
+  resolved when a later decision or override on its item, not undone, was
+  made by the end of the range, and open otherwise.
+- **Agreement** is :func:`desktop.core.qa.agreement` over second reviews of
+  primary decisions made in the range: n pairs, percent agreement and
+  Cohen's kappa on the action, overall and per first reviewer; per label,
+  kappa on the label being present or absent. Figures are null with no pairs.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, case, exists, func, literal, select
+from sqlalchemy.orm import aliased
+
+from db.models import Action, AuditEvent, Decision, Exposure, Item, ItemStatus, Label, Reason, User
+from desktop.core import agreement as measures
+from desktop.core import qa
+from desktop.core.audit import GENESIS
+from desktop.core.errors import UsageError
+from desktop.core.users import Actor, Permission
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from sqlalchemy.orm import Session
+
+    from db.session import Database
+
+DECISION_ACTIONS = (Action.APPROVE, Action.WARN, Action.REMOVE, Action.ESCALATE)
+HOURS = tuple(f"{hour:02d}" for hour in range(24))
+_EXPOSURE_MODES = ("reveal", "peek")
+_GRAPHIC_MODE = "view"
+
+
+@dataclass(frozen=True)
+class Quantiles:
+    """Median and 90th percentile of ``n`` values (None when there are none).
+
+    Percentiles interpolate linearly between the two nearest ranks (what
+    spreadsheets call PERCENTILE.INC), so they are reproducible by hand.
+    """
+
+    n: int
+    median: float | None
+    p90: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"n": self.n, "median": self.median, "p90": self.p90}
+
+
+@dataclass(frozen=True)
+class AgreementFigure:
+    """How often a blind second review agreed with the primary decision."""
+
+    n: int | None
+    percent: float | None
+    kappa: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"n": self.n, "percent": self.percent, "kappa": self.kappa}
+
+
+NO_AGREEMENT = AgreementFigure(None, None, None)
+
+
+@dataclass(frozen=True)
+class Agreement:
+    overall: AgreementFigure = NO_AGREEMENT
+    by_moderator: dict[str, AgreementFigure] = field(default_factory=dict)
+    by_label: dict[str, AgreementFigure] = field(default_factory=dict)
+
+    @property
+    def measured(self) -> bool:
+        """Whether any decision in the range has a finished second review."""
+        return bool(self.overall.n)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "overall": self.overall.as_dict(),
+            "by_moderator": {name: f.as_dict() for name, f in self.by_moderator.items()},
+            "by_label": {code: f.as_dict() for code, f in self.by_label.items()},
+        }
+
+
+@dataclass(frozen=True)
+class DayExposure:
+    exposure_s: float  # reveal + peek
+    graphic_s: float  # graphic items open on screen
+    graphic_items: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"exposure_s": self.exposure_s, "graphic_s": self.graphic_s, "graphic_items": self.graphic_items}
+
+
+@dataclass(frozen=True)
+class Report:
+    """The figures for one range; see the module's docstring for what counts."""
+
+    since: datetime | None
+    until: datetime | None
+    generated_at: datetime
+    # The span the series cover: ``since`` (else the first item or decision) to
+    # ``until`` (else the time of the report), never past the time of the report.
+    start: datetime | None
+    end: datetime
+    decisions: int
+    by_action: dict[str, int]
+    by_label: dict[str, int]  # a decision with two labels counts for both
+    label_names: dict[str, str]
+    by_moderator: dict[str, int]
+    decisions_per_day: dict[str, int]  # "YYYY-MM-DD" -> n, every day of the span
+    decisions_per_hour: dict[str, int]  # UTC hour of the day "00".."23" -> n, summed over the span
+    queue_depth: dict[str, int]  # "YYYY-MM-DD" -> depth at the end of that day
+    time_to_decision_s: Quantiles
+    exposure_s_by_moderator: dict[str, float]
+    graphic_s_by_moderator: dict[str, float]
+    exposure_by_moderator_day: dict[str, dict[str, DayExposure]]
+    graphic_items_by_moderator_day: dict[str, dict[str, int]]
+    overrides: int
+    escalations_open: int
+    escalations_resolved: int
+    agreement: Agreement
+    # The audit chain when the report was read, so a printed report names the
+    # state of the history it describes.
+    audit_events: int
+    audit_head_hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        def iso(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "since": iso(self.since),
+            "until": iso(self.until),
+            "generated_at": self.generated_at.isoformat(),
+            "start": iso(self.start),
+            "end": self.end.isoformat(),
+            "decisions": self.decisions,
+            "by_action": dict(self.by_action),
+            "by_label": dict(self.by_label),
+            "label_names": dict(self.label_names),
+            "by_moderator": dict(self.by_moderator),
+            "decisions_per_day": dict(self.decisions_per_day),
+            "decisions_per_hour": dict(self.decisions_per_hour),
+            "queue_depth": dict(self.queue_depth),
+            "time_to_decision_s": self.time_to_decision_s.as_dict(),
+            "exposure_s_by_moderator": dict(self.exposure_s_by_moderator),
+            "graphic_s_by_moderator": dict(self.graphic_s_by_moderator),
+            "exposure_by_moderator_day": {
+                name: {day: figures.as_dict() for day, figures in days.items()}
+                for name, days in self.exposure_by_moderator_day.items()
+            },
+            "graphic_items_by_moderator_day": {
+                name: dict(days) for name, days in self.graphic_items_by_moderator_day.items()
+            },
+            "overrides": self.overrides,
+            "escalations": {"open": self.escalations_open, "resolved": self.escalations_resolved},
+            "agreement": self.agreement.as_dict(),
+            "audit": {"events": self.audit_events, "head_hash": self.audit_head_hash},
+        }
+
+
+@dataclass(frozen=True)
+class OpenEscalation:
+    """An item waiting for a supervisor, and the escalation that sent it there."""
+
+    item_id: int
+    severity: int
+    text: str
+    escalated_by: str
+    escalated_at: datetime
+    reason: str | None
+    reason_name: str | None
+    note: str | None
+    decision_id: str
+    held_by: str | None  # the supervisor resolving it now, if any
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "item_id": self.item_id,
+            "severity": self.severity,
+            "text": self.text,
+            "escalated_by": self.escalated_by,
+            "escalated_at": self.escalated_at.isoformat(),
+            "reason": self.reason,
+            "reason_name": self.reason_name,
+            "note": self.note,
+            "decision_id": self.decision_id,
+            "held_by": self.held_by,
+        }
+
+
+# -- the report ---------------------------------------------------------------
+
+
+def report(
+    database: Database,
+    actor: Actor,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    now: datetime,
+) -> Report:
+    """The figures for decisions made from ``since`` until (not including) ``until`` (supervisors)."""
+    actor.require(Permission.AUDIT)
+    for name, value in (("since", since), ("until", until), ("now", now)):
+        if value is not None and value.tzinfo is None:
+            raise UsageError(f"{name} needs a time zone")
+    if since is not None and until is not None and since >= until:
+        raise UsageError("the range is empty: --since must be before --until")
+    end = min(until, now) if until is not None else now
+    agreement = _agreement(database, actor, since, end)
+    with database.read() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # Many queries, one snapshot: the figures must agree with each other.
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        start = since if since is not None else _first_moment(session)
+        days = _days(start, end)
+        rows = _decision_rows(session, since, end)
+        escalations_open, escalations_resolved = _escalations(session, since, end)
+        exposure = _exposure(session, since, end)
+        used_labels = sorted({code for _, labels, _, _ in rows for code in labels})
+        label_names = dict(session.execute(select(Label.code, Label.name).where(Label.code.in_(used_labels))).all())
+        head = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+        return Report(
+            since=since,
+            until=until,
+            generated_at=now,
+            start=start,
+            end=end,
+            decisions=len(rows),
+            label_names={code: label_names.get(code, code) for code in used_labels},
+            time_to_decision_s=_time_to_decision(session, since, end),
+            queue_depth=_queue_depth(session, start, end, days),
+            overrides=_overrides(session, since, end),
+            escalations_open=escalations_open,
+            escalations_resolved=escalations_resolved,
+            agreement=agreement,
+            audit_events=head[0] if head else 0,
+            audit_head_hash=head[1] if head else GENESIS,
+            **_decision_figures(rows, days),
+            **exposure,
+        )
+
+
+def _in_range(column: Any, since: datetime | None, end: datetime) -> Any:
+    return and_(column >= since, column < end) if since is not None else column < end
+
+
+def _not_undone(decision: Any) -> Any:
+    # Uncorrelated NOT IN, not NOT EXISTS: ``undoes`` has no index, and SQLite
+    # would scan the decisions once per row; this reads the few undos once.
+    undo = aliased(Decision)
+    return decision.id.not_in(select(undo.undoes).where(undo.action == Action.UNDO, undo.undoes.is_not(None)))
+
+
+def _primary(decision: Any) -> Any:
+    """The filter for "a decision" as the module's docstring defines it."""
+    return and_(
+        decision.round == 1,
+        decision.action.in_(DECISION_ACTIONS),
+        decision.overrides.is_(None),
+        _not_undone(decision),
+    )
+
+
+def _first_moment(session: Session) -> datetime | None:
+    first_item = session.scalar(select(func.min(Item.received_at)))
+    first_decision = session.scalar(select(func.min(Decision.decided_at)))
+    found = [t for t in (first_item, first_decision) if t is not None]
+    return min(found) if found else None
+
+
+def _days(start: datetime | None, end: datetime) -> list[date]:
+    if start is None or start >= end:
+        return []
+    first, last = start.astimezone(UTC).date(), (end - timedelta(microseconds=1)).astimezone(UTC).date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _day_end(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
+
+
+def _decision_rows(
+    session: Session, since: datetime | None, end: datetime
+) -> list[tuple[Action, list[str], datetime, str]]:
+    query = (
+        select(Decision.action, Decision.labels, Decision.decided_at, User.name)
+        .join(User, User.id == Decision.reviewer_id)
+        .where(_primary(Decision), _in_range(Decision.decided_at, since, end))
+    )
+    return [(action, list(labels or []), at, name) for action, labels, at, name in session.execute(query)]
+
+
+def _decision_figures(rows: list[tuple[Action, list[str], datetime, str]], days: list[date]) -> dict[str, Any]:
+    by_action = Counter(action.value for action, _, _, _ in rows)
+    by_label = Counter(code for _, labels, _, _ in rows for code in labels)
+    by_moderator = Counter(name for _, _, _, name in rows)
+    per_day = Counter(at.astimezone(UTC).date() for _, _, at, _ in rows)
+    per_hour = Counter(f"{at.astimezone(UTC).hour:02d}" for _, _, at, _ in rows)
+    return {
+        "by_action": {action.value: by_action.get(action.value, 0) for action in DECISION_ACTIONS},
+        # Most used first; ties by code so the order never depends on the database.
+        "by_label": dict(sorted(by_label.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "by_moderator": dict(sorted(by_moderator.items())),
+        "decisions_per_day": {day.isoformat(): per_day.get(day, 0) for day in days},
+        "decisions_per_hour": {hour: per_hour.get(hour, 0) for hour in HOURS},
+    }
+
+
+def quantiles(values: Iterable[float]) -> Quantiles:
+    data = sorted(values)
+    if not data:
+        return Quantiles(0, None, None)
+    if len(data) == 1:
+        return Quantiles(1, data[0], data[0])
+    p90 = statistics.quantiles(data, n=10, method="inclusive")[8]
+    return Quantiles(len(data), float(statistics.median(data)), float(p90))
+
+
+def _time_to_decision(session: Session, since: datetime | None, end: datetime) -> Quantiles:
+    # Only items with a decision in the range can have their first one there.
+    touched = select(Decision.item_id).where(_in_range(Decision.decided_at, since, end))
+    first = (
+        select(Decision.item_id, func.min(Decision.decided_at).label("first_at"))
+        .where(_primary(Decision), Decision.item_id.in_(touched))
+        .group_by(Decision.item_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(first.c.first_at, Item.received_at)
+        .join(Item, Item.id == first.c.item_id)
+        .where(_in_range(first.c.first_at, since, end))
+    ).all()
+    return quantiles((decided - received).total_seconds() for decided, received in rows)
+
+
+def _queue_depth(session: Session, start: datetime | None, end: datetime, days: list[date]) -> dict[str, int]:
+    if not days or start is None:
+        return {}
+    undone = aliased(Decision)
+    decided = ItemStatus.DECIDED
+    # How each event changed "is this item decided?": +1, -1 or 0. An undo
+    # puts its item back in the state the undone decision found it in.
+    after = case(
+        (Decision.action.in_((Action.APPROVE, Action.WARN, Action.REMOVE)), literal(1)),
+        (and_(Decision.action == Action.UNDO, undone.status_before == decided), literal(1)),
+        else_=literal(0),
+    )
+    before = case((Decision.status_before == decided, literal(1)), else_=literal(0))
+    delta = after - before
+    events = (
+        select(Decision.decided_at, delta.label("delta"))
+        .outerjoin(undone, undone.id == Decision.undoes)
+        .where(Decision.round == 1, delta != 0)
+    )
+    decided_before = session.scalar(
+        select(func.coalesce(func.sum(events.where(Decision.decided_at < start).subquery().c.delta), 0))
+    )
+    received_before = session.scalar(select(func.count()).select_from(Item).where(Item.received_at < start))
+    changes: Counter[date] = Counter()
+    for at, change in session.execute(events.where(Decision.decided_at >= start, Decision.decided_at < end)):
+        changes[at.astimezone(UTC).date()] -= int(change)
+    for (received,) in session.execute(
+        select(Item.received_at).where(Item.received_at >= start, Item.received_at < end)
+    ):
+        changes[received.astimezone(UTC).date()] += 1
+    depth = int(received_before or 0) - int(decided_before or 0)
+    points: dict[str, int] = {}
+    for day in days:
+        depth += changes.get(day, 0)
+        points[day.isoformat()] = depth
+    return points
+
+
+def _overrides(session: Session, since: datetime | None, end: datetime) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Decision)
+            .where(Decision.overrides.is_not(None), _not_undone(Decision), _in_range(Decision.decided_at, since, end))
+        )
+        or 0
+    )
+
+
+def _escalations(session: Session, since: datetime | None, end: datetime) -> tuple[int, int]:
+    later = aliased(Decision)
+    resolved = exists().where(
+        later.item_id == Decision.item_id,
+        later.item_seq > Decision.item_seq,
+        later.round == 1,
+        later.action != Action.UNDO,
+        later.decided_at < end,
+        _not_undone(later),
+    )
+    flags = session.scalars(
+        select(resolved)
+        .select_from(Decision)
+        .where(_primary(Decision), Decision.action == Action.ESCALATE, _in_range(Decision.decided_at, since, end))
+    ).all()
+    counts = Counter(bool(flag) for flag in flags)
+    return counts.get(False, 0), counts.get(True, 0)
+
+
+def _exposure(session: Session, since: datetime | None, end: datetime) -> dict[str, Any]:
+    exposure: defaultdict[str, float] = defaultdict(float)
+    graphic: defaultdict[str, float] = defaultdict(float)
+    day_exposure: defaultdict[tuple[str, date], float] = defaultdict(float)
+    day_graphic: defaultdict[tuple[str, date], float] = defaultdict(float)
+    day_items: defaultdict[tuple[str, date], set[int]] = defaultdict(set)
+    query = (
+        select(User.name, Exposure.mode, Exposure.item_id, Exposure.started_at, Exposure.seconds)
+        .join(User, User.id == Exposure.user_id)
+        .where(_in_range(Exposure.started_at, since, end))
+    )
+    for name, mode, item_id, started_at, seconds in session.execute(query):
+        key = (name, started_at.astimezone(UTC).date())
+        if mode in _EXPOSURE_MODES:
+            exposure[name] += seconds
+            day_exposure[key] += seconds
+        elif mode == _GRAPHIC_MODE:
+            graphic[name] += seconds
+            day_graphic[key] += seconds
+            day_items[key].add(item_id)
+    names = sorted({name for name, _ in day_exposure} | {name for name, _ in day_graphic})
+    by_day: dict[str, dict[str, DayExposure]] = {name: {} for name in names}
+    graphic_items: dict[str, dict[str, int]] = {name: {} for name in names}
+    for key in sorted(set(day_exposure) | set(day_graphic)):
+        name, day = key
+        items = len(day_items.get(key, ()))
+        by_day[name][day.isoformat()] = DayExposure(day_exposure.get(key, 0.0), day_graphic.get(key, 0.0), items)
+        graphic_items[name][day.isoformat()] = items
+    return {
+        "exposure_s_by_moderator": {name: exposure.get(name, 0.0) for name in names},
+        "graphic_s_by_moderator": {name: graphic.get(name, 0.0) for name in names},
+        "exposure_by_moderator_day": by_day,
+        "graphic_items_by_moderator_day": graphic_items,
+    }
+
+
+# -- agreement with blind second review ---------------------------------------------
+
+
+def _agreement(database: Database, actor: Actor, since: datetime | None, end: datetime) -> Agreement:
+    """Agreement between primary decisions made in the range and their blind second reviews.
+
+    :mod:`desktop.core.qa` computes it (in its own read transaction: second
+    reviews finished while this report was read may or may not be in it).
+    """
+    found = qa.agreement(database, actor, since=since, until=end)
+
+    def figure(value: measures.Agreement) -> AgreementFigure:
+        return AgreementFigure(value.n, value.percent, value.kappa)
+
+    return Agreement(
+        overall=figure(found.overall),
+        by_moderator={name: figure(value) for name, value in found.by_moderator.items()},
+        by_label={code: figure(value) for code, value in found.by_label.items()},
+    )
+
+
+# -- open escalations ----------------------------------------------------------
+
+
+def open_escalations(database: Database, actor: Actor, *, now: datetime) -> list[OpenEscalation]:
+    """Items waiting for a supervisor, longest waiting first, with who sent them and why."""
+    actor.require(Permission.RESOLVE_ESCALATIONS)
+    escalator = aliased(User)
+    holder = aliased(User)
+    with database.read() as session:
+        rows = session.execute(
+            select(Item, Decision, escalator.name, Reason.name, holder.name)
+            .join(Decision, Decision.id == Item.current_decision_id)
+            .join(escalator, escalator.id == Decision.reviewer_id)
+            .outerjoin(Reason, and_(Reason.kind == Action.ESCALATE.value, Reason.code == Decision.reason_code))
+            .outerjoin(holder, holder.id == Item.claimed_by)
+            .where(Item.status == ItemStatus.ESCALATED)
+            .order_by(Decision.decided_at, Item.id)
+        ).all()
+        return [
+            OpenEscalation(
+                item_id=item.id,
+                severity=item.severity,
+                text=item.text,
+                escalated_by=by,
+                escalated_at=decision.decided_at,
+                reason=decision.reason_code,
+                reason_name=reason_name,
+                note=decision.note,
+                decision_id=decision.id,
+                # A lapsed lease holds nothing: the item is free to claim.
+                held_by=held if item.lease_expires_at is not None and item.lease_expires_at > now else None,
+            )
+            for item, decision, by, reason_name, held in rows
+        ]
+
+
+def format_duration(seconds: float | None) -> str:
+    """A duration as the dashboard, the PDF and ``veil report`` all print it ("-" for none)."""
+    if seconds is None:
+        return "-"
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+def format_minutes(seconds: float) -> str:
+    """Exposure as the dashboard, the PDF and ``veil report`` all print it: minutes, one decimal."""
+    return f"{seconds / 60:,.1f} min"
