@@ -29,6 +29,7 @@ class PendingDecision:
     labels: list[str] = field(default_factory=list)
     reason: str | None = None
     note: str | None = None
+    second_review: bool = False  # a blind second review (round 2), not a decision on the item
 
 
 class Outbox:

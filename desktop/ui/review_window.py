@@ -23,6 +23,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal, Slot
@@ -32,9 +33,11 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDialog,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -54,18 +57,22 @@ from db.errors import CannotConnect, DatabaseLocked
 from db.models import Action, ItemStatus
 from db.session import describe
 from desktop import config
-from desktop.core import browse, care, taxonomy
+from desktop.core import audit, browse, care, decision_log, qa, reports, taxonomy
 from desktop.core.errors import VeilError
 from desktop.core.ingest.files import load_demo
 from desktop.core.media import levels
 from desktop.core.outbox import Outbox, PendingDecision
 from desktop.core.users import Permission
 from desktop.core.workspace import Workspace, open_workspace
+from desktop.ui.audit_view import AuditView
+from desktop.ui.dashboard import Dashboard
 from desktop.ui.decision_panel import DecisionPanel, DecisionRequest
+from desktop.ui.feedback import FeedbackDialog
 from desktop.ui.import_dialog import ImportDialog
 from desktop.ui.item_panel import ItemPanel
 from desktop.ui.media_view import Level, MediaGrid, ViewPrefs
 from desktop.ui.queue_model import PAGE, ItemIdRole, QueueModel
+from desktop.ui.report_pdf import write_pdf
 from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.shortcut_sheet import ShortcutSheet
 from desktop.ui.sign_in import SignInDialog
@@ -75,7 +82,6 @@ from desktop.ui.workers import DbOp, DbWorker
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
     from PIL import Image
 
@@ -163,6 +169,10 @@ class ReviewWindow(QMainWindow):
         self._selecting = False  # the window itself moves the table's selection
         self.video: VideoDialog | None = None
         self.import_dialog: ImportDialog | None = None
+        self.audit_view: AuditView | None = None
+        self.dashboard: Dashboard | None = None
+        # Blind second review: items come from the second-review queue, their first decision hidden.
+        self.second_review = False
         self.model = QueueModel(self._fetch_page)
         self._build()
         self._build_actions()
@@ -336,6 +346,11 @@ class ReviewWindow(QMainWindow):
              "Decide as was decided on the near-duplicate", self._apply_suggestion),
             ("&Review", "bulk", "Approve selected &quiet items", "Shift+A",
              "Approve the selected items that have no media, no markers and severity S0", self.approve_selected),
+            ("&Review", "second_review", "Blind second &review", "Ctrl+2",
+             "Decide sampled items again without seeing the first decision; again to return to the queue",
+             self.toggle_second_review),
+            ("&Review", "feedback", "My &feedback…", "Ctrl+F",
+             "Your decisions that a supervisor overrode, with their reasons", self.show_feedback),
             ("&Review", "next", "&Next item", "J", "The next item in the list", lambda: self.step_item(+1)),
             ("&Review", "previous", "&Previous item", "K", "The previous item in the list", lambda: self.step_item(-1)),
             ("&View", "reveal", "&Reveal", "R", "The medium under the mouse unblurred, in greyscale; again to blur",
@@ -469,6 +484,8 @@ class ReviewWindow(QMainWindow):
         )
         self.decision_panel.set_taxonomy(opened.labels, opened.reasons)
         self._fill_filters(opened.facets)
+        if opened.actor.may(Permission.AUDIT):
+            self._add_supervisor_menu()
         self.tracker = care.Tracker(
             care.Policy(
                 break_reveal_s=self.settings.get("break_reveal_minutes") * 60,
@@ -493,6 +510,137 @@ class ReviewWindow(QMainWindow):
         self._show_empty(f"<h3>Veil cannot open its database</h3><p>{error}</p>")
         self.status_db.setText("No database")
         self.open_failed.emit(str(error))
+
+    def _add_supervisor_menu(self) -> None:
+        """What supervisors and admins have beyond reviewing: the audit trail and second-review sampling."""
+        menu = self.menuBar().addMenu("&Supervisor")
+        entries: list[tuple[str, str, str, str, Callable[[], object]]] = [
+            ("audit", "&Audit trail…", "Ctrl+L", "Every decision, filterable, with each item's history",
+             self.show_audit),
+            ("dashboard", "&Dashboard…", "Ctrl+D", "Decisions, queue depth, time to decision, agreement, exposure",
+             self.show_dashboard),
+            ("report_pdf", "Report as &PDF…", "", "The dashboard's figures with the audit chain's head hash, to print",
+             self.save_report_pdf),
+            ("verify", "&Verify the audit chain", "", "Check every event of the hash chain", self.verify_chain),
+            ("sample", "&Sample for second review…", "", "Send a share of each moderator's decisions to blind review",
+             self.sample_second_review),
+        ]  # fmt: skip
+        for name, text, keys, tip, slot in entries:
+            act = QAction(text, self)
+            act.setShortcut(QKeySequence(keys))
+            act.setToolTip(tip)
+            act.setStatusTip(tip)
+            act.triggered.connect(slot)
+            menu.addAction(act)
+            self.addAction(act)
+            self.actions_by_name[name] = act
+        self.supervisor_menu = menu
+
+    def show_audit(self) -> None:
+        workspace, actor = self.workspace, self.actor
+        if workspace is None or actor is None:
+            return
+        if self.audit_view is None:
+            view = AuditView(workspace.db, actor, parent=None, clock=workspace.clock)
+            view.setWindowTitle("Veil — audit trail")
+            view.resize(1440, 900)
+            self.audit_view = view
+        self.audit_view.show()
+        self.audit_view.raise_()
+
+    def show_dashboard(self) -> None:
+        if self.dashboard is None:
+            dashboard = Dashboard()
+            dashboard.setWindowTitle("Veil — dashboard")
+            dashboard.resize(1280, 900)
+            dashboard.refresh_requested.connect(self._load_report)
+            self.dashboard = dashboard
+        self.dashboard.show()
+        self.dashboard.raise_()
+        self._load_report()
+
+    def _load_report(self) -> None:
+        """All decisions so far; the command line gives other ranges (veil report --since/--until)."""
+        workspace, actor = self.workspace, self.actor
+        if workspace is None or actor is None:
+            return
+
+        def work() -> reports.Report:
+            return reports.report(workspace.db, actor, now=workspace.clock())
+
+        def done(report: reports.Report) -> None:
+            if self.dashboard is not None:
+                self.dashboard.show_report(report)
+
+        DbOp(self.reader, work).success(done).failure(lambda error: self._show_banner("error", str(error))).run()
+
+    def save_report_pdf(self) -> None:
+        workspace, actor = self.workspace, self.actor
+        if workspace is None or actor is None:
+            return
+        target, _kind = QFileDialog.getSaveFileName(self, "Save the report", "veil-report.pdf", "PDF (*.pdf)")
+        if not target:
+            return
+
+        def work() -> tuple[reports.Report, audit.Verification]:
+            return reports.report(workspace.db, actor, now=workspace.clock()), decision_log.verify_all(
+                workspace.db, actor
+            )
+
+        def done(result: tuple[reports.Report, audit.Verification]) -> None:
+            report, chain = result
+            if not chain.ok:
+                self._show_banner("error", f"No report: the audit chain is broken at event {chain.broken_id}")
+                return
+            pages = write_pdf(report, Path(target), head_hash=chain.head_hash, title="Veil — moderation report")
+            self.statusBar().showMessage(f"Report saved: {target} ({pages} pages)", 8000)
+
+        DbOp(self.reader, work).success(done).failure(lambda error: self._show_banner("error", str(error))).run()
+
+    def verify_chain(self) -> None:
+        workspace, actor = self.workspace, self.actor
+        if workspace is None or actor is None:
+            return
+
+        def work() -> audit.Verification:
+            return decision_log.verify_all(workspace.db, actor)
+
+        def done(result: audit.Verification) -> None:
+            if result.ok:
+                text = f"The audit chain is intact: {result.events} events.\nHead hash {result.head_hash}"
+            else:
+                text = f"The audit chain is BROKEN at event {result.broken_id}: {result.problem}"
+            self.chain_result = text
+            QMessageBox.information(self, "Audit chain", text)
+
+        DbOp(self.reader, work).success(done).failure(lambda error: self._show_banner("error", str(error))).run()
+
+    def sample_second_review(self) -> None:
+        workspace, actor = self.workspace, self.actor
+        if workspace is None or actor is None:
+            return
+        percent, ok = QInputDialog.getDouble(
+            self, "Sample for second review", "Share of each moderator's decisions, by action (%):", 5.0, 0.1, 100.0, 1
+        )
+        if not ok:
+            return
+
+        def work() -> qa.SampleResult:
+            return qa.sample(workspace.db, actor, rate=percent / 100, now=workspace.clock())
+
+        def done(result: qa.SampleResult) -> None:
+            self.statusBar().showMessage(
+                f"{len(result.sampled)} decisions sent to blind second review (seed {result.seed})", 8000
+            )
+
+        DbOp(self.writer, work).success(done).failure(lambda error: self._show_banner("error", str(error))).run()
+
+    def show_feedback(self) -> None:
+        workspace, actor = self.workspace, self.actor
+        if workspace is None or actor is None:
+            return
+        self.feedback_dialog = FeedbackDialog(workspace.db, actor, self)
+        self.feedback_dialog.show()
 
     def _fill_filters(self, facets: browse.Facets) -> None:
         assert self.actor is not None
@@ -600,9 +748,41 @@ class ReviewWindow(QMainWindow):
         return self.filter.status == ItemStatus.ESCALATED
 
     def next_item(self) -> None:
-        """Claim the next item in review order (of the escalations, when listed) and show it."""
+        """Claim the next item in review order (of the escalations, when listed; of the
+        second-review queue in that mode) and show it."""
+        if self.second_review:
+            self._claim_loaded(_next_second_review)
+            return
         escalations = self._escalations()
         self._claim(lambda ws, actor: ws.review.claim_next(actor, escalations=escalations))
+
+    def toggle_second_review(self) -> None:
+        if self._busy or self._pending is not None or self.workspace is None:
+            return
+        self.second_review = not self.second_review
+        self.table.setEnabled(not self.second_review)
+        for name in ("next", "previous", "next2", "previous2", "skip", "undo", "bulk", "suggestion"):
+            self.actions_by_name[name].setEnabled(not self.second_review)
+        if self.second_review:
+            self._show_banner(
+                "second-review",
+                "<b>Blind second review.</b> The first decision is hidden: decide as you would. "
+                "Ctrl+2 returns to the queue.",
+            )
+        elif self._banner_kind == "second-review":
+            self._dismiss_banner()
+        current, escalations, second = self.current, self._escalations(), self.second_review
+
+        def switch(workspace: Workspace, actor: Actor) -> Loaded | None:
+            if current is not None and current.view.status != ItemStatus.DECIDED:
+                with contextlib.suppress(VeilError):  # not held by us (a second review item): nothing to release
+                    workspace.review.release(actor, current.view.id)
+            if second:
+                return _next_second_review(workspace, actor)
+            got = workspace.review.claim_next(actor, escalations=escalations)
+            return _load(workspace, got.item_id, actor) if got else None
+
+        self._claim_loaded(switch)
 
     def step_item(self, step: int) -> None:
         """J/K: the item after or before the one shown, in the list."""
@@ -623,12 +803,12 @@ class ReviewWindow(QMainWindow):
         self._claim(lambda ws, actor: ws.review.claim(actor, item_id))
 
     def _look(self, item_id: int) -> None:
-        workspace = self.workspace
+        workspace, actor = self.workspace, self.actor
         if workspace is None or self._busy:
             return
 
         def work() -> Loaded:
-            return _load(workspace, item_id)
+            return _load(workspace, item_id, actor)
 
         DbOp(self.reader, work).success(self._show).failure(self._on_claim_failed).run()
 
@@ -652,7 +832,19 @@ class ReviewWindow(QMainWindow):
             got = claim(workspace, actor)
             if got is None:
                 return None
-            return ahead.get(got.item_id) or _load(workspace, got.item_id)
+            return ahead.get(got.item_id) or _load(workspace, got.item_id, actor)
+
+        DbOp(self.writer, work).success(self._on_claimed).failure(self._on_claim_failed).run()
+
+    def _claim_loaded(self, claim: Callable[[Workspace, Actor], Loaded | None]) -> None:
+        """Like :meth:`_claim`, for claims that read the item themselves."""
+        workspace, actor = self.workspace, self.actor
+        if workspace is None or actor is None or self._busy or self._pending is not None:
+            return
+        self._busy = True
+
+        def work() -> Loaded | None:
+            return claim(workspace, actor)
 
         DbOp(self.writer, work).success(self._on_claimed).failure(self._on_claim_failed).run()
 
@@ -692,7 +884,8 @@ class ReviewWindow(QMainWindow):
             previews=previews,
         )  # fmt: skip
         can_decide = self.actor is not None and (
-            view.status == ItemStatus.PENDING
+            self.second_review  # the blind view hides the item's status; the task is what is decided
+            or view.status == ItemStatus.PENDING
             or (view.status == ItemStatus.ESCALATED and self.actor.may(Permission.RESOLVE_ESCALATIONS))
         )
         self.decision_panel.show_item(view, can_decide=can_decide)
@@ -728,7 +921,7 @@ class ReviewWindow(QMainWindow):
     def _fetch_ahead(self) -> None:
         """Read the item that will most likely come next, so it shows at once."""
         workspace, current = self.workspace, self.current
-        if workspace is None or current is None or self.filter.status != ItemStatus.PENDING:
+        if workspace is None or current is None or self.filter.status != ItemStatus.PENDING or self.second_review:
             return
         row = self.model.row_of(current.view.id)
         candidates = [
@@ -740,8 +933,10 @@ class ReviewWindow(QMainWindow):
             return
         self._ahead = {k: v for k, v in self._ahead.items() if k == wanted}
 
+        actor = self.actor
+
         def work() -> Loaded:
-            return _load(workspace, wanted)
+            return _load(workspace, wanted, actor)
 
         DbOp(self.reader, work).success(self._on_ahead).failure(self._on_read_failed).run()
 
@@ -848,6 +1043,7 @@ class ReviewWindow(QMainWindow):
             labels=list(request.labels),
             reason=request.reason,
             note=request.note,
+            second_review=self.second_review,
         )
         self._send(pending)
 
@@ -863,10 +1059,12 @@ class ReviewWindow(QMainWindow):
 
         def work() -> tuple[DecisionInfo | None, Loaded | None]:
             info = _send(workspace, actor, pending)
+            if pending.second_review:
+                return info, _next_second_review(workspace, actor)
             got = workspace.review.claim_next(actor, escalations=escalations)
             if got is None:
                 return info, None
-            return info, ahead.get(got.item_id) or _load(workspace, got.item_id)
+            return info, ahead.get(got.item_id) or _load(workspace, got.item_id, actor)
 
         DbOp(self.writer, work).success(self._on_sent).failure(self._on_send_failed).run()
 
@@ -937,7 +1135,7 @@ class ReviewWindow(QMainWindow):
         def work() -> tuple[DecisionInfo, Loaded]:
             undone = workspace.review.undo_last(actor)
             workspace.review.claim(actor, undone.item_id)
-            return undone, _load(workspace, undone.item_id)
+            return undone, _load(workspace, undone.item_id, actor)
 
         def done(result: tuple[DecisionInfo, Loaded]) -> None:
             self._busy = False
@@ -1011,8 +1209,8 @@ class ReviewWindow(QMainWindow):
 
     def _renew(self) -> None:
         workspace, actor, current = self.workspace, self.actor, self.current
-        if workspace is None or actor is None or current is None or self._pending is not None:
-            return
+        if workspace is None or actor is None or current is None or self._pending is not None or self.second_review:
+            return  # a second review's task is given back to its reviewer even after its lease ran out
         item_id = current.view.id
 
         def work() -> None:
@@ -1191,6 +1389,11 @@ class ReviewWindow(QMainWindow):
         return isinstance(watched, QWidget) and (watched is self or self.isAncestorOf(watched))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.audit_view is not None:
+            self.audit_view.shutdown()
+            self.audit_view.close()
+        if self.dashboard is not None:
+            self.dashboard.close()
         if self.import_dialog is not None:
             self.import_dialog.done(QDialog.DialogCode.Rejected)  # stops a running import and waits for it
         _application().removeEventFilter(self)
@@ -1222,8 +1425,11 @@ def _application() -> QApplication:
     return app
 
 
-def _load(workspace: Workspace, item_id: int) -> Loaded:
-    view = workspace.review.show(item_id)
+def _load(workspace: Workspace, item_id: int, viewer: Actor | None) -> Loaded:
+    return _loaded(workspace, workspace.review.show(item_id, viewer=viewer))
+
+
+def _loaded(workspace: Workspace, view: ItemView) -> Loaded:
     previews: dict[int, bytes] = {}
     if not view.media_withheld:
         for media in view.media:
@@ -1232,7 +1438,17 @@ def _load(workspace: Workspace, item_id: int) -> Loaded:
     return Loaded(view, previews, {media_id: QImage.fromData(jpeg) for media_id, jpeg in previews.items()})
 
 
+def _next_second_review(workspace: Workspace, actor: Actor) -> Loaded | None:
+    claim = qa.claim_next(workspace.db, actor, now=workspace.clock(), lease=workspace.review.lease)
+    return _loaded(workspace, claim.item) if claim else None
+
+
 def _send(workspace: Workspace, actor: Actor, pending: PendingDecision) -> DecisionInfo:
+    if pending.second_review:
+        return qa.decide(
+            workspace.db, actor, pending.item_id, Action(pending.action), now=workspace.clock(),
+            labels=pending.labels, reason=pending.reason, note=pending.note, decision_id=pending.decision_id,
+        )  # fmt: skip
     return workspace.review.decide(
         actor, pending.item_id, Action(pending.action), labels=pending.labels, reason=pending.reason,
         note=pending.note, decision_id=pending.decision_id,

@@ -16,7 +16,7 @@ import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -33,7 +33,10 @@ class DbWorker(QObject):
         super().__init__(parent)
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=name)
         self._closed = False
-        self.finished.connect(self._on_finished)
+        # Queued even when the operation finished before run() returned (the
+        # done-callback then runs on the UI thread at once): a callback always
+        # runs on a later turn of the event loop, after the caller's set-up.
+        self.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
 
     def submit(
         self, fn: Callable[[], T], on_success: Callable[[T], None], on_failure: Callable[[Exception], None]

@@ -558,3 +558,79 @@ def test_the_shortcut_sheet_lists_every_menu_key(qtbot: QtBot, open_window: Call
         key = window.actions_by_name[name].shortcut().toString()
         assert key in listed, name
     assert "Space (hold)" in listed
+
+
+def test_a_blind_second_review_from_the_window(
+    qtbot: QtBot, db_url: str, open_window: Callable[..., ReviewWindow], workspace: Workspace
+) -> None:
+    _ingest(db_url, DEMO)
+    add_user(workspace, "mod", by="root")
+    add_user(workspace, "peer", by="root")
+    add_user(workspace, "sup", Role.SUPERVISOR, by="root")
+    claimed = veil("claim", "--json", url=db_url, user="mod").json
+    first = claimed["item_id"]
+    assert veil("decide", str(first), "--action", "remove", "--reason", "gratuitous", url=db_url, user="mod").code == 0
+    assert veil("qa", "sample", "--rate", "1", "--seed", "7", url=db_url, user="sup").code == 0
+
+    window = open_window("peer")
+    with qtbot.waitSignal(window.item_shown, timeout=WAIT) as shown:
+        press(Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert shown.args == [first]
+    assert window.current is not None
+    assert window.current.view.decisions == [] and window.current.view.suggestion is None  # blind
+    assert window.banner.isVisible() and "second review" in window.banner_text.text().lower()
+    with qtbot.waitSignal(window.decision_saved, timeout=WAIT):
+        press(Qt.Key.Key_A)
+
+    rounds = [(item, action, who) for item, action, _l, _r, who in _decisions(db_url) if item == first]
+    assert rounds == [(first, "remove", "mod"), (first, "approve", "peer")]
+    view = workspace.review.show(first)
+    assert view.status == ItemStatus.DECIDED and view.decisions[-1].round == 2
+    assert _audit_kinds(db_url).count("qa.decision") == 1  # verified chain, one second decision
+
+
+def test_supervisor_tools_are_offered_by_role_and_moderators_see_overrides_of_their_work(
+    qtbot: QtBot, db_url: str, open_window: Callable[..., ReviewWindow], workspace: Workspace
+) -> None:
+    _ingest(db_url, DEMO)
+    add_user(workspace, "mod", by="root")
+    add_user(workspace, "sup", Role.SUPERVISOR, by="root")
+    item = veil("claim", "--json", url=db_url, user="mod").json["item_id"]
+    assert veil("decide", str(item), "--action", "approve", url=db_url, user="mod").code == 0
+    assert veil("override", str(item), "--action", "remove", "--reason-code", "gratuitous", "--reason",
+                "faces visible", url=db_url, user="sup").code == 0  # fmt: skip
+
+    moderator = open_window("mod")
+    assert "audit" not in moderator.actions_by_name and not hasattr(moderator, "supervisor_menu")
+    moderator.actions_by_name["feedback"].trigger()
+    with qtbot.waitSignal(moderator.feedback_dialog.loaded, timeout=WAIT) as loaded:
+        pass
+    assert loaded.args == [1]  # the one override of their own work
+    moderator.feedback_dialog.close()
+    moderator.close()
+
+    supervisor = open_window("sup")
+    supervisor.actions_by_name["audit"].trigger()
+    assert supervisor.audit_view is not None
+    qtbot.waitUntil(lambda: supervisor.audit_view is not None and supervisor.audit_view.isVisible())
+    answered: list[str] = []
+
+    def close_box() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            answered.append(box.text())
+            box.accept()
+
+    timer = QTimer(supervisor)
+    timer.timeout.connect(close_box)
+    timer.start(50)
+    supervisor.actions_by_name["verify"].trigger()
+    qtbot.waitUntil(lambda: bool(answered), timeout=WAIT)
+    timer.stop()
+    assert "intact" in answered[0] and "Head hash" in answered[0]
+
+    supervisor.actions_by_name["dashboard"].trigger()
+    dashboard = supervisor.dashboard
+    assert dashboard is not None
+    qtbot.waitUntil(lambda: dashboard.report is not None, timeout=WAIT)
+    assert dashboard.report is not None and dashboard.report.as_dict()["decisions"] == 1  # the moderator's approve
