@@ -431,18 +431,7 @@ def cmd_audit_verify(args: argparse.Namespace, ctx: Context) -> int:
 def cmd_audit_export(args: argparse.Namespace, ctx: Context) -> int:
     actor = ctx.actor()
     target = Path(args.output)
-    if target.exists():
-        raise UsageError(f"{target} exists; choose a new file (an export is kept as it was made)")
-    # Written beside the target and renamed once whole: a refused or broken
-    # export never leaves a file that looks like one.
-    partial_file = target.with_name(target.name + ".partial")
-    try:
-        with partial_file.open("w", encoding="utf-8", newline="\n") as out:
-            result = audit.export_chain(ctx.workspace.db, actor, out)
-        partial_file.replace(target)
-    except BaseException:
-        partial_file.unlink(missing_ok=True)
-        raise
+    result = audit.export_chain_file(ctx.workspace.db, actor, target)
     ctx.emit(
         {"file": str(target), **result.as_dict()},
         lambda: say(f"{result.events} audit events written to {target}, head {result.head_hash}"),

@@ -28,6 +28,7 @@ from desktop.core.errors import IntegrityFailure, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from pathlib import Path
 
     from sqlalchemy.orm import Session
 
@@ -251,6 +252,23 @@ class ChainExport:
 def _at_text(at: datetime) -> str:
     # Exactly the text event_hash() hashes, so the file verifies on its own.
     return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def export_chain_file(database: Database, actor: Actor, target: Path) -> ChainExport:
+    """:func:`export_chain` into a new file ``target``. Written beside it and
+    renamed once whole: a refused or broken export never leaves a file that
+    looks like one, and an existing file is never replaced."""
+    if target.exists():
+        raise UsageError(f"{target} exists; choose a new file (an export is kept as it was made)")
+    partial_file = target.with_name(target.name + ".partial")
+    try:
+        with partial_file.open("w", encoding="utf-8", newline="\n") as out:
+            result = export_chain(database, actor, out)
+        partial_file.replace(target)
+    except BaseException:
+        partial_file.unlink(missing_ok=True)
+        raise
+    return result
 
 
 def export_chain(database: Database, actor: Actor, out: TextIO, *, batch: int = 5000) -> ChainExport:

@@ -522,6 +522,9 @@ class ReviewWindow(QMainWindow):
             ("report_pdf", "Report as &PDF…", "", "The dashboard's figures with the audit chain's head hash, to print",
              self.save_report_pdf),
             ("verify", "&Verify the audit chain", "", "Check every event of the hash chain", self.verify_chain),
+            ("export_chain", "E&xport the audit chain…", "",
+             "The whole chain with its head hash, for an auditor to check a later copy (veil audit check FILE)",
+             self.export_chain),
             ("sample", "&Sample for second review…", "", "Send a share of each moderator's decisions to blind review",
              self.sample_second_review),
         ]  # fmt: skip
@@ -612,6 +615,25 @@ class ReviewWindow(QMainWindow):
                 text = f"The audit chain is BROKEN at event {result.broken_id}: {result.problem}"
             self.chain_result = text
             QMessageBox.information(self, "Audit chain", text)
+
+        DbOp(self.reader, work).success(done).failure(lambda error: self._show_banner("error", str(error))).run()
+
+    def export_chain(self) -> None:
+        workspace, actor = self.workspace, self.actor
+        if workspace is None or actor is None:
+            return
+        target, _kind = QFileDialog.getSaveFileName(
+            self, "Export the audit chain", "veil-audit.jsonl", "JSONL (*.jsonl)"
+        )
+        if not target:
+            return
+
+        def work() -> audit.ChainExport:
+            return audit.export_chain_file(workspace.db, actor, Path(target))
+
+        def done(result: audit.ChainExport) -> None:
+            self.chain_result = f"{result.events} events exported to {target}; head hash {result.head_hash}"
+            QMessageBox.information(self, "Audit chain exported", self.chain_result)
 
         DbOp(self.reader, work).success(done).failure(lambda error: self._show_banner("error", str(error))).run()
 
