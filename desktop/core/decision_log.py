@@ -28,7 +28,7 @@ from sqlalchemy.orm import aliased
 from db.models import Action, AuditEvent, Decision, Item, ItemStatus, Marker, Reason, Source, User
 from desktop.core import audit, taxonomy
 from desktop.core.errors import NotFound
-from desktop.core.review import DecisionInfo, marker_codes
+from desktop.core.review import DecisionInfo, decision_info, marker_codes
 from desktop.core.users import Permission
 
 if TYPE_CHECKING:
@@ -738,7 +738,7 @@ def override_context(database: Database, actor: Actor, item_id: int) -> Override
                 .where(Decision.id == item.current_decision_id)
             ).first()
             if found is not None:
-                in_force = _info(found[0], found[1])
+                in_force = decision_info(found[0], found[1])
         return OverrideContext(
             item_id=item.id,
             excerpt=" ".join(item.text[:EXCERPT].split()),
@@ -781,25 +781,9 @@ def overrides_of(
             OverrideNotice(
                 item_id=override.item_id,
                 excerpt=" ".join(text.split()),
-                yours=_info(mine, actor.name),
-                override=_info(override, by),
+                yours=decision_info(mine, actor.name),
+                override=decision_info(override, by),
                 withdrawn=bool(undone),
             )
             for override, by, mine, text, undone in session.execute(query)
         ]
-
-
-def _info(row: Decision, reviewer: str) -> DecisionInfo:
-    return DecisionInfo(
-        id=row.id,
-        item_id=row.item_id,
-        action=row.action,
-        labels=list(row.labels),
-        reason=row.reason_code,
-        note=row.note,
-        reviewer=reviewer,
-        decided_at=row.decided_at,
-        round=row.round,
-        overrides=row.overrides,
-        undoes=row.undoes,
-    )

@@ -36,7 +36,7 @@ from desktop.core.review import (
     ItemView,
     ReviewService,
     _check_uuid,
-    _decision_info,
+    decision_info,
 )
 from desktop.core.users import Actor, Permission
 
@@ -386,34 +386,17 @@ def decide(
         if earlier is not None:
             if earlier.item_id != item_id or earlier.reviewer_id != actor.id or earlier.round != 2:
                 raise Conflict(f"decision id {decision_id} is already used for another decision")
-            return _decision_info(earlier, actor.name)
+            return decision_info(earlier, actor.name)
         task = _task_for(session, actor, item_id, now)
-        checked_labels, reason_row = ReviewService._check_payload(session, action, labels, reason)
-        if reason_row is not None and reason_row.withholds_media:
-            # Safety outranks blindness: suspected CSAM is withheld from
-            # everyone at once, whichever round suspected it.
-            item.media_withheld = True
-        row = Decision(
-            id=decision_id,
-            item_id=item.id,
-            item_seq=ReviewService._next_seq(session, item.id),
-            reviewer_id=actor.id,
-            action=action,
-            labels=checked_labels,
-            reason_code=reason,
-            note=note or None,
-            decided_at=now,
-            round=2,
-            status_before=item.status,
+        row = ReviewService._record(
+            session, item, actor, action, labels, reason, note, decision_id, now, round_=2, moves_item=False
         )
-        session.add(row)
-        session.flush()
         task.second_decision_id = row.id
         task.claimed_by = None
         task.lease_expires_at = None
         session.flush()
         audit.append_decision(session, row, kind="qa.decision", actor=actor.name)
-        return _decision_info(row, actor.name)
+        return decision_info(row, actor.name)
 
 
 def _task_for(session: Session, actor: Actor, item_id: int, now: datetime) -> QaTask:

@@ -379,7 +379,7 @@ class ReviewService:
             self._check_holder(session, item, actor, now)
             row = self._record(session, item, actor, action, labels, reason, note, decision_id, now)
             audit.append_decision(session, row, kind="decision", actor=actor.name)
-            return _decision_info(row, actor.name)
+            return decision_info(row, actor.name)
 
     def approve_many(self, actor: Actor, decisions: Sequence[tuple[int, str]]) -> list[DecisionInfo]:
         """Approve several quiet items at once: ``(item_id, decision_id)`` pairs.
@@ -412,7 +412,7 @@ class ReviewService:
                 self._check_holder(session, item, actor, now)
                 row = self._record(session, item, actor, Action.APPROVE, (), None, None, decision_id, now)
                 audit.append_decision(session, row, kind="decision", actor=actor.name)
-                done.append(_decision_info(row, actor.name))
+                done.append(decision_info(row, actor.name))
         return done
 
     def undo_last(self, actor: Actor) -> DecisionInfo:
@@ -466,7 +466,7 @@ class ReviewService:
                 item.lease_expires_at = now + self.lease
             session.flush()
             audit.append_decision(session, row, kind="undo", actor=actor.name)
-            return _decision_info(row, actor.name)
+            return decision_info(row, actor.name)
 
     def override(
         self,
@@ -503,7 +503,7 @@ class ReviewService:
                 overrides=original.id, round_=original.round,
             )  # fmt: skip
             audit.append_decision(session, row, kind="override", actor=actor.name)
-            return _decision_info(row, actor.name)
+            return decision_info(row, actor.name)
 
     def record_exposure(
         self, actor: Actor, item_id: int, *, media_id: int | None, mode: str, started_at: datetime, seconds: float
@@ -629,7 +629,7 @@ class ReviewService:
             if viewer is not None and not viewer.may(Permission.AGREEMENT):
                 # Knowing who checks whom, and how, would colour a moderator's next calls.
                 history = history.where(or_(Decision.round == 1, Decision.reviewer_id == viewer.id))
-            decisions = [] if blind else [_decision_info(d, name) for d, name in session.execute(history)]
+            decisions = [] if blind else [decision_info(d, name) for d, name in session.execute(history)]
             suggestion = None
             if item.duplicate_of is not None and not blind:
                 twin = session.get(Item, item.duplicate_of)
@@ -640,7 +640,7 @@ class ReviewService:
                         .where(Decision.id == twin.current_decision_id)
                     ).first()
                     if row is not None:
-                        suggestion = _decision_info(row[0], row[1])
+                        suggestion = decision_info(row[0], row[1])
             return ItemView(
                 suggestion=suggestion,
                 id=item.id,
@@ -735,10 +735,14 @@ class ReviewService:
         *,
         overrides: str | None = None,
         round_: int = 1,
+        moves_item: bool = True,
     ) -> Decision:
-        """Check what ``action`` requires, add its row and move the item on."""
+        """Check what ``action`` requires, add its row and (unless it is a
+        second review's measurement, ``moves_item=False``) move the item on."""
         checked_labels, reason_row = ReviewService._check_payload(session, action, labels, reason)
         if reason_row is not None and reason_row.withholds_media:
+            # Safety outranks everything, a blind second review included:
+            # suspected CSAM is withheld from everyone at once.
             item.media_withheld = True
         row = Decision(
             id=decision_id,
@@ -755,10 +759,11 @@ class ReviewService:
             overrides=overrides,
         )
         session.add(row)
-        item.status = ItemStatus.ESCALATED if action == Action.ESCALATE else ItemStatus.DECIDED
-        item.current_decision_id = decision_id
-        item.claimed_by = None
-        item.lease_expires_at = None
+        if moves_item:
+            item.status = ItemStatus.ESCALATED if action == Action.ESCALATE else ItemStatus.DECIDED
+            item.current_decision_id = decision_id
+            item.claimed_by = None
+            item.lease_expires_at = None
         session.flush()
         return row
 
@@ -766,7 +771,7 @@ class ReviewService:
     def _replayed(session: Session, earlier: Decision, actor: Actor, item_id: int) -> DecisionInfo:
         if earlier.item_id != item_id or earlier.reviewer_id != actor.id:
             raise Conflict(f"decision id {earlier.id} is already used for another decision")
-        return _decision_info(earlier, actor.name)
+        return decision_info(earlier, actor.name)
 
 
 def _second_reviewing(session: Session, viewer: Actor, item_id: int) -> bool:
@@ -828,7 +833,7 @@ def apply_suggestion(session: Session, item_id: int, actor: Actor, now: datetime
         session, item, actor, source.action, list(source.labels), source.reason_code, note, str(uuid.uuid4()), now
     )
     audit.append_decision(session, row, kind="decision", actor=actor.name)
-    return _decision_info(row, actor.name)
+    return decision_info(row, actor.name)
 
 
 def _check_uuid(value: str | None) -> str:
@@ -840,7 +845,7 @@ def _check_uuid(value: str | None) -> str:
         raise UsageError(f"not a UUID: {value!r}") from None
 
 
-def _decision_info(row: Decision, reviewer: str) -> DecisionInfo:
+def decision_info(row: Decision, reviewer: str) -> DecisionInfo:
     return DecisionInfo(
         id=row.id,
         item_id=row.item_id,
