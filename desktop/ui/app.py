@@ -45,7 +45,8 @@ def run(settings: Settings, *, screenshot: str | None = None, size: tuple[int, i
 
         def capture(_item: int = 0) -> None:
             # Once more round the event loop: the previews paint after the item shows.
-            QTimer.singleShot(50, lambda: (window.grab().save(str(target)), window.close()))
+            # quit() too: a dialog still open (sign-in) would keep the application running.
+            QTimer.singleShot(50, lambda: (window.grab().save(str(target)), window.close(), app.quit()))
 
         def fail(message: str) -> None:
             failures.append(message)
@@ -53,6 +54,8 @@ def run(settings: Settings, *, screenshot: str | None = None, size: tuple[int, i
 
         window.item_shown.connect(capture)
         window.open_failed.connect(fail)
+        # Nobody to sign in as: the picture shows the sign-in dialog, and the run says why.
+        window.sign_in_shown.connect(lambda: fail("no user to sign in as: give --as USER (or VEIL_USER)"))
     window.open_database()
     code = app.exec()
     if screenshot and failures:

@@ -147,6 +147,8 @@ class ReviewWindow(QMainWindow):
     connection_changed = Signal(bool)
     # A reminder ("break" | "budget") is shown.
     reminder_shown = Signal(str)
+    # The sign-in dialog is up: nobody is named, or the named user has a password.
+    sign_in_shown = Signal()
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
@@ -453,6 +455,7 @@ class ReviewWindow(QMainWindow):
         dialog.rejected.connect(self.close)
         self.sign_in_dialog = dialog
         dialog.open()
+        self.sign_in_shown.emit()
 
     def _signed_in(self, actor: Actor) -> None:
         """Send what an earlier session could not save, then read what the window needs."""

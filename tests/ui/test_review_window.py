@@ -634,3 +634,11 @@ def test_supervisor_tools_are_offered_by_role_and_moderators_see_overrides_of_th
     assert dashboard is not None
     qtbot.waitUntil(lambda: dashboard.report is not None, timeout=WAIT)
     assert dashboard.report is not None and dashboard.report.as_dict()["decisions"] == 1  # the moderator's approve
+
+
+def test_veil_gui_screenshot_with_nobody_to_sign_in_as_says_so(db_url: str, tmp_path: Path) -> None:
+    shot = tmp_path / "window.png"
+    run = veil("gui", "--screenshot", str(shot), url=db_url, env={"QT_QPA_PLATFORM": "offscreen"})
+    assert run.code == 2  # and it returned: the sign-in dialog does not hold it open
+    assert "no user to sign in as" in run.err
+    assert shot.exists()
