@@ -147,11 +147,20 @@ class _Mailbox:
 
 
 class _Bridge(QObject):
-    """Carries the worker's wake-up to the UI thread. It belongs to the
-    worker, so it outlives every emit even if the player is deleted first."""
+    """Carries the worker's wake-up to the UI thread. Made on the UI thread
+    and never destroyed (see :data:`_BRIDGES`), so it outlives every post even
+    when the player is deleted first."""
 
     # the mailbox was empty and now holds something
     mail = Signal()
+
+
+# Every bridge made, kept until the application ends. A bridge freed with its
+# worker would be destroyed on whichever thread dropped it last (often the
+# worker's own, as its thread ends) while a wake-up it posted is still queued
+# for it: that crashed the UI thread when a player was deleted without stop().
+# A bridge is a few hundred bytes; a shift loads a few hundred videos at most.
+_BRIDGES: list[_Bridge] = []
 
 
 @dataclass(frozen=True)
@@ -532,6 +541,7 @@ class VideoPlayer(QWidget):
         self._level, self._greyscale = level, greyscale
         self._generation += 1
         bridge = _Bridge()
+        _BRIDGES.append(bridge)
         bridge.mail.connect(self._on_bridge_mail)
         worker = _Worker(path, self._look(), self._speed, self._long_edge, self._settings, bridge)
         self._current.worker = worker
