@@ -54,6 +54,8 @@ DEFAULTS: dict[str, Any] = {
     "video_speed": 1.5,
     "video_jump_seconds": 5,
 }
+# The system file's list of keys users may not change.
+LOCKED = "locked"
 # Settings with a fixed set of values, and numbers with bounds other than "positive".
 CHOICES: dict[str, tuple[str, ...]] = {"theme": ("dark", "light")}
 RANGES: dict[str, tuple[float, float]] = {
@@ -98,6 +100,7 @@ def system_config_file() -> Path:
 class Settings:
     values: dict[str, Any] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
+    locked: frozenset[str] = frozenset()  # keys only the system file sets
 
     def get(self, key: str) -> Any:
         return self.values[key]
@@ -128,14 +131,20 @@ class Settings:
         return {key: {"value": self.values[key], "from": self.origins[key]} for key in self.values}
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _read(path: Path, *, system: bool = False) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise UsageError(f"cannot read settings file {path}: {err}") from None
-    unknown = sorted(set(data) - set(DEFAULTS))
+    if system:
+        data = dict(data)
+        locked = data.pop(LOCKED, [])
+        if not isinstance(locked, list) or not all(isinstance(k, str) and k in DEFAULTS for k in locked):
+            raise UsageError(f"{path}: {LOCKED} must be a list of setting names (known: {', '.join(DEFAULTS)})")
+        data[LOCKED] = locked
+    unknown = sorted(set(data) - set(DEFAULTS) - ({LOCKED} if system else set()))
     if unknown:
         raise UsageError(f"{path}: unknown setting {unknown[0]!r} (known: {', '.join(DEFAULTS)})")
     return data
@@ -185,9 +194,12 @@ def save_user(changes: dict[str, Any]) -> Path:
     """
     path = user_config_file()
     data = _read(path)
+    locked = load().locked
     for key, value in changes.items():
         if key not in DEFAULTS:
             raise UsageError(f"unknown setting {key!r}")
+        if key in locked:
+            raise UsageError(f"{key} is locked by your administrator in {system_config_file()}")
         checked = _typed(key, value, "the settings dialog")
         if checked is None:
             data.pop(key, None)
@@ -212,17 +224,26 @@ def _toml(value: Any) -> str:
 
 
 def load(overrides: dict[str, Any] | None = None) -> Settings:
-    """Settings from every source; ``overrides`` are the command line's."""
+    """Settings from every source; ``overrides`` are the command line's.
+
+    The system file may lock keys (``locked = ["db_url", ...]``): for those,
+    what the user's file, the environment or the command line say is
+    ignored, so a workstation stays on the database and blur IT chose.
+    """
     settings = Settings()
+    system = _read(system_config_file(), system=True)
+    settings.locked = frozenset(system.pop(LOCKED, []))
     layers: list[tuple[str, dict[str, Any]]] = [
         ("default", DEFAULTS),
-        (str(system_config_file()), _read(system_config_file())),
+        (str(system_config_file()), system),
         (str(user_config_file()), _read(user_config_file())),
         ("environment", {k: os.environ[v] for k, v in ENVIRONMENT.items() if os.environ.get(v)}),
         ("command line", {k: v for k, v in (overrides or {}).items() if v is not None}),
     ]
-    for origin, layer in layers:
+    for n, (origin, layer) in enumerate(layers):
         for key, value in layer.items():
+            if n >= 2 and key in settings.locked:
+                continue  # the administrator's value stands
             settings.values[key] = _typed(key, value, origin)
             settings.origins[key] = origin
     return settings

@@ -195,6 +195,10 @@ class SettingsDialog(QDialog):
         for key, text, suffix in rows:
             editor = self._editor(key, text, suffix)
             self.editors[key] = editor
+            if key in self.settings.locked:
+                # IT's choice: shown, not editable (config.save_user refuses it too).
+                editor.setEnabled(False)
+                editor.setToolTip("Locked by your administrator in the system settings file")
             if isinstance(editor, QCheckBox):
                 grid.addWidget(editor, line, 0, 1, 2)
             else:

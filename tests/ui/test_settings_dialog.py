@@ -174,3 +174,14 @@ def test_an_emptied_database_url_removes_the_key_so_the_default_file_applies(qtb
     assert saved.args == [{"db_url": None}]
     assert tomllib.loads(_user_file().read_text(encoding="utf-8")) == {"theme": "light"}
     assert config.load().origins["db_url"] == "default"
+
+
+def test_settings_locked_by_the_system_file_cannot_be_edited(qtbot: QtBot) -> None:
+    system = config.system_config_file()
+    system.parent.mkdir(parents=True, exist_ok=True)
+    system.write_text('blur_default_percent = 4.0\nlocked = ["blur_default_percent"]\n', encoding="utf-8")
+    dialog = SettingsDialog(config.load())
+    qtbot.addWidget(dialog)
+    assert not dialog.editors["blur_default_percent"].isEnabled()
+    assert dialog.editors["theme"].isEnabled()
+    assert "administrator" in dialog.editors["blur_default_percent"].toolTip()

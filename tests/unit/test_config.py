@@ -52,3 +52,29 @@ def test_bad_settings_files_are_named(text: str, message: str) -> None:
     with pytest.raises(UsageError, match=message) as caught:
         config.load()
     assert "\n" not in str(caught.value)
+
+
+def test_the_system_file_can_lock_settings_against_the_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(
+        config.system_config_file(),
+        'db_url = "postgresql://veil@db.example/veil"\nblur_default_percent = 4.0\n'
+        'locked = ["db_url", "blur_default_percent"]\n',
+    )
+    _write(config.user_config_file(), 'db_url = "sqlite:////home/me/mine.db"\ntheme = "light"\n')
+    monkeypatch.setenv("VEIL_DB_URL", "sqlite:////tmp/elsewhere.db")
+
+    settings = config.load({"db_url": "sqlite:////cli.db"})
+
+    assert settings.locked == {"db_url", "blur_default_percent"}
+    assert settings.get("db_url") == "postgresql://veil@db.example/veil"
+    assert settings.origins["db_url"] == str(config.system_config_file())
+    assert settings.get("theme") == "light"  # not locked: the user's choice stands
+    with pytest.raises(UsageError, match="locked by your administrator"):
+        config.save_user({"blur_default_percent": 9.0})
+    assert "blur_default_percent" not in config.user_config_file().read_text(encoding="utf-8")
+
+
+def test_a_bad_lock_list_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(config.system_config_file(), 'locked = ["colour"]\n')
+    with pytest.raises(UsageError, match="locked must be a list of setting names"):
+        config.load()
