@@ -28,7 +28,7 @@ from sqlalchemy.orm import aliased
 from db.models import Action, AuditEvent, Decision, Item, ItemStatus, Marker, Reason, Source, User
 from desktop.core import audit, taxonomy
 from desktop.core.errors import NotFound
-from desktop.core.review import DecisionInfo, decision_info, marker_codes
+from desktop.core.review import DecisionInfo, decision_in_force, decision_info, marker_codes
 from desktop.core.users import Permission
 
 if TYPE_CHECKING:
@@ -730,15 +730,7 @@ def override_context(database: Database, actor: Actor, item_id: int) -> Override
         item = session.get(Item, item_id)
         if item is None:
             raise NotFound(f"no item {item_id}")
-        in_force = None
-        if item.current_decision_id is not None:
-            found = session.execute(
-                select(Decision, User.name)
-                .join(User, User.id == Decision.reviewer_id)
-                .where(Decision.id == item.current_decision_id)
-            ).first()
-            if found is not None:
-                in_force = decision_info(found[0], found[1])
+        in_force = decision_in_force(session, item)
         return OverrideContext(
             item_id=item.id,
             excerpt=" ".join(item.text[:EXCERPT].split()),

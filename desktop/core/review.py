@@ -633,14 +633,7 @@ class ReviewService:
             suggestion = None
             if item.duplicate_of is not None and not blind:
                 twin = session.get(Item, item.duplicate_of)
-                if twin is not None and twin.current_decision_id is not None:
-                    row = session.execute(
-                        select(Decision, User.name)
-                        .join(User, User.id == Decision.reviewer_id)
-                        .where(Decision.id == twin.current_decision_id)
-                    ).first()
-                    if row is not None:
-                        suggestion = decision_info(row[0], row[1])
+                suggestion = decision_in_force(session, twin) if twin is not None else None
             return ItemView(
                 suggestion=suggestion,
                 id=item.id,
@@ -792,6 +785,18 @@ def _shown_media(session: Session, media_id: int) -> Media:
     if item is not None and item.media_withheld:
         raise PermissionDenied(f"media {media_id} is withheld (suspected CSAM escalation) and never shown")
     return media
+
+
+def decision_in_force(session: Session, item: Item) -> DecisionInfo | None:
+    """The decision that stands on ``item``, with its reviewer's name; None if none does."""
+    if item.current_decision_id is None:
+        return None
+    row = session.execute(
+        select(Decision, User.name)
+        .join(User, User.id == Decision.reviewer_id)
+        .where(Decision.id == item.current_decision_id)
+    ).first()
+    return decision_info(row[0], row[1]) if row is not None else None
 
 
 def marker_codes(session: Session, item_ids: Sequence[int]) -> dict[int, list[str]]:
