@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench dist deb clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,5 +37,13 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.perf.bench_video
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.perf.bench_review_loop
 
+# The one-folder bundle in dist/veil (PyInstaller), and the Debian package
+# built from it in dist/ (packaging/linux/build-deb.sh).
+dist: $(STAMP)
+	$(BIN)/python packaging/build.py
+
+deb: dist
+	packaging/linux/build-deb.sh
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
+	rm -rf build dist $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

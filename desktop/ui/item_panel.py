@@ -264,6 +264,7 @@ class ItemPanel(QWidget):
         self._view = view
         severity = min(max(view.severity, 0), len(SEVERITY_NAMES) - 1)
         self.title_label.setText(f"Item {view.id}")
+        self.text_view.setPlaceholderText("This item has no text")
         self.severity_label.setText(f"S{severity} {SEVERITY_NAMES[severity]}")
         self.status_label.setText(self._status(view))
         self.source_label.setText(view.source or "—")
@@ -300,6 +301,7 @@ class ItemPanel(QWidget):
             label.clear()
             label.setToolTip("")
         self.title_label.setText("No item")
+        self.text_view.setPlaceholderText("No item")
         self.withheld_notice.hide()
         self.suggestion_banner.hide()
         self.text_view.clear()

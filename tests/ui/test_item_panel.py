@@ -501,3 +501,11 @@ def test_a_marker_at_the_start_does_not_spill_into_the_next_item(panel: ItemPane
     plain = make_view("A quiet council meeting about bus routes.", markers=[])
     panel.show_item(plain)
     assert highlights(panel) == []
+
+
+def test_an_item_without_text_says_so_rather_than_no_item(panel: ItemPanel) -> None:
+    panel.show_item(make_view(""))
+    assert panel.text_view.document().isEmpty()
+    assert panel.text_view.placeholderText() == "This item has no text"
+    panel.clear()
+    assert panel.text_view.placeholderText() == "No item"
