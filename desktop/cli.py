@@ -125,6 +125,7 @@ def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
         progress=progress,
         preview=ctx.settings.preview(),
         workers=args.workers,
+        media_store=ctx.settings.media_store,
     )
     progress.done()
 
@@ -173,7 +174,8 @@ def _watch(args: argparse.Namespace, ctx: Context, actor: str) -> int:
     root = Path(args.paths[0])
     watch = FolderWatch(root)
     say(f"watching {root} (Ctrl+C to stop)")
-    with Enricher(preview=ctx.settings.preview(), workers=args.workers) as enricher:
+    store = ctx.settings.media_store
+    with Enricher(preview=ctx.settings.preview(), workers=args.workers, media_store=store) as enricher:
         try:
             while True:
                 ready = watch.poll()

@@ -29,6 +29,9 @@ APP = "veil"
 
 DEFAULTS: dict[str, Any] = {
     "db_url": None,  # None: the SQLite file in the user data folder
+    # A folder (often a network share) ingest copies originals into, so that
+    # every workstation can open them; None: media stay where they were found.
+    "media_store": None,
     "user": None,  # None: the operating-system login name
     "lease_minutes": 10,
     "undo_grace_minutes": 5,
@@ -111,6 +114,11 @@ class Settings:
         if url:
             return str(url)
         return f"sqlite:///{data_dir() / 'veil.sqlite3'}"
+
+    @property
+    def media_store(self) -> Path | None:
+        folder = self.values["media_store"]
+        return Path(folder).expanduser() if folder else None
 
     @property
     def user(self) -> str:

@@ -100,12 +100,15 @@ class ImportDialog(QDialog):
         clock: Clock,
         preview: PreviewSettings,
         parent: QWidget | None = None,
+        *,
+        media_store: Path | None = None,
     ) -> None:
         super().__init__(parent)
         self._database = database
         self._actor_name = actor_name
         self._clock = clock
         self._preview = preview
+        self._media_store = media_store
         self._paths: list[Path] = []
         self._worker: DbWorker | None = None
         self._stop = threading.Event()
@@ -252,6 +255,7 @@ class ImportDialog(QDialog):
         if self._running or not self._paths:
             return
         database, actor, preview, stop = self._database, self._actor_name, self._preview, self._stop
+        media_store = self._media_store
         paths = list(self._paths)
         fmt = str(self.format_box.currentData())
         source = self.source_edit.text().strip() or None
@@ -261,7 +265,7 @@ class ImportDialog(QDialog):
         def work() -> IngestReport:
             return ingest_files(
                 database, paths, actor=actor, now=now, fmt=fmt, source=source,
-                progress=self._report_progress, preview=preview, stop=stop.is_set,
+                progress=self._report_progress, preview=preview, media_store=media_store, stop=stop.is_set,
             )  # fmt: skip
 
         if self._worker is None:

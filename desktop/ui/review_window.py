@@ -1335,7 +1335,14 @@ class ReviewWindow(QMainWindow):
         if workspace is None or actor is None:
             return
         if self.import_dialog is None:
-            dialog = ImportDialog(workspace.db, actor.name, workspace.clock, self.settings.preview(), self)
+            dialog = ImportDialog(
+                workspace.db,
+                actor.name,
+                workspace.clock,
+                self.settings.preview(),
+                self,
+                media_store=self.settings.media_store,
+            )
             dialog.finished_import.connect(self._on_imported)
             self.import_dialog = dialog
         self.import_dialog.show()

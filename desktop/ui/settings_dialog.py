@@ -48,9 +48,10 @@ _MOST = 999_999
 # the notes say only what is true: previews are made at import, the database opened at start.
 _GROUPS: list[tuple[str, str | None, list[tuple[str, str, str]]]] = [
     (
-        "Database",
-        "Veil opens the database when it starts: a change applies after a restart.",
-        [("db_url", "Database URL", "")],
+        "Database and media",
+        "Veil opens the database when it starts: a change applies after a restart. "
+        "Media are copied into the store when they are imported.",
+        [("db_url", "Database URL", ""), ("media_store", "Media store folder", "")],
     ),
     (
         "Previews && blur",  # && : a plain ampersand, not a mnemonic
@@ -238,6 +239,11 @@ class SettingsDialog(QDialog):
             edit.setClearButtonEnabled(True)
             edit.setCursorPosition(0)  # the scheme and host first: they say which database it is
             edit.setMinimumWidth(edit.fontMetrics().horizontalAdvance("x" * 36))
+            return edit
+        if key == "media_store":
+            edit = QLineEdit(value or "")
+            edit.setPlaceholderText("None: media stay where they were found")
+            edit.setClearButtonEnabled(True)
             return edit
         if key in config.CHOICES:
             combo = QComboBox()

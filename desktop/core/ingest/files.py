@@ -25,6 +25,7 @@ from desktop.core import language, team_settings
 from desktop.core.ingest import IngestError, IngestReport, ItemDraft, MediaRef
 from desktop.core.ingest.folder import read_folder, read_media_file
 from desktop.core.ingest.manifest import read_csv, read_jsonl
+from desktop.core.ingest.media_store import check_store, keep
 from desktop.core.ingest.paths import file_uri_path
 from desktop.core.ingest.store import SourceCache, store
 from desktop.core.ingest.telegram import looks_like_telegram, read_telegram
@@ -112,12 +113,16 @@ class Enricher:
         parallel: bool = True,
         preview: PreviewSettings = DEFAULTS,
         workers: int | None = None,
+        media_store: Path | None = None,
     ) -> None:
         if workers is not None and workers < 1:
             raise ValueError("workers must be at least 1")
         self.engine = engine or MarkerEngine.load()
         self.parallel = parallel
         self.preview = preview
+        # Checked once here, so a missing share is one clear error before
+        # anything is read rather than an error on every file.
+        self.media_store = check_store(media_store) if media_store is not None else None
         self.workers = workers or os.cpu_count() or 1
         self._pool: Executor | None = None
         self._chunks = 0
@@ -157,10 +162,10 @@ class Enricher:
         self._chunks += 1
         if self.parallel and self._chunks > 1:
             try:
-                return self._executor().submit(_enrich_in_worker, drafts, self.preview)
+                return self._executor().submit(_enrich_in_worker, drafts, self.preview, self.media_store)
             except BrokenProcessPool:
                 self.reset()
-                return self._executor().submit(_enrich_in_worker, drafts, self.preview)
+                return self._executor().submit(_enrich_in_worker, drafts, self.preview, self.media_store)
         done: Future[list[ItemDraft]] = Future()
         try:
             done.set_result(self.enrich(drafts))
@@ -183,10 +188,11 @@ class Enricher:
         paths = [path for _, _, path, _ in jobs]
         strengths = [strength for *_, strength in jobs]
         settings = [self.preview] * len(jobs)
+        stores = [self.media_store] * len(jobs)
         if self.parallel and len(jobs) >= _POOL_THRESHOLD:
-            results = list(self._executor().map(_fingerprint, paths, refs, strengths, settings, chunksize=2))
+            results = list(self._executor().map(_fingerprint, paths, refs, strengths, settings, stores, chunksize=2))
         else:
-            results = [_fingerprint(*job) for job in zip(paths, refs, strengths, settings, strict=True)]
+            results = [_fingerprint(*job) for job in zip(paths, refs, strengths, settings, stores, strict=True)]
         done = {(n, m): result for (n, m, _, _), result in zip(jobs, results, strict=True)}
         return [
             replace(draft, media=tuple(done.get((n, m), ref) for m, ref in enumerate(draft.media)))
@@ -211,17 +217,25 @@ class Enricher:
         )
 
 
-def _fingerprint(path: Path, ref: MediaRef, strength: str, settings: PreviewSettings) -> MediaRef:
-    return fingerprint(path, ref, strength=strength, settings=settings)
+def _fingerprint(path: Path, ref: MediaRef, strength: str, settings: PreviewSettings, store: Path | None) -> MediaRef:
+    ref = fingerprint(path, ref, strength=strength, settings=settings)
+    if store is None or ref.sha256 is None:
+        return ref
+    try:
+        copy = keep(path, ref.sha256, store)
+    except OSError as err:
+        # The item still comes in, referring to the file where it was found.
+        return replace(ref, error=f"not copied into the media store: {err.strerror or err}")
+    return replace(ref, uri=copy.as_uri())
 
 
 @cache
-def _worker_enricher(preview: PreviewSettings) -> Enricher:
-    return Enricher(parallel=False, preview=preview)
+def _worker_enricher(preview: PreviewSettings, store: Path | None) -> Enricher:
+    return Enricher(parallel=False, preview=preview, media_store=store)
 
 
-def _enrich_in_worker(drafts: list[ItemDraft], preview: PreviewSettings) -> list[ItemDraft]:
-    return _worker_enricher(preview).enrich(drafts)
+def _enrich_in_worker(drafts: list[ItemDraft], preview: PreviewSettings, store: Path | None) -> list[ItemDraft]:
+    return _worker_enricher(preview, store).enrich(drafts)
 
 
 def _is_media_link(uri: str) -> bool:
@@ -241,17 +255,20 @@ def ingest_files(
     enricher: Enricher | None = None,
     preview: PreviewSettings = DEFAULTS,
     workers: int | None = None,
+    media_store: Path | None = None,
     stop: Callable[[], bool] | None = None,
 ) -> IngestReport:
     """Read each input and store its items, committing every chunk.
 
     ``workers``: processes making previews and hashes (default: one per core).
+    ``media_store``: a folder to copy each original into (see
+    :mod:`desktop.core.ingest.media_store`); None refers to files where they are.
     ``stop``: asked between chunks; once it says True, the chunks already
     stored stay, nothing more is read, and the report says it was stopped.
     """
     report = report or IngestReport()
     own = enricher is None
-    enricher = enricher or Enricher(preview=preview, workers=workers)
+    enricher = enricher or Enricher(preview=preview, workers=workers, media_store=media_store)
     sources = SourceCache()
     try:
         for path in paths:

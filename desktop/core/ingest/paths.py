@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 
 class Escapes(ValueError):
@@ -29,8 +31,16 @@ def inside(root: Path, named: str) -> Path:
 
 
 def file_uri_path(uri: str) -> Path | None:
-    """The local path of a ``file://`` URI, else None."""
+    """The local path of a ``file://`` URI, else None.
+
+    On Windows a URI with a host is a network share (``file://server/share/x``
+    is ``\\\\server\\share\\x``), where a media store often lives.
+    """
     parsed = urlparse(uri)
-    if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
+    if parsed.scheme != "file":
         return None
-    return Path(unquote(parsed.path))
+    if parsed.netloc in ("", "localhost"):
+        return Path(url2pathname(parsed.path))
+    if sys.platform == "win32":
+        return Path(url2pathname(f"//{parsed.netloc}{parsed.path}"))
+    return None
