@@ -145,3 +145,5 @@ def test_only_the_qt_parts_veil_uses_are_bundled(bundle: Path) -> None:
     assert not names(bundle, "*.qm")  # Qt's translations
     # The display stack is the workstation's (the package depends on it).
     assert not names(bundle, "libX11*") and not names(bundle, "libfontconfig*")
+    # glibc's own libraries and the C++ runtime are the system's too.
+    assert not names(bundle, "libmvec*") and not names(bundle, "libstdc++*")

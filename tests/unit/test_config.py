@@ -78,3 +78,31 @@ def test_a_bad_lock_list_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     _write(config.system_config_file(), 'locked = ["colour"]\n')
     with pytest.raises(UsageError, match="locked must be a list of setting names"):
         config.load()
+
+
+def test_the_installed_template_is_all_defaults_until_edited() -> None:
+    """packaging/config.toml: loads as is, and every commented-out key, once
+    uncommented, is a real setting whose value there is the default."""
+    from tests.conftest import REPO
+
+    template = (REPO / "packaging" / "config.toml").read_text(encoding="utf-8")
+    _write(config.system_config_file(), template)
+    assert config.load().origins == dict.fromkeys(config.DEFAULTS, "default")
+
+    uncommented = "\n".join(line.removeprefix("#") if "=" in line else line for line in template.splitlines())
+    _write(config.system_config_file(), uncommented)
+    settings = config.load()
+    system = str(config.system_config_file())
+    examples = {"db_url", "media_store"}
+    set_there = {key for key, origin in settings.origins.items() if origin == system}
+    assert set_there == set(config.DEFAULTS) - {
+        "user",
+        "busy_timeout_ms",
+        "theme",
+        "font_size_pt",
+        "video_speed",
+        "video_jump_seconds",
+    }
+    for key in set_there - examples:
+        assert settings.values[key] == config.DEFAULTS[key], key
+    assert settings.locked == {"db_url", "media_store", "s3_warning_screen", "daily_budget_minutes"}
