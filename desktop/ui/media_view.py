@@ -30,7 +30,17 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QHideEvent, QImage, QKeyEvent, QPainter, QPaintEvent, QPalette, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QHideEvent,
+    QImage,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPixmap,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -488,6 +498,33 @@ class MediaTile(QFrame):
         self.play_requested.emit(self.media_id)
 
 
+class _KeyHints(QLabel):
+    """The keys' reminder, in the longest wording that fits the width it is given.
+
+    A reminder, not a control: on a narrow pane it gives way to the slider,
+    dropping whole hints rather than showing half of one.
+    """
+
+    WORDINGS = (
+        "R reveal · Shift+R all · hold Space · C colour",
+        "R reveal · hold Space · C colour",
+        "R reveal · C colour",
+        "",
+    )
+
+    def __init__(self) -> None:
+        super().__init__(self.WORDINGS[0])
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.setToolTip(self.WORDINGS[0])
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        metrics = self.fontMetrics()
+        room = event.size().width()
+        self.setText(next(text for text in self.WORDINGS if metrics.horizontalAdvance(text) <= room))
+
+
 class MediaGrid(QWidget):
     """The centre pane of the review window: the item's media as tiles."""
 
@@ -535,11 +572,8 @@ class MediaGrid(QWidget):
         self.level_slider.setAccessibleName("Blur strength")
         self.level_label = QLabel()
         self.level_label.setMinimumWidth(self.level_label.fontMetrics().horizontalAdvance("Standard · colour  "))
-        self._keys = QLabel("R reveal · Shift+R all · hold Space · C colour")
+        self._keys = _KeyHints()
         self._keys.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # quieter than the controls
-        # A reminder, not a control: on a narrow pane it gives way to the slider.
-        self._keys.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self._keys.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         header = QHBoxLayout()
         header.setContentsMargins(8, 4, 8, 4)
         header.addWidget(QLabel("Blur"))

@@ -200,6 +200,8 @@ class SettingsDialog(QDialog):
                 # IT's choice: shown, not editable (config.save_user refuses it too).
                 editor.setEnabled(False)
                 editor.setToolTip("Locked by your administrator in the system settings file")
+                if isinstance(editor, QLineEdit):
+                    editor.setClearButtonEnabled(False)  # a greyed clear button still looks like an offer
             if isinstance(editor, QCheckBox):
                 grid.addWidget(editor, line, 0, 1, 2)
             else:
@@ -208,7 +210,8 @@ class SettingsDialog(QDialog):
                 grid.addWidget(label, line, 0)
                 grid.addWidget(editor, line, 1, Qt.AlignmentFlag.AlignLeft)
             origin = self.settings.origins.get(key, "default")
-            where = QLabel(origin_text(key, origin))
+            shown = origin_text(key, origin)
+            where = QLabel(f"locked: {shown}" if key in self.settings.locked else shown)
             where.setToolTip(f"Where the value in force comes from: {origin}")
             where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             _quiet(where)
@@ -244,6 +247,7 @@ class SettingsDialog(QDialog):
             edit = QLineEdit(value or "")
             edit.setPlaceholderText("None: media stay where they were found")
             edit.setClearButtonEnabled(True)
+            edit.setMinimumWidth(edit.fontMetrics().horizontalAdvance("x" * 36))
             return edit
         if key in config.CHOICES:
             combo = QComboBox()

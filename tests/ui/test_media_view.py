@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from desktop.core.media.previews import make_preview
 from desktop.core.review import MediaInfo
-from desktop.ui.media_view import WITHHELD_TEXT, Level, MediaGrid, MediaTile, ViewPrefs
+from desktop.ui.media_view import WITHHELD_TEXT, Level, MediaGrid, MediaTile, ViewPrefs, _KeyHints
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -687,3 +687,16 @@ def test_turning_the_warning_screen_on_covers_a_revealed_item(
     assert tile.shown_level is None
     assert grid.revealed_media() == []
     assert len(exposures.ended) == 1
+
+
+@pytest.mark.parametrize("width", [600, 330, 200, 120, 20])
+def test_the_key_reminder_drops_whole_hints_when_narrow(qtbot: QtBot, width: int) -> None:
+    hints = _KeyHints()
+    qtbot.addWidget(hints)
+    hints.resize(width, 20)
+    hints.show()
+    qtbot.waitExposed(hints)
+    assert hints.text() in _KeyHints.WORDINGS
+    assert hints.fontMetrics().horizontalAdvance(hints.text()) <= width
+    longer = _KeyHints.WORDINGS[: _KeyHints.WORDINGS.index(hints.text())]
+    assert all(hints.fontMetrics().horizontalAdvance(text) > width for text in longer)

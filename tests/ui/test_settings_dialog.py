@@ -185,3 +185,5 @@ def test_settings_locked_by_the_system_file_cannot_be_edited(qtbot: QtBot) -> No
     assert not dialog.editors["blur_default_percent"].isEnabled()
     assert dialog.editors["theme"].isEnabled()
     assert "administrator" in dialog.editors["blur_default_percent"].toolTip()
+    assert dialog.origin_labels["blur_default_percent"].text() == "locked: system file"
+    assert dialog.origin_labels["theme"].text() == "default"
