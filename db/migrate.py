@@ -141,7 +141,7 @@ def backup_sqlite(database: Database, target: Path) -> Path:
     if not database.is_sqlite:
         raise UnsupportedURL(
             "backup is built in for SQLite only; for PostgreSQL use "
-            f"pg_dump --format=custom --file=PATH '{database.url.render_as_string(hide_password=True)}'"
+            f"pg_dump --format=custom --file=PATH '{_libpq_url(database)}'"
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
@@ -154,3 +154,9 @@ def backup_sqlite(database: Database, target: Path) -> Path:
         finally:
             dest.close()
     return target
+
+
+def _libpq_url(database: Database) -> str:
+    """The database's URL as PostgreSQL's own tools take it: without
+    SQLAlchemy's ``+driver`` part (pg_dump refuses ``postgresql+psycopg:``)."""
+    return database.url.set(drivername=database.url.get_backend_name()).render_as_string(hide_password=True)

@@ -90,7 +90,10 @@ def user_config_file() -> Path:
 
 def system_config_file() -> Path:
     override = os.environ.get("VEIL_SYSTEM_CONFIG")
-    if override:
+    # Only a checkout (tests, development) may read another system file: in
+    # the installed program a user could otherwise point Veil at a file of
+    # their own and shed the settings IT locked.
+    if override and not getattr(sys, "frozen", False):
         return Path(override)
     if sys.platform == "win32":
         return Path(os.environ.get("PROGRAMDATA", r"C:\ProgramData")) / "Veil" / "config.toml"
@@ -235,8 +238,9 @@ def load(overrides: dict[str, Any] | None = None) -> Settings:
     """Settings from every source; ``overrides`` are the command line's.
 
     The system file may lock keys (``locked = ["db_url", ...]``): for those,
-    what the user's file, the environment or the command line say is
-    ignored, so a workstation stays on the database and blur IT chose.
+    what the user's file or the environment say is ignored, so a workstation
+    stays on the database and blur IT chose; a command-line option for one
+    is refused (someone typed it and expects it to apply).
     """
     settings = Settings()
     system = _read(system_config_file(), system=True)
@@ -251,6 +255,8 @@ def load(overrides: dict[str, Any] | None = None) -> Settings:
     for n, (origin, layer) in enumerate(layers):
         for key, value in layer.items():
             if n >= 2 and key in settings.locked:
+                if origin == "command line":
+                    raise UsageError(f"{key} is locked by your administrator in {system_config_file()}")
                 continue  # the administrator's value stands
             settings.values[key] = _typed(key, value, origin)
             settings.origins[key] = origin

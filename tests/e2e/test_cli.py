@@ -337,6 +337,7 @@ def test_backup(demo: str, tmp_path: Path) -> None:
         refused(veil("db", "backup", str(target), url=demo), 2, "exists")
     else:
         refused(run, 2, "pg_dump")
+        assert "'postgresql://" in run.err and "+psycopg" not in run.err  # a URL pg_dump takes
         assert not target.exists()
 
 

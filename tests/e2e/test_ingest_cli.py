@@ -104,6 +104,26 @@ def _read_line(process: subprocess.Popen[str], *, timeout: float) -> str:
     return process.stdout.readline()
 
 
+def children(pid: int) -> set[int]:
+    """The processes ``pid`` started (Linux's /proc; every thread's)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found.update(int(child) for child in (task / "children").read_text().split())
+    return found
+
+
+def running() -> set[int]:
+    """Live processes: a zombie has ended, whoever reaps it."""
+    alive = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                alive.add(int(entry.name))
+        except OSError:  # ended while we looked
+            continue
+    return alive
+
+
 def test_kill_during_a_big_ingest_loses_nothing_and_a_rerun_finishes(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'veil.sqlite3'}"
     feed = tmp_path / "big.jsonl"
@@ -115,11 +135,20 @@ def test_kill_during_a_big_ingest_loses_nothing_and_a_rerun_finishes(tmp_path: P
         assert process.stderr is not None
         selector = selectors.DefaultSelector()
         selector.register(process.stderr, selectors.EVENT_READ)
-        assert selector.select(timeout=120), "no progress line"
-        progress = process.stderr.readline()
-        assert progress.startswith("ingest:"), progress
+        workers: set[int] = set()
+        while not workers:  # until the pool has started (from the second chunk on)
+            assert selector.select(timeout=120), "no progress line"
+            progress = process.stderr.readline()
+            assert progress.startswith("ingest:"), progress
+            workers = children(process.pid)
         process.kill()  # SIGKILL: no cleanup of any kind
         process.wait(timeout=30)
+
+    # The pool's workers end too, rather than wait for tasks for good.
+    deadline = time.monotonic() + 30
+    while workers & running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not workers & running(), "worker processes outlived the killed ingest"
 
     verify = veil("audit", "verify", "--json", url=url)
     assert verify.code == 0, verify.err

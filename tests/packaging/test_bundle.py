@@ -95,6 +95,17 @@ def test_the_bundled_program_migrates_a_fresh_database(bundle: Path, tmp_path: P
     assert files_under(bundle) == before
 
 
+def test_the_installed_program_reads_only_the_real_system_file(bundle: Path, tmp_path: Path) -> None:
+    """A user cannot point the installed program at a system file of their own
+    and so shed the settings IT locked (a checkout may, for tests)."""
+    own = tmp_path / "my-system.toml"
+    own.write_text('locked = ["no such setting"]\n', encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'v.sqlite3'}"
+    result = run(bundle, "--db", url, "db", "upgrade", env={"VEIL_SYSTEM_CONFIG": str(own)})
+    assert result.returncode == 0, result.stderr
+    assert "no such setting" not in result.stderr
+
+
 def test_ingest_makes_previews_and_storyboards_in_worker_processes(bundle: Path, tmp_path: Path) -> None:
     media = tmp_path / "media"
     media.mkdir()

@@ -63,12 +63,14 @@ def test_the_system_file_can_lock_settings_against_the_user(monkeypatch: pytest.
     _write(config.user_config_file(), 'db_url = "sqlite:////home/me/mine.db"\ntheme = "light"\n')
     monkeypatch.setenv("VEIL_DB_URL", "sqlite:////tmp/elsewhere.db")
 
-    settings = config.load({"db_url": "sqlite:////cli.db"})
+    with pytest.raises(UsageError, match="db_url is locked by your administrator"):
+        config.load({"db_url": "sqlite:////cli.db"})
+    settings = config.load({"theme": "dark"})
 
     assert settings.locked == {"db_url", "blur_default_percent"}
     assert settings.get("db_url") == "postgresql://veil@db.example/veil"
     assert settings.origins["db_url"] == str(config.system_config_file())
-    assert settings.get("theme") == "light"  # not locked: the user's choice stands
+    assert settings.get("theme") == "dark"  # not locked: the command line beats the user's file
     with pytest.raises(UsageError, match="locked by your administrator"):
         config.save_user({"blur_default_percent": 9.0})
     assert "blur_default_percent" not in config.user_config_file().read_text(encoding="utf-8")

@@ -32,6 +32,7 @@ from desktop.core.ingest.telegram import looks_like_telegram, read_telegram
 from desktop.core.ingest.text import looks_like_text, read_text
 from desktop.core.markers import MarkerEngine
 from desktop.core.media.hashes import fingerprint, identify
+from desktop.core.media.isolation import end_with_caller
 from desktop.core.media.previews import DEFAULTS, PreviewSettings
 from desktop.core.resources import resource
 
@@ -148,7 +149,8 @@ class Enricher:
         if self._pool is None:
             # spawn, not fork: the window runs this beside Qt's threads.
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            # Workers end with this process, even when it is killed.
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=end_with_caller)
         return self._pool
 
     def submit(self, drafts: list[ItemDraft]) -> Future[list[ItemDraft]]:

@@ -103,7 +103,7 @@ def _context(start_method: Literal["forkserver", "spawn"] | None) -> ForkServerC
 
 def _child(function: Callable[[], object], sender: Connection, memory_limit_bytes: int | None) -> None:
     _limit(memory_limit_bytes)
-    threading.Thread(target=_end_with_caller, name="veil-caller-watch", daemon=True).start()
+    end_with_caller()
     try:
         outcome: tuple[bool, object] = (True, function())
     except PreviewError as err:
@@ -116,13 +116,22 @@ def _child(function: Callable[[], object], sender: Connection, memory_limit_byte
     sender.send(outcome)
 
 
-def _end_with_caller() -> None:
-    """Ends the child when its caller is gone (killed, or a pool worker
-    ended): nobody would be left to stop a decoder call that hangs."""
+def end_with_caller() -> None:
+    """End this child process when its parent is gone, however it went.
+
+    A decoder child whose caller was killed would have nobody left to stop
+    a call that hangs; a pool worker whose parent was killed waits on its
+    task queue for good, because it holds that queue's other end itself.
+    Also a ``ProcessPoolExecutor`` initializer.
+    """
     caller = multiprocessing.parent_process()
-    if caller is not None:  # always so in a child
-        caller.join()
-        os._exit(1)
+    if caller is not None:  # None only in the main process, which has nobody to follow
+        threading.Thread(target=_exit_after, args=(caller,), name="veil-caller-watch", daemon=True).start()
+
+
+def _exit_after(caller: multiprocessing.process.BaseProcess) -> None:
+    caller.join()
+    os._exit(1)
 
 
 def _limit(memory_limit_bytes: int | None) -> None:
