@@ -968,6 +968,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _window_was_asked_for(args: argparse.Namespace) -> bool:
+    """``veil gui`` that failed before its window opened, with a screen to
+    say so on: from a desktop menu nobody reads stderr. Not for screenshots
+    or the offscreen platform, where a dialog would wait for nobody."""
+    if args.handler is not cmd_gui or getattr(args, "screenshot", None):
+        return False
+    if os.environ.get("QT_QPA_PLATFORM", "").startswith(("offscreen", "minimal")):
+        return False
+    return not sys.platform.startswith("linux") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _tell_in_a_window(message: str) -> None:
+    try:
+        from desktop.ui.app import startup_error_box  # Qt only here
+
+        startup_error_box(message).exec()
+    except Exception:  # noqa: BLE001 - the message is on stderr already; a second failure must not hide it
+        return
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # Pillow notes what it skipped in odd files (bad TIFF tags, invalid APNG
     # chunks); the image is judged on its own, the notes only alarm people.
@@ -985,6 +1005,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.handler(args, ctx)
     except (VeilError, DatabaseError) as err:
         say(f"veil: error: {err}")
+        if _window_was_asked_for(args):
+            _tell_in_a_window(str(err))
         return err.exit_code if isinstance(err, VeilError) else 2
     except KeyboardInterrupt:
         say("veil: interrupted")

@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop import __version__
 from desktop.core.resources import resource
@@ -30,6 +30,17 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setDesktopFileName("veil")
     app.setWindowIcon(QIcon(str(resource("icons", "veil.svg"))))
     return app
+
+
+def startup_error_box(message: str) -> QMessageBox:
+    """The box that says why the window cannot open (a broken settings file,
+    a locked setting given on the command line): started from a menu, Veil
+    has no terminal to print to."""
+    make_application()
+    box = QMessageBox(QMessageBox.Icon.Critical, "Veil cannot start", message, QMessageBox.StandardButton.Close)
+    box.setInformativeText("If the message names the system settings file, tell whoever looks after this computer.")
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # to copy into a ticket
+    return box
 
 
 def run(settings: Settings, *, screenshot: str | None = None, size: tuple[int, int] | None = None) -> int:
