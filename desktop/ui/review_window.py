@@ -482,9 +482,8 @@ class ReviewWindow(QMainWindow):
 
     def _on_opened(self, opened: Opened) -> None:
         self.workspace, self.actor = opened.workspace, opened.actor
-        self.setWindowTitle(
-            f"Veil — {opened.actor.name} ({opened.actor.role.value}) — {describe(opened.workspace.db.url)}"
-        )
+        # Qt appends " — Veil" (the application's display name) to every title.
+        self.setWindowTitle(f"{opened.actor.name} ({opened.actor.role.value}) — {describe(opened.workspace.db.url)}")
         self.decision_panel.set_taxonomy(opened.labels, opened.reasons)
         self._fill_filters(opened.facets)
         if opened.actor.may(Permission.AUDIT):
@@ -548,7 +547,7 @@ class ReviewWindow(QMainWindow):
             return
         if self.audit_view is None:
             view = AuditView(workspace.db, actor, parent=None, clock=workspace.clock)
-            view.setWindowTitle("Veil — audit trail")
+            view.setWindowTitle("Audit trail")
             view.resize(1440, 900)
             self.audit_view = view
         self.audit_view.show()
@@ -557,7 +556,7 @@ class ReviewWindow(QMainWindow):
     def show_dashboard(self) -> None:
         if self.dashboard is None:
             dashboard = Dashboard()
-            dashboard.setWindowTitle("Veil — dashboard")
+            dashboard.setWindowTitle("Dashboard")
             dashboard.resize(1280, 900)
             dashboard.refresh_requested.connect(self._load_report)
             self.dashboard = dashboard

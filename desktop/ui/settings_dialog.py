@@ -148,7 +148,7 @@ class SettingsDialog(QDialog):
     # == building =============================================================
 
     def _build(self) -> None:
-        self.setWindowTitle("Veil settings")
+        self.setWindowTitle("Settings")
         columns = QHBoxLayout()
         left, right = QVBoxLayout(), QVBoxLayout()
         for index, (title, note, rows) in enumerate(_GROUPS):

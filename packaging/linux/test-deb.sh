@@ -135,6 +135,35 @@ with Image.open(sys.argv[1]) as shot:
 EOF
 say "veil gui --screenshot: the review window, kept in dist/test-deb-window.png"
 
+# The same on a real X server (Xvfb), through Qt's xcb plugin and the system's
+# X libraries: what the package's Depends must provide. The window must tell
+# the X server its name and icon, which task bars and docks show.
+command -v xvfb-run >/dev/null && command -v xprop >/dev/null \
+    || { say "installing Xvfb and xprop for the X11 check"; apt_install xvfb xauth x11-utils; }
+cat > "$WORK/x11-check.sh" <<'EOF'
+#!/bin/bash
+# Runs inside xvfb-run: start the window, wait until it has opened the
+# database (its title then says who and where), read what a task bar would.
+veil --db "$1" gui 2> "$2/x11.log" &
+pid=$!
+for _ in $(seq 150); do
+    window=$(xwininfo -root -tree | awk '/\("veil" "Veil"\)/ {print $1; exit}')
+    [ -n "$window" ] && xprop -id "$window" _NET_WM_NAME | grep -q ' — .* — ' && break
+    sleep 0.1
+done
+[ -n "$window" ] && xprop -id "$window" WM_CLASS _NET_WM_NAME _NET_WM_ICON | head -4
+kill "$pid"
+wait "$pid" 2>/dev/null
+exit 0
+EOF
+chmod 0755 "$WORK/x11-check.sh"
+x11=$(as_user env -u QT_QPA_PLATFORM xvfb-run -a -s "-screen 0 1400x900x24" "$WORK/x11-check.sh" "$DB" "$WORK" 2>&1)
+[[ $x11 == *'WM_CLASS(STRING) = "veil", "Veil"'* ]] || die "no Veil window on X11: $x11 $(cat "$WORK/x11.log")"
+[[ $x11 == *"_NET_WM_ICON(CARDINAL) ="* ]] || die "the X11 window has no icon: $x11"
+[[ $x11 == *'_NET_WM_NAME(UTF8_STRING) = "it-check (admin) — SQLite file '*' — Veil"'* ]] \
+    || die "the X11 window's title is not who, where and Veil: $x11"
+say "veil gui on X11 (Xvfb, the xcb plugin): a window named and with its icon, as task bars show it"
+
 [ "$(find /opt/veil | sort | md5sum)" = "$before" ] || die "running Veil wrote into /opt/veil"
 
 # == remove ===================================================================

@@ -168,6 +168,9 @@ def test_label_shortcuts_undo_and_skip(qtbot: QtBot, db_url: str, open_window: C
     window = open_window()
     assert window.current is not None
     first = window.current.view.id
+    assert window.actor is not None
+    # Who and where; Qt adds " — Veil" itself (the application's display name).
+    assert window.windowTitle().startswith(f"{window.actor.name} (") and "Veil" not in window.windowTitle()
 
     second = decide_by_keys(qtbot, window, Qt.Key.Key_1, Qt.Key.Key_3, Qt.Key.Key_W)
     assert second != first
