@@ -976,7 +976,9 @@ def _window_was_asked_for(args: argparse.Namespace) -> bool:
         return False
     if os.environ.get("QT_QPA_PLATFORM", "").startswith(("offscreen", "minimal")):
         return False
-    return not sys.platform.startswith("linux") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    # X11 (XWayland under Wayland): the installed program carries Qt's xcb
+    # plugin only, and Qt aborts the process where it cannot load one.
+    return not sys.platform.startswith("linux") or bool(os.environ.get("DISPLAY"))
 
 
 def _tell_in_a_window(message: str) -> None:

@@ -96,7 +96,12 @@ def system_config_file() -> Path:
     if override and not getattr(sys, "frozen", False):
         return Path(override)
     if sys.platform == "win32":
-        return Path(os.environ.get("PROGRAMDATA", r"C:\ProgramData")) / "Veil" / "config.toml"
+        # C:\ProgramData, asked of Windows itself (SHGetFolderPath): the
+        # %PROGRAMDATA% variable, and platformdirs' WIN_PD_OVERRIDE_*, are the
+        # user's to change, and with them which file locks their settings.
+        from platformdirs.windows import get_win_folder_via_ctypes
+
+        return Path(get_win_folder_via_ctypes("CSIDL_COMMON_APPDATA")) / "Veil" / "config.toml"
     if sys.platform == "darwin":
         return Path("/Library/Application Support/Veil/config.toml")
     return Path("/etc/veil/config.toml")

@@ -4,8 +4,8 @@ Renders the application icon from ``resources/icons/veil.svg`` into the
 sizes the installers need (``build/icons``), runs PyInstaller on
 ``packaging/veil.spec`` into ``dist/veil/`` and reports how long that took,
 how big the bundle is and its largest parts (also written to
-``build/bundle-report.json``). Needs the ``package`` extra installed
-(``pip install -e '.[package]'``).
+``build/bundle-report.json``). Needs the ``dev`` extra installed
+(``pip install -e '.[dev]'``, which ``make`` does): PyInstaller is in it.
 """
 
 from __future__ import annotations

@@ -1362,7 +1362,10 @@ class ReviewWindow(QMainWindow):
     def _on_settings_saved(self, _changes: dict[str, object]) -> None:
         """What can change at once does: theme, font, view defaults, reminders.
         The database and preview sizes apply at the next start and to new imports."""
-        self.settings = config.load({"db_url": self.settings.values["db_url"], "user": self.settings.values["user"]})
+        # The database and the user stay those of this session; a locked one
+        # is the system file's anyway (and may not be given as an override).
+        kept = {key: self.settings.values[key] for key in ("db_url", "user") if key not in self.settings.locked}
+        self.settings = config.load(kept)
         apply_theme(_application(), self.settings.get("theme"), self.settings.get("font_size_pt"))
         self.grid.set_prefs(self._view_prefs())
         if self.tracker is not None:

@@ -100,7 +100,8 @@ EOF
 echo /etc/veil/config.toml > "$PKG/DEBIAN/conffiles"
 
 mkdir -p "$OUT"
-# xz at its default level, threaded: the size IT copies around matters more
-# than the minute it takes.
-dpkg-deb --root-owner-group -Zxz --threads-max="$(nproc)" --build "$PKG" "$DEB" >/dev/null
+# xz at its default level (threaded by dpkg-deb itself): the size IT copies
+# around matters more than the minute it takes. No --threads-max: dpkg before
+# 1.21.9 (Ubuntu 22.04, where releases are built) does not know it.
+dpkg-deb --root-owner-group -Zxz --build "$PKG" "$DEB" >/dev/null
 echo "build-deb: $DEB ($(du -h "$DEB" | cut -f1), installs $(du -sh --apparent-size "$PKG/opt/veil" | cut -f1) in /opt/veil; needs glibc >= $GLIBC)"

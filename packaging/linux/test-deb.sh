@@ -16,7 +16,7 @@ say() { echo "test-deb: $*"; }
 die() { echo "test-deb: FAILED: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "needs root to install the package (sudo $0)"
-if dpkg-query -W -f '${Status}' veil 2>/dev/null | grep -q installed; then
+if [ "$(dpkg-query -W -f '${Status}' veil 2>/dev/null || true)" = "install ok installed" ]; then
     die "veil is installed on this machine already; this test installs and removes it (dpkg -P veil first)"
 fi
 export DEBIAN_FRONTEND=noninteractive
@@ -33,7 +33,7 @@ if [ "${1:-}" != "--no-build" ]; then
     make -C "$ROOT" --no-print-directory dist | grep '^build:' || die "make dist failed"
     "$ROOT/packaging/linux/build-deb.sh"
 fi
-DEB=$(ls -t "$ROOT"/dist/veil_*.deb 2>/dev/null | head -1)
+DEB=$(ls -t "$ROOT"/dist/veil_*.deb 2>/dev/null | head -1 || true)
 [ -n "$DEB" ] || die "no package in dist/ (run without --no-build)"
 VERSION=$(dpkg-deb -f "$DEB" Version)
 BUILT=$SECONDS
@@ -52,6 +52,16 @@ say "installing the package's dependencies: $(echo "$DEPENDS" | wc -l) packages"
 # shellcheck disable=SC2086  # one package name per word
 apt_install $DEPENDS
 say "dpkg -i $(basename "$DEB")"
+# From here on a failure must not leave the package behind: the next run
+# (and the machine's owner) would find it installed.
+WORK=$(mktemp -d)
+cleanup() {
+    rm -rf "$WORK"
+    if [ "$(dpkg-query -W -f '${Status}' veil 2>/dev/null || true)" != "not-installed" ]; then
+        dpkg -P veil >/dev/null 2>&1 || true
+    fi
+}
+trap cleanup EXIT
 dpkg -i "$DEB" >/dev/null
 
 [ -x /usr/bin/veil ] && [ -x /opt/veil/veil ] || die "the launcher or the program is missing"
@@ -80,26 +90,34 @@ owner_of() {
     local candidate
     for candidate in "$1" "$(realpath "$1")" "/usr$1" "$(realpath "$(dirname "$1")")/$(basename "$1")"; do
         if dpkg -S "$candidate" >/dev/null 2>&1; then
-            dpkg -S "$candidate" | head -1 | cut -d: -f1
+            dpkg -S "$candidate" | awk -F: 'NR == 1 {print $1}'  # awk reads to the end: no SIGPIPE
             return
         fi
     done
 }
+# A library's package may be a renamed one that provides the name Depends
+# uses (Ubuntu 24.04's libglib2.0-0t64 provides libglib2.0-0).
+named_in_depends() {
+    local owner=$1 provided
+    grep -qx "$owner" <<< "$DEPENDS" && return 0
+    provided=$(dpkg-query -W -f '${Provides}' "$owner" 2>/dev/null | tr ',' '\n' | sed 's/(.*)//; s/ //g')
+    for name in $provided; do grep -qx "$name" <<< "$DEPENDS" && return 0; done
+    return 1
+}
+ldconfig -p > "$WORK/ld.cache"  # read once; awk leaving a pipe early would kill ldconfig with SIGPIPE
 missing=()
 for library in $needed; do
     [ -n "${bundled[$library]:-}" ] && continue
-    path=$(ldconfig -p | awk -v lib="$library" '$1 == lib && /x86-64|aarch64|64bit/ {print $NF; exit}')
+    path=$(awk -v lib="$library" '$1 == lib && /x86-64|aarch64|64bit/ {print $NF; exit}' "$WORK/ld.cache")
     [ -n "$path" ] || { missing+=("$library (not on this system)"); continue; }
     owner=$(owner_of "$path")
-    grep -qx "$owner" <<< "$DEPENDS" || missing+=("$library from ${owner:-no package}")
+    { [ -n "$owner" ] && named_in_depends "$owner"; } || missing+=("$library from ${owner:-no package}")
 done
 [ ${#missing[@]} -eq 0 ] || die "libraries the bundle needs but Depends does not name: ${missing[*]}"
 notfound=$(find /opt/veil -type f -name '*.so*' -print0 | xargs -0 -n 50 ldd 2>/dev/null | grep 'not found' | sort -u || true)
 [ -z "$notfound" ] || die "unresolved libraries after installing: $notfound"
 
 # == use it as a moderator would ==============================================
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
 chmod 0777 "$WORK"
 before=$(find /opt/veil | sort | md5sum)
 as_user() {
@@ -114,13 +132,15 @@ DB="sqlite:///$WORK/veil.sqlite3"
 say "veil --version: $(as_user veil --version)"
 as_user touch /opt/veil/_internal/x 2>/dev/null && die "a user can write into /opt/veil"
 
-ingested=$(as_user veil --db "$DB" ingest --quiet /opt/veil/_internal/resources/demo/demo-feed.jsonl 2>&1)
+ingested=$(as_user veil --db "$DB" ingest --quiet /opt/veil/_internal/resources/demo/demo-feed.jsonl 2>&1) \
+    || die "veil ingest failed: $ingested"
 say "veil ingest (demo feed): $ingested"
 [[ $ingested == "12 items added"* ]] || die "the demo feed did not give 12 items"
-status=$(as_user veil --db "$DB" db status 2>&1)
+status=$(as_user veil --db "$DB" db status 2>&1) || die "veil db status failed: $status"
 [[ $status == *"schema 0005"* ]] || die "the new database is not at the bundled schema: $status"
 
-as_user veil --db "$DB" gui --screenshot "$WORK/window.png" --size 1280x800 2>/dev/null
+shot=$(as_user veil --db "$DB" gui --screenshot "$WORK/window.png" --size 1280x800 2>&1) \
+    || die "veil gui --screenshot failed: $shot"
 [ -s "$WORK/window.png" ] || die "veil gui --screenshot wrote no picture"
 cp "$WORK/window.png" "$ROOT/dist/test-deb-window.png"
 # The review window, drawn: its size and many colours.

@@ -77,14 +77,15 @@ def test_the_version_is_the_packages(bundle: Path) -> None:
     assert result.stdout.strip() == f"veil {__version__}"
 
 
-def test_the_bundled_program_migrates_a_fresh_database(bundle: Path, tmp_path: Path) -> None:
+def test_the_bundled_program_migrates_a_fresh_database(bundle: Path, empty_url: str) -> None:
+    """On SQLite and on PostgreSQL (through the bundled psycopg and libpq)."""
     migrations = bundle / "_internal" / "db" / "migrations"
     assert (migrations / "env.py").is_file()
     assert sorted(p.name for p in (migrations / "versions").glob("*.py")) == sorted(
         p.name for p in (REPO / "db" / "migrations" / "versions").glob("*.py")
     )
     before = files_under(bundle)
-    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    url = empty_url
 
     upgraded = run(bundle, "--db", url, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
@@ -109,17 +110,17 @@ def test_the_installed_program_reads_only_the_real_system_file(bundle: Path, tmp
 def test_ingest_makes_previews_and_storyboards_in_worker_processes(bundle: Path, tmp_path: Path) -> None:
     media = tmp_path / "media"
     media.mkdir()
-    for index in range(4):
-        Image.new("RGB", (640, 480), (40 * index, 90, 160)).save(media / f"photo{index}.jpg")
+    for index in range(9):  # enough for the pool of spawned workers (8 files or more)
+        Image.new("RGB", (640, 480), (25 * index, 90, 160)).save(media / f"photo{index}.jpg")
     make_video(media / "clip.mp4", frames=40, gop=10)
     url = f"sqlite:///{tmp_path / 'v.sqlite3'}"
 
     ingested = run(bundle, "--db", url, "ingest", "--workers", "2", "--quiet", str(media))
     assert ingested.returncode == 0, ingested.stderr
-    shown = [run(bundle, "--db", url, "show", str(item)) for item in range(1, 6)]
+    shown = [run(bundle, "--db", url, "show", str(item)) for item in range(1, 11)]
     assert all(result.returncode == 0 for result in shown), [result.stderr for result in shown]
     text = "\n".join(result.stdout for result in shown)
-    assert text.count("preview:ready") == 5, text
+    assert text.count("preview:ready") == 10, text
     assert "video file://" in text
 
 
@@ -148,7 +149,8 @@ def test_the_window_opens_from_the_bundle(bundle: Path, tmp_path: Path) -> None:
 
 def test_only_the_qt_parts_veil_uses_are_bundled(bundle: Path) -> None:
     plugins = names(bundle, "PySide6/Qt/plugins/*/*.so")
-    assert {"libqxcb.so", "libqoffscreen.so", "libqsvg.so", "libqsvgicon.so"} <= set(plugins)
+    # jpeg: previews reach the screen as JPEG bytes Qt decodes; svg: the window's icon.
+    assert {"libqxcb.so", "libqoffscreen.so", "libqjpeg.so", "libqsvg.so", "libqsvgicon.so"} <= set(plugins)
     assert not [name for name in plugins if "wayland" in name or "gtk" in name or "eglfs" in name]
     libraries = names(bundle, "libQt6*")
     unused = ("libQt6Qml", "libQt6Quick", "libQt6Network", "libQt6Pdf", "libQt6WaylandClient")

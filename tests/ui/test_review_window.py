@@ -476,10 +476,14 @@ def test_import_from_the_file_menu_fills_the_queue(
     qtbot.waitUntil(lambda: window.model.rowCount() == 8, timeout=WAIT)
 
 
+@pytest.mark.parametrize("locked", [False, True], ids=["free", "database-locked-by-IT"])
 def test_settings_change_the_theme_and_view_at_once_and_persist(
-    qtbot: QtBot, db_url: str, open_window: Callable[..., ReviewWindow]
+    qtbot: QtBot, db_url: str, open_window: Callable[..., ReviewWindow], locked: bool
 ) -> None:
     _ingest(db_url, DEMO)
+    if locked:  # the usual team set-up: saving must still apply (it reloads every setting)
+        config.system_config_file().parent.mkdir(parents=True, exist_ok=True)
+        config.system_config_file().write_text(f'db_url = "{db_url}"\nlocked = ["db_url"]\n', encoding="utf-8")
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     before = (app.palette(), app.styleSheet(), app.font())

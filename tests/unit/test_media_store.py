@@ -1,0 +1,80 @@
+"""The media store's copies: once per content, checked, with the store's permissions."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from typing import TYPE_CHECKING
+
+import pytest
+
+from desktop.core.errors import UsageError
+from desktop.core.ingest.media_store import check_store, keep
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+
+@pytest.fixture
+def strict_umask() -> Iterator[None]:
+    """An importer whose umask would keep everyone else out."""
+    before = os.umask(0o077)
+    yield
+    os.umask(before)
+
+
+def original(folder: Path, name: str, content: bytes) -> tuple[Path, str]:
+    path = folder / name
+    path.write_bytes(content)
+    return path, hashlib.sha256(content).hexdigest()
+
+
+def test_the_same_content_is_kept_once_whatever_its_name(tmp_path: Path) -> None:
+    (tmp_path / "store").mkdir()
+    store = check_store(tmp_path / "store")
+    first, digest = original(tmp_path, "photo.JPEG", b"same bytes")
+    second, _ = original(tmp_path, "copy of photo.jpg", b"same bytes")
+    odd, _ = original(tmp_path, "odd.j p*g", b"same bytes")
+    kept = keep(first, digest, store)
+    assert kept == store / digest[:2] / f"{digest}.jpeg"
+    assert keep(second, digest, store) == kept
+    assert keep(odd, digest, store) == kept
+    assert [path.name for path in (store / digest[:2]).iterdir()] == [kept.name]
+    assert kept.read_bytes() == b"same bytes"
+
+
+def test_a_file_that_changed_since_it_was_hashed_is_not_kept(tmp_path: Path) -> None:
+    (tmp_path / "store").mkdir()
+    store = check_store(tmp_path / "store")
+    path, digest = original(tmp_path, "a.png", b"as hashed")
+    path.write_bytes(b"rewritten by the time it is copied")
+    with pytest.raises(OSError, match="changed while it was being copied"):
+        keep(path, digest, store)
+    assert [p for p in store.rglob("*") if p.is_file()] == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+@pytest.mark.usefixtures("strict_umask")
+def test_copies_take_the_stores_permissions_not_the_importers_umask(tmp_path: Path) -> None:
+    shared = tmp_path / "store"
+    shared.mkdir()
+    shared.chmod(0o2775)  # a group folder, setgid, as docs/admin.md suggests
+    store = check_store(shared)
+    path, digest = original(tmp_path, "a.png", b"pixels")
+    kept = keep(path, digest, store)
+    assert stat.S_IMODE(kept.parent.stat().st_mode) == 0o2775
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o664
+
+
+def test_a_store_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "store").write_text("not a folder")
+    with pytest.raises(UsageError, match="is not a folder"):
+        check_store(tmp_path / "store")
+
+
+def test_the_store_keeps_the_name_it_was_given(tmp_path: Path) -> None:
+    (tmp_path / "nas").mkdir()
+    (tmp_path / "veil-media").symlink_to(tmp_path / "nas")
+    assert check_store(tmp_path / "veil-media") == tmp_path / "veil-media"
