@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import selectors
 import signal
 import sqlite3
@@ -112,15 +113,24 @@ def children(pid: int) -> set[int]:
     return found
 
 
-def running() -> set[int]:
-    """Live processes: a zombie has ended, whoever reaps it."""
+def wait_for_exit(pids: set[int], timeout: float) -> set[int]:
+    """Those of ``pids`` still running after ``timeout`` seconds.
+
+    A pidfd turns readable when its process ends (zombie or not), so this
+    waits on the kernel's word rather than polling.
+    """
+    deadline = time.monotonic() + timeout
     alive = set()
-    for entry in Path("/proc").iterdir():
+    for pid in pids:
         try:
-            if entry.name.isdigit() and (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
-                alive.add(int(entry.name))
-        except OSError:  # ended while we looked
-            continue
+            handle = os.pidfd_open(pid)
+        except ProcessLookupError:
+            continue  # gone already
+        with selectors.DefaultSelector() as selector:
+            selector.register(handle, selectors.EVENT_READ)
+            if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
+                alive.add(pid)
+        os.close(handle)
     return alive
 
 
@@ -145,10 +155,7 @@ def test_kill_during_a_big_ingest_loses_nothing_and_a_rerun_finishes(tmp_path: P
         process.wait(timeout=30)
 
     # The pool's workers end too, rather than wait for tasks for good.
-    deadline = time.monotonic() + 30
-    while workers & running() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not workers & running(), "worker processes outlived the killed ingest"
+    assert not wait_for_exit(workers, timeout=30), "worker processes outlived the killed ingest"
 
     verify = veil("audit", "verify", "--json", url=url)
     assert verify.code == 0, verify.err
