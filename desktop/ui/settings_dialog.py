@@ -235,18 +235,13 @@ class SettingsDialog(QDialog):
     def _editor(self, key: str, text: str, suffix: str) -> QWidget:
         value = self.settings.values.get(key, config.DEFAULTS[key])
         default = config.DEFAULTS[key]
-        if key == "db_url":
+        if key in ("db_url", "media_store"):
             edit = QLineEdit(value or "")
-            # What an empty field means: the SQLite file Settings.db_url falls back to.
-            edit.setPlaceholderText(config.Settings(values={"db_url": None}).db_url)
+            # What an empty field means: the SQLite file Settings.db_url falls back to, or no store.
+            empty = config.Settings(values={"db_url": None}).db_url if key == "db_url" else None
+            edit.setPlaceholderText(empty or "None: media stay where they were found")
             edit.setClearButtonEnabled(True)
-            edit.setCursorPosition(0)  # the scheme and host first: they say which database it is
-            edit.setMinimumWidth(edit.fontMetrics().horizontalAdvance("x" * 36))
-            return edit
-        if key == "media_store":
-            edit = QLineEdit(value or "")
-            edit.setPlaceholderText("None: media stay where they were found")
-            edit.setClearButtonEnabled(True)
+            edit.setCursorPosition(0)  # the beginning first: a URL's scheme and host say which database it is
             edit.setMinimumWidth(edit.fontMetrics().horizontalAdvance("x" * 36))
             return edit
         if key in config.CHOICES:
