@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from desktop.domain.errors import Unavailable, VeilError
 
-class DatabaseError(Exception):
+
+class DatabaseError(VeilError):
     """Opening or using the database failed for a reason outside Veil's control.
 
-    ``str(err)`` is one line meant for the person at the keyboard.
+    ``str(err)`` is one line meant for the person at the keyboard. A
+    :class:`VeilError`, so front ends that know only the domain's errors
+    report it; the two that mean "try again" are also :class:`Unavailable`.
     """
 
 
@@ -14,7 +18,7 @@ class UnsupportedURL(DatabaseError):
     pass
 
 
-class CannotConnect(DatabaseError):
+class CannotConnect(DatabaseError, Unavailable):
     pass
 
 
@@ -26,7 +30,7 @@ class ReadOnlyDatabase(DatabaseError):
     pass
 
 
-class DatabaseLocked(DatabaseError):
+class DatabaseLocked(DatabaseError, Unavailable):
     pass
 
 

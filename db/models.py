@@ -7,9 +7,8 @@ its events (status, claim, current decision) so the queue is one index seek.
 
 from __future__ import annotations
 
-import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -31,6 +30,12 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from desktop.domain.people import Role
+from desktop.domain.review import Action, ItemStatus
+
+if TYPE_CHECKING:
+    import enum
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -76,26 +81,6 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSON(),
         list[str]: JSON(),
     }
-
-
-class Role(enum.StrEnum):
-    MODERATOR = "moderator"
-    SUPERVISOR = "supervisor"
-    ADMIN = "admin"
-
-
-class ItemStatus(enum.StrEnum):
-    PENDING = "pending"  # waiting for (or held by) a moderator
-    ESCALATED = "escalated"  # waiting for a supervisor
-    DECIDED = "decided"
-
-
-class Action(enum.StrEnum):
-    APPROVE = "approve"
-    WARN = "warn"  # approve with warning labels
-    REMOVE = "remove"
-    ESCALATE = "escalate"
-    UNDO = "undo"  # withdraws the reviewer's own earlier decision
 
 
 def _enum(cls: type[enum.StrEnum], name: str) -> Enum:

@@ -19,22 +19,27 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
-from db.errors import DatabaseError
 from db.migrate import backup_sqlite, current_revision, head_revision
 from db.session import Database, describe
 from desktop import __version__, config
 from desktop.core import audit, export, qa, reports, taxonomy, team_settings, users
-from desktop.core.errors import IntegrityFailure, UsageError, VeilError
-from desktop.core.ingest import IngestReport
 from desktop.core.ingest.files import FORMATS, Enricher, ingest_entries, ingest_files
 from desktop.core.ingest.folder import read_folder
 from desktop.core.ingest.watch import FolderWatch
-from desktop.core.review import ItemView, parse_action
 from desktop.core.workspace import Workspace, open_workspace
+from desktop.domain.errors import IntegrityFailure, UsageError, VeilError
+from desktop.domain.ingest import IngestReport
+from desktop.domain.people import Actor, parse_role
+from desktop.domain.reports import AgreementFigure, Report, format_duration, format_minutes
+from desktop.domain.review import ItemView, parse_action
+from desktop.domain.taxonomy import BLURS, DEFAULT_SETTINGS, SEVERITIES, LabelInfo
+
+if TYPE_CHECKING:
+    from desktop.domain import agreement as measures
 
 Handler = Callable[[argparse.Namespace, "Context"], int]
 
@@ -60,7 +65,7 @@ class Context:
             )
         return self._workspace
 
-    def actor(self) -> users.Actor:
+    def actor(self) -> Actor:
         name = self.settings.user
         if not self.workspace.needs_password(name):
             return self.workspace.actor(name)
@@ -354,7 +359,7 @@ def cmd_qa_next(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _measure(a: qa.Agreement) -> str:
+def _measure(a: measures.Agreement) -> str:
     if a.percent is None or a.kappa is None or a.expected is None:
         return f"n={a.n:<5} no pairs"
     return f"n={a.n:<5} agreement {a.percent:5.1f}%  kappa {a.kappa:+.3f}  (chance {100 * a.expected:.1f}%)"
@@ -483,7 +488,7 @@ def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _print_report(found: reports.Report) -> None:
+def _print_report(found: Report) -> None:
     def when(value: datetime | None) -> str:
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "the beginning"
 
@@ -504,10 +509,7 @@ def _print_report(found: reports.Report) -> None:
     print(f"  decisions          {found.decisions}")
     print(f"  overrides          {found.overrides}")
     print(f"  escalations        {found.escalations_open} open, {found.escalations_resolved} resolved")
-    print(
-        f"  time to decision   median {reports.format_duration(ttd.median)}, "
-        f"p90 {reports.format_duration(ttd.p90)} ({ttd.n} items)"
-    )
+    print(f"  time to decision   median {format_duration(ttd.median)}, p90 {format_duration(ttd.p90)} ({ttd.n} items)")
     table("by action", [(action, str(n)) for action, n in found.by_action.items()])
     table("by label", [(code, found.label_names.get(code, code), str(n)) for code, n in found.by_label.items()])
     table("by reviewer", [(name, str(n)) for name, n in found.by_moderator.items()])
@@ -515,7 +517,7 @@ def _print_report(found: reports.Report) -> None:
     hours = [(f"{hour}:00", str(n)) for hour, n in found.decisions_per_hour.items() if n]
     table("decisions per hour of the day (UTC)", hours)
     table("queue depth at the end of each day", [(day, str(n)) for day, n in found.queue_depth.items()])
-    minutes = reports.format_minutes
+    minutes = format_minutes
     exposure = [
         (name, day, minutes(e.exposure_s), minutes(e.graphic_s), str(e.graphic_items))
         for name, days in found.exposure_by_moderator_day.items()
@@ -534,7 +536,7 @@ def _print_report(found: reports.Report) -> None:
     print(f"audit chain: {found.audit_events} events, head {found.audit_head_hash}")
 
 
-def _agreement_row(name: str, figure: reports.AgreementFigure) -> tuple[str, str, str, str]:
+def _agreement_row(name: str, figure: AgreementFigure) -> tuple[str, str, str, str]:
     return (
         name,
         str(figure.n) if figure.n is not None else "-",
@@ -564,7 +566,7 @@ def cmd_escalations(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_users_add(args: argparse.Namespace, ctx: Context) -> int:
-    role = users.parse_role(args.role)
+    role = parse_role(args.role)
     actor = ctx.actor()
     with ctx.workspace.db.write() as session:
         added = users.add_user(session, actor, args.name, role, ctx.workspace.clock())
@@ -647,7 +649,7 @@ def cmd_labels_set(args: argparse.Namespace, ctx: Context) -> int:
     if any("=" not in pair for pair in args.equivalent):
         raise UsageError("--equivalent takes PLATFORM=LABEL, e.g. --equivalent bluesky=graphic-media")
     equivalents = dict(pair.split("=", 1) for pair in args.equivalent)
-    label = taxonomy.LabelInfo(
+    label = LabelInfo(
         code=args.code,
         name=args.name,
         description=args.description,
@@ -934,9 +936,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("code")
     p.add_argument("--name", required=True)
     p.add_argument("--description", default="")
-    p.add_argument("--default", default="warn", choices=taxonomy.DEFAULT_SETTINGS)
-    p.add_argument("--blurs", default="media", choices=taxonomy.BLURS)
-    p.add_argument("--severity", default="alert", choices=taxonomy.SEVERITIES)
+    p.add_argument("--default", default="warn", choices=DEFAULT_SETTINGS)
+    p.add_argument("--blurs", default="media", choices=BLURS)
+    p.add_argument("--severity", default="alert", choices=SEVERITIES)
     p.add_argument("--age-gate", type=int, choices=[18, 21])
     p.add_argument("--equivalent", action="append", default=[], metavar="PLATFORM=LABEL")
     p.add_argument("--accompanies-only", action="store_true")
@@ -1005,11 +1007,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         ctx = Context(args)
         code: int = args.handler(args, ctx)
-    except (VeilError, DatabaseError) as err:
+    except VeilError as err:
         say(f"veil: error: {err}")
         if _window_was_asked_for(args):
             _tell_in_a_window(str(err))
-        return err.exit_code if isinstance(err, VeilError) else 2
+        return err.exit_code
     except KeyboardInterrupt:
         say("veil: interrupted")
         return 130

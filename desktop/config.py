@@ -22,8 +22,8 @@ from typing import Any
 
 import platformdirs
 
-from desktop.core.errors import UsageError
 from desktop.core.media.previews import PreviewSettings
+from desktop.domain.errors import UsageError
 
 APP = "veil"
 

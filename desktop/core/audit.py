@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy import func, insert, select
 
 from db.models import AuditEvent, Base, Decision, User
-from desktop.core.errors import IntegrityFailure, UsageError
+from desktop.domain.audit import EXPORT_FIELDS, ChainExport, ExportCheck, Verification
+from desktop.domain.errors import IntegrityFailure, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from db.session import Database
-    from desktop.core.users import Actor
+    from desktop.domain.people import Actor
 
 GENESIS = "0" * 64
 _AUDIT_TABLE = Base.metadata.tables["audit_event"]
@@ -138,24 +138,6 @@ def append_decision(session: Session, row: Decision, *, kind: str, actor: str) -
     )
 
 
-@dataclass(frozen=True)
-class Verification:
-    ok: bool
-    events: int
-    head_hash: str
-    broken_id: int | None = None
-    problem: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "events": self.events,
-            "head_hash": self.head_hash,
-            "broken_event": self.broken_id,
-            "problem": self.problem,
-        }
-
-
 def verify(database: Database, *, batch: int = 5000) -> Verification:
     """Walk the chain in id order and report the first row that does not fit."""
     with database.read() as session:
@@ -237,17 +219,6 @@ def _walk(rows: Iterable[AuditEvent]) -> Verification:
 
 # -- export and check: the chain as a file kept outside the database ---------
 
-EXPORT_FIELDS = ("id", "kind", "actor", "at", "item_id", "payload", "prev_hash", "hash")
-
-
-@dataclass(frozen=True)
-class ChainExport:
-    events: int
-    head_hash: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"events": self.events, "head_hash": self.head_hash}
-
 
 def _at_text(at: datetime) -> str:
     # Exactly the text event_hash() hashes, so the file verifies on its own.
@@ -286,7 +257,7 @@ def export_chain(database: Database, actor: Actor, out: TextIO, *, batch: int = 
     Supervisors and admins only: payloads carry notes and user names.
     """
     # Imported here: desktop.core.users appends to this chain, so it imports this module first.
-    from desktop.core.users import Permission
+    from desktop.domain.people import Permission
 
     actor.require(Permission.AUDIT)
     prev = GENESIS
@@ -328,26 +299,6 @@ def _walk_one(event: AuditEvent, expected_id: int, prev: str) -> tuple[int, str]
     ):
         return event.id, f"audit event {event.id} was edited: its content does not match its hash"
     return None
-
-
-@dataclass(frozen=True)
-class ExportCheck:
-    ok: bool
-    events: int  # in the export
-    database_events: int
-    head_hash: str  # the export's
-    differs_at: int | None = None
-    problem: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "events": self.events,
-            "database_events": self.database_events,
-            "head_hash": self.head_hash,
-            "differs_at": self.differs_at,
-            "problem": self.problem,
-        }
 
 
 def _export_line(text: str) -> dict[str, Any] | None:

@@ -15,30 +15,44 @@ override. Nothing here writes.
 
 from __future__ import annotations
 
-import enum
 import json
 import unicodedata
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import String, and_, cast, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from db.models import Action, AuditEvent, Decision, Item, ItemStatus, Marker, Reason, Source, User
+from db.models import AuditEvent, Decision, Item, Marker, Reason, Source, User
 from desktop.core import audit, taxonomy
-from desktop.core.errors import NotFound
-from desktop.core.review import DecisionInfo, decision_in_force, decision_info, marker_codes
-from desktop.core.users import Permission
+from desktop.core.review import decision_in_force, decision_info, marker_codes
+from desktop.domain.audit import (
+    ChainStatus,
+    DecisionRef,
+    EventKind,
+    HistoryEntry,
+    ItemHistory,
+    LogFacets,
+    LogFilter,
+    LogKey,
+    LogPage,
+    LogRow,
+    OverrideContext,
+    OverrideNotice,
+    Verification,
+)
+from desktop.domain.errors import NotFound
+from desktop.domain.people import Permission
+from desktop.domain.review import Action
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
+    from datetime import datetime
 
     from sqlalchemy.orm import Session
 
     from db.session import Database
-    from desktop.core.taxonomy import LabelInfo, ReasonInfo
-    from desktop.core.users import Actor
+    from desktop.domain.people import Actor
 
 # The log shows this much of an item's text; the history pane shows more.
 EXCERPT = 240
@@ -51,154 +65,6 @@ SCAN_BATCH = 500
 SCAN_BUDGET = 20_000
 # ``IN (...)`` lists stay short enough for every driver and planner.
 _CHUNK = 500
-
-
-class EventKind(enum.StrEnum):
-    DECISION = "decision"  # a primary decision (round 1)
-    SECOND_REVIEW = "second-review"  # a blind second review (round 2 and later)
-    UNDO = "undo"  # a reviewer withdrew their own decision
-    OVERRIDE = "override"  # a supervisor replaced the decision in force
-
-
-@dataclass(frozen=True)
-class LogFilter:
-    reviewer: str | None = None  # a user's name
-    since: datetime | None = None  # decided at or after (aware)
-    until: datetime | None = None  # decided before (aware; exclusive)
-    action: Action | None = None  # undo included
-    kind: EventKind | None = None
-    label: str | None = None  # a label code recorded with the decision
-    marker: str | None = None  # a marker code of the item: "21+", "cue:corpse"
-    source: str | None = None  # a source's name
-    text: str | None = None  # a case-insensitive substring of the item's text (scans; see page())
-    item_id: int | None = None
-
-
-# decided_at, item_id, item_seq: unique (item_seq is unique per item), and
-# in an item's own order where two of its events share a timestamp.
-LogKey = tuple[datetime, int, int]
-
-
-@dataclass(frozen=True)
-class DecisionRef:
-    """Another decision event a row points at, or that withdrew it."""
-
-    id: str
-    action: Action
-    reviewer: str
-    decided_at: datetime
-
-
-@dataclass(frozen=True)
-class LogRow:
-    id: str
-    item_id: int
-    item_seq: int
-    kind: EventKind
-    action: Action
-    labels: tuple[str, ...]
-    reason: str | None
-    note: str | None
-    reviewer: str
-    decided_at: datetime
-    round: int
-    overrides: str | None
-    undoes: str | None
-    in_force: bool  # the item's decision in force now
-    # The undo or (standing) override that took this decision back, if any.
-    withdrawn_by: DecisionRef | None
-    # What an undo withdrew or an override replaced.
-    refers_to: DecisionRef | None
-    source: str
-    markers: tuple[str, ...]
-    excerpt: str
-
-    @property
-    def key(self) -> LogKey:
-        return (self.decided_at, self.item_id, self.item_seq)
-
-    @property
-    def withdrawn(self) -> str | None:
-        """How the decision was taken back: "undone", "overridden", or None while it stands."""
-        if self.withdrawn_by is None:
-            return None
-        return "undone" if self.withdrawn_by.action == Action.UNDO else "overridden"
-
-
-@dataclass(frozen=True)
-class LogPage:
-    rows: list[LogRow]
-    next_key: LogKey | None  # where the next page starts; None: the log has no more rows
-    scanned: int = 0  # rows read for this page (a text search reads more than it returns)
-
-
-@dataclass(frozen=True)
-class LogFacets:
-    """What the filters and the override dialog can offer."""
-
-    reviewers: list[str]
-    sources: list[str]
-    markers: list[str]
-    labels: list[LabelInfo]
-    reasons: dict[str, list[ReasonInfo]]  # by kind: "remove", "escalate"
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    at: datetime
-    actor: str | None
-    # "received", "claim", "release", "skip", "reveal", "peek", "view",
-    # "decision", "second-review", "undo", "override", or whatever other
-    # kind the audit event was recorded with.
-    kind: str
-    summary: str  # one line for people, codes as recorded
-    event_id: int | None  # None: the item's arrival, or a decision whose audit event is missing
-    decision: LogRow | None = None
-    seconds: float | None = None  # for reveals, peeks and views
-    details: dict[str, Any] = field(default_factory=dict)  # the audit event's payload
-
-
-@dataclass(frozen=True)
-class ItemHistory:
-    item_id: int
-    source: str
-    status: ItemStatus
-    text: str  # up to HISTORY_EXCERPT characters
-    media_withheld: bool
-    current_decision: str | None
-    entries: list[HistoryEntry]
-
-
-@dataclass(frozen=True)
-class ChainStatus:
-    item_id: int
-    ok: bool
-    events: int  # the item's audit events checked
-    broken_id: int | None = None  # the first broken event
-    problem: str | None = None
-
-
-@dataclass(frozen=True)
-class OverrideContext:
-    """What the override dialog shows and offers for one item."""
-
-    item_id: int
-    excerpt: str
-    status: ItemStatus
-    in_force: DecisionInfo | None
-    labels: list[LabelInfo]
-    reasons: dict[str, list[ReasonInfo]]
-
-
-@dataclass(frozen=True)
-class OverrideNotice:
-    """An override of one of the reader's own decisions."""
-
-    item_id: int
-    excerpt: str
-    yours: DecisionInfo  # the decision of theirs that was overridden
-    override: DecisionInfo  # who, when, what; ``override.note`` is the supervisor's reason
-    withdrawn: bool  # the supervisor took the override back: the reader's decision stands again
 
 
 # -- the log ---------------------------------------------------------------
@@ -712,7 +578,7 @@ def _first_missing(session: Session) -> int | None:
     return int(gap) if gap is not None else None
 
 
-def verify_all(database: Database, actor: Actor) -> audit.Verification:
+def verify_all(database: Database, actor: Actor) -> Verification:
     """Walk the whole audit chain (``veil audit verify``): the event count and
     head hash when intact, else the first broken event and why."""
     actor.require(Permission.AUDIT)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from sqlalchemy import select
 
 from db.models import Decision, User
-from desktop.core.users import Actor, Permission
+from desktop.domain.people import Actor, Permission
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

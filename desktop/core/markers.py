@@ -25,9 +25,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from desktop.core.errors import UsageError
-from desktop.core.ingest import MarkerDraft
 from desktop.core.resources import resource
+from desktop.domain.errors import UsageError
+from desktop.domain.ingest import MarkerDraft
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence

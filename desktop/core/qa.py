@@ -5,7 +5,7 @@ becomes a task (``qa_task``) that another reviewer claims under a lease, the
 way items are claimed, and decides without seeing the first decision. The
 second decision is a ``decision`` row with round 2: audited, exported, and
 never the item's decision in force. Agreement between the two decisions is
-computed by :mod:`desktop.core.agreement`.
+computed by :mod:`desktop.domain.agreement`.
 
 Like the review service, every function is one transaction and returns
 plain dataclasses, so the window can call them on its worker thread.
@@ -17,7 +17,6 @@ import math
 import random
 import secrets
 from collections import defaultdict
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -25,20 +24,22 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import aliased
 
 from db.models import Decision, Item, QaTask, User
-from desktop.core import agreement as measures
 from desktop.core import audit
-from desktop.core.agreement import Agreement as Agreement  # the front ends print it
-from desktop.core.errors import Conflict, NotFound, PermissionDenied, UsageError
-from desktop.core.review import (
-    DECISIONS,
-    DEFAULT_LEASE,
-    DecisionInfo,
-    ItemView,
-    ReviewService,
-    _check_uuid,
-    decision_info,
+from desktop.core.review import DEFAULT_LEASE, ReviewService, _check_uuid, decision_info
+from desktop.domain import agreement as measures
+from desktop.domain.agreement import Agreement as Agreement  # the front ends print it
+from desktop.domain.errors import Conflict, NotFound, PermissionDenied, UsageError
+from desktop.domain.people import Actor, Permission
+from desktop.domain.qa import (
+    AgreementReport,
+    Call,
+    QaClaim,
+    ReviewPair,
+    SampledDecision,
+    SampleResult,
+    Stratum,
 )
-from desktop.core.users import Actor, Permission
+from desktop.domain.review import DECISIONS, DecisionInfo
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -46,8 +47,8 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
-    from db.models import Action
     from db.session import Database
+    from desktop.domain.review import Action
 
 MAX_SEED = 2**63 - 1  # what a BIGINT column holds
 
@@ -84,69 +85,6 @@ def stratum_size(rate: float, n: int) -> int:
 
 
 # -- sampling ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Stratum:
-    moderator: str
-    action: str
-    candidates: int
-    sampled: int
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "moderator": self.moderator,
-            "action": self.action,
-            "candidates": self.candidates,
-            "sampled": self.sampled,
-        }
-
-
-@dataclass(frozen=True)
-class SampledDecision:
-    task_id: int | None  # None on a dry run
-    item_id: int
-    decision_id: str
-    moderator: str
-    action: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "task_id": self.task_id,
-            "item_id": self.item_id,
-            "decision_id": self.decision_id,
-            "moderator": self.moderator,
-            "action": self.action,
-        }
-
-
-@dataclass(frozen=True)
-class SampleResult:
-    rate: float
-    seed: int
-    moderator: str | None
-    dry_run: bool
-    strata: list[Stratum]
-    sampled: list[SampledDecision]
-
-    @property
-    def counts(self) -> dict[str, dict[str, int]]:
-        """Sampled decisions per moderator and action."""
-        found: dict[str, dict[str, int]] = defaultdict(dict)
-        for s in self.strata:
-            found[s.moderator][s.action] = s.sampled
-        return dict(found)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "rate": self.rate,
-            "seed": self.seed,
-            "moderator": self.moderator,
-            "dry_run": self.dry_run,
-            "total": len(self.sampled),
-            "strata": [s.as_dict() for s in self.strata],
-            "sampled": [s.as_dict() for s in self.sampled],
-        }
 
 
 def sample(
@@ -263,48 +201,6 @@ def _candidates(
 
 
 # -- the second-review queue -------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QaClaim:
-    task_id: int
-    item_id: int
-    lease_expires_at: datetime
-    resumed: bool
-    item: ItemView  # blind: no decisions, no suggestion
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "task_id": self.task_id,
-            "item_id": self.item_id,
-            "lease_expires_at": self.lease_expires_at.isoformat(),
-            "resumed": self.resumed,
-            "item": blind_item(self.item),
-        }
-
-
-# What a second reviewer is shown of an item: what it is, never what anyone
-# made of it (status, holder, near-duplicate, decisions, suggestion).
-BLIND_FIELDS = (
-    "id",
-    "source",
-    "external_id",
-    "text",
-    "language",
-    "author",
-    "author_name",
-    "published_at",
-    "received_at",
-    "severity",
-    "media_withheld",
-    "markers",
-    "media",
-)
-
-
-def blind_item(view: ItemView) -> dict[str, Any]:
-    shown = view.as_dict()
-    return {key: shown[key] for key in BLIND_FIELDS}
 
 
 def _open_task() -> Any:
@@ -437,77 +333,6 @@ def _task_for(session: Session, actor: Actor, item_id: int, now: datetime) -> Qa
 
 
 # -- agreement ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Call:
-    """One reviewer's decision, as the agreement report shows it."""
-
-    reviewer: str
-    action: str
-    labels: list[str]
-    reason: str | None
-    note: str | None
-    decided_at: datetime
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "reviewer": self.reviewer,
-            "action": self.action,
-            "labels": list(self.labels),
-            "reason": self.reason,
-            "note": self.note,
-            "decided_at": self.decided_at.isoformat(),
-        }
-
-
-@dataclass(frozen=True)
-class ReviewPair:
-    item_id: int
-    first: Call
-    second: Call
-
-    @property
-    def differs(self) -> list[str]:
-        """What the two calls disagree on: "action", "labels" (as sets)."""
-        found = []
-        if self.first.action != self.second.action:
-            found.append("action")
-        if set(self.first.labels) != set(self.second.labels):
-            found.append("labels")
-        return found
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "item_id": self.item_id,
-            "moderator": self.first.reviewer,
-            "second_reviewer": self.second.reviewer,
-            "differs": self.differs,
-            "first": self.first.as_dict(),
-            "second": self.second.as_dict(),
-        }
-
-
-@dataclass(frozen=True)
-class AgreementReport:
-    since: datetime | None
-    until: datetime | None
-    overall: measures.Agreement
-    by_moderator: dict[str, measures.Agreement]
-    by_label: dict[str, measures.Agreement]
-    confusion: measures.Confusion
-    disagreements: list[ReviewPair] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "since": self.since.isoformat() if self.since else None,
-            "until": self.until.isoformat() if self.until else None,
-            "overall": self.overall.as_dict(),
-            "by_moderator": {name: a.as_dict() for name, a in self.by_moderator.items()},
-            "by_label": {label: a.as_dict() for label, a in self.by_label.items()},
-            "confusion": self.confusion.as_dict(),
-            "disagreements": [p.as_dict() for p in self.disagreements],
-        }
 
 
 def agreement(

@@ -8,79 +8,32 @@ the database is the source of truth and admins change it through
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from db.models import Action, Label, Reason
+from db.models import Label, Reason
 from desktop.core import audit
-from desktop.core.errors import NotFound, UsageError
 from desktop.core.resources import resource
-from desktop.core.users import Actor, Permission
+from desktop.domain.errors import NotFound, UsageError
+from desktop.domain.people import Actor, Permission
+from desktop.domain.review import Action
+from desktop.domain.taxonomy import (
+    AGE_GATES,
+    BLURS,
+    DEFAULT_SETTINGS,
+    SEVERITIES,
+    ActionInfo,
+    LabelInfo,
+    ReasonInfo,
+    Taxonomy,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
     from pathlib import Path
 
     from sqlalchemy.orm import Session
-
-DEFAULT_SETTINGS = ("hide", "warn", "ignore")
-BLURS = ("media", "content", "none")
-SEVERITIES = ("alert", "inform", "none")
-AGE_GATES = (None, 18, 21)
-
-
-@dataclass(frozen=True)
-class LabelInfo:
-    code: str
-    name: str
-    description: str
-    default_setting: str
-    blurs: str
-    severity: str
-    age_gate: int | None
-    equivalents: dict[str, str] = field(default_factory=dict)
-    accompanies_only: bool = False
-    active: bool = True
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "name": self.name,
-            "description": self.description,
-            "default": self.default_setting,
-            "blurs": self.blurs,
-            "severity": self.severity,
-            "age_gate": self.age_gate,
-            "equivalents": dict(self.equivalents),
-            "accompanies_only": self.accompanies_only,
-            "active": self.active,
-        }
-
-
-@dataclass(frozen=True)
-class ReasonInfo:
-    kind: str
-    code: str
-    name: str
-    description: str
-    withholds_media: bool
-
-
-@dataclass(frozen=True)
-class ActionInfo:
-    code: Action
-    name: str
-    key: str
-    requires: str  # nothing | label | reason
-
-
-@dataclass(frozen=True)
-class Taxonomy:
-    labels: list[LabelInfo]
-    reasons: list[ReasonInfo]
-    actions: list[ActionInfo]
 
 
 def _check_label(raw: dict[str, Any]) -> LabelInfo:

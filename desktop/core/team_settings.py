@@ -6,15 +6,15 @@ shared database, and each change is audited with who made it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from db.models import TeamSetting, User
 from desktop.core import audit
-from desktop.core.errors import UsageError
-from desktop.core.users import Actor, Permission
+from desktop.domain.errors import UsageError
+from desktop.domain.people import Actor, Permission
+from desktop.domain.team import SettingInfo
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -29,24 +29,6 @@ KNOWN: dict[str, tuple[bool, str]] = {
         "give an item the decision of a decided near-duplicate at ingest, instead of only suggesting it",
     ),
 }
-
-
-@dataclass(frozen=True)
-class SettingInfo:
-    key: str
-    value: bool
-    description: str
-    set_by: str | None
-    set_at: datetime | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "value": self.value,
-            "description": self.description,
-            "set_by": self.set_by,
-            "set_at": self.set_at.isoformat() if self.set_at else None,
-        }
 
 
 def parse_bool(text: str) -> bool:

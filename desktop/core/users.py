@@ -7,19 +7,18 @@ line refuse the same things for the same reasons.
 from __future__ import annotations
 
 import base64
-import enum
 import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from db.models import Role, User
+from db.models import User
 from desktop.core import audit
-from desktop.core.errors import Conflict, NotFound, PermissionDenied, UsageError
+from desktop.domain.errors import Conflict, NotFound, PermissionDenied, UsageError
+from desktop.domain.people import Actor, Permission, Role, UserInfo
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -27,86 +26,11 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 
-class Permission(enum.StrEnum):
-    REVIEW = "review"  # claim, decide, skip, undo one's own decisions
-    RESOLVE_ESCALATIONS = "resolve escalations"
-    OVERRIDE = "override decisions"
-    CLEAR_SKIPS = "clear skips"
-    AUDIT = "read the audit trail"
-    MANAGE_USERS = "manage users"
-    MANAGE_TAXONOMY = "manage the taxonomy"
-    TEAM_SETTINGS = "change team settings"
-    SAMPLE = "sample decisions for second review"
-    AGREEMENT = "read agreement between reviewers"  # and see others' second reviews
-
-
-_SUPERVISOR = frozenset(
-    {
-        Permission.REVIEW,
-        Permission.RESOLVE_ESCALATIONS,
-        Permission.OVERRIDE,
-        Permission.CLEAR_SKIPS,
-        Permission.AUDIT,
-        Permission.TEAM_SETTINGS,
-        Permission.SAMPLE,
-        Permission.AGREEMENT,
-    }
-)
-GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.MODERATOR: frozenset({Permission.REVIEW}),
-    Role.SUPERVISOR: _SUPERVISOR,
-    Role.ADMIN: _SUPERVISOR | {Permission.MANAGE_USERS, Permission.MANAGE_TAXONOMY},
-}
-
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The acting user, as plain data the services pass around."""
-
-    id: int
-    name: str
-    role: Role
-
-    def may(self, permission: Permission) -> bool:
-        return permission in GRANTS[self.role]
-
-    def require(self, permission: Permission) -> None:
-        if not self.may(permission):
-            raise PermissionDenied(f"{self.name} is a {self.role.value} and may not {permission.value}")
-
-
-@dataclass(frozen=True)
-class UserInfo:
-    id: int
-    name: str
-    role: Role
-    disabled: bool
-    created_at: datetime
-    has_password: bool = False
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "role": self.role.value,
-            "disabled": self.disabled,
-            "created_at": self.created_at.isoformat(),
-            "has_password": self.has_password,
-        }
 
 
 def _info(user: User) -> UserInfo:
     return UserInfo(user.id, user.name, user.role, user.disabled, user.created_at, user.password_hash is not None)
-
-
-def parse_role(value: str) -> Role:
-    try:
-        return Role(value)
-    except ValueError:
-        choices = ", ".join(r.value for r in Role)
-        raise UsageError(f"unknown role {value!r} (choose from {choices})") from None
 
 
 def resolve(session: Session, name: str) -> Actor:

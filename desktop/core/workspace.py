@@ -16,13 +16,13 @@ from db.migrate import UpgradeResult, upgrade
 from db.session import DEFAULT_BUSY_TIMEOUT_MS, Database, parse_url
 from desktop.core import taxonomy, users
 from desktop.core.clock import Clock, system_clock
-from desktop.core.errors import NotFound
 from desktop.core.review import DEFAULT_LEASE, DEFAULT_UNDO_GRACE, ReviewService
+from desktop.domain.errors import NotFound
 
 if TYPE_CHECKING:
     from datetime import timedelta
 
-    from desktop.core.users import Actor
+    from desktop.domain.people import Actor
 
 
 @dataclass

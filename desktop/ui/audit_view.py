@@ -57,11 +57,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.models import Action
 from desktop.core import decision_log
 from desktop.core.clock import Clock, system_clock
-from desktop.core.decision_log import EventKind, LogFilter
-from desktop.core.users import Permission
+from desktop.domain.audit import EventKind, LogFilter, Verification
+from desktop.domain.people import Permission
+from desktop.domain.review import Action, DecisionInfo
 from desktop.ui.decision_words import NO_NAMES, Names, action_name, decision_text, plain_tooltip, when
 from desktop.ui.override_dialog import OverrideDialog
 from desktop.ui.theme import colours, current_theme
@@ -71,8 +71,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from db.session import Database
-    from desktop.core.audit import Verification
-    from desktop.core.decision_log import (
+    from desktop.domain.audit import (
         ChainStatus,
         HistoryEntry,
         ItemHistory,
@@ -80,9 +79,10 @@ if TYPE_CHECKING:
         LogKey,
         LogPage,
         LogRow,
+        Verification,
     )
-    from desktop.core.review import DecisionInfo
-    from desktop.core.users import Actor
+    from desktop.domain.people import Actor
+    from desktop.domain.review import DecisionInfo
 
 PAGE = 200
 # Typing in the search box waits this long for the next key before searching:
@@ -300,9 +300,9 @@ class AuditView(QWidget):
     page_loaded = Signal(int)
     # int: the item whose history and chain status are now shown
     history_shown = Signal(int)
-    # desktop.core.audit.Verification: the result of "Verify audit chain"
+    # desktop.core.Verification: the result of "Verify audit chain"
     verified = Signal(object)
-    # desktop.core.review.DecisionInfo: an override made from this view, saved
+    # desktop.core.DecisionInfo: an override made from this view, saved
     overridden = Signal(object)
     # str: a message shown because a read failed (refused, database unreachable)
     error_shown = Signal(str)

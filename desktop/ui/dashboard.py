@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.reports import AgreementFigure, Report, format_duration, format_minutes
+from desktop.domain.reports import AgreementFigure, Report, format_duration, format_minutes
 from desktop.ui.theme import colours, current_theme
 
 if TYPE_CHECKING:

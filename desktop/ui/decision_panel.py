@@ -44,14 +44,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.models import Action
+from desktop.domain.review import Action
 from desktop.ui.item_panel import ACTION_NAMES, local_time
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from desktop.core.review import DecisionInfo, ItemView
-    from desktop.core.taxonomy import LabelInfo, ReasonInfo
+    from desktop.domain.review import DecisionInfo, ItemView
+    from desktop.domain.taxonomy import LabelInfo, ReasonInfo
 
 NUMBERED = 9  # labels and reasons 1-9 have a key; any after that are picked by mouse or arrows
 NOTE_LINES = 3

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
     from datetime import datetime
 
-    from db.models import Action
-    from desktop.core.taxonomy import LabelInfo, ReasonInfo
+    from desktop.domain.review import Action
+    from desktop.domain.taxonomy import LabelInfo, ReasonInfo
 
 
 @dataclass(frozen=True)

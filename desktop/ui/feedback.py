@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from db.session import Database
-    from desktop.core.decision_log import OverrideNotice
-    from desktop.core.users import Actor
+    from desktop.domain.audit import OverrideNotice
+    from desktop.domain.people import Actor
 
 COLUMNS = ("When", "Item", "Your decision", "Changed to", "By", "Why")
 ItemIdRole = Qt.ItemDataRole.UserRole + 1

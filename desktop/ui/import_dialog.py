@@ -42,9 +42,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.errors import DatabaseError
-from desktop.core.errors import VeilError
 from desktop.core.ingest.files import FORMATS, ingest_files
+from desktop.domain.errors import VeilError
 from desktop.ui.workers import DbOp, DbWorker
 
 if TYPE_CHECKING:
@@ -52,8 +51,8 @@ if TYPE_CHECKING:
 
     from db.session import Database
     from desktop.core.clock import Clock
-    from desktop.core.ingest import IngestReport
     from desktop.core.media.previews import PreviewSettings
+    from desktop.domain.ingest import IngestReport
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +77,7 @@ def _snapshot(report: IngestReport) -> IngestReport:
 
 def _reason(error: Exception) -> str:
     """One line for a person: Veil's own errors say it already; others get their first line."""
-    if isinstance(error, VeilError | DatabaseError):
+    if isinstance(error, VeilError):
         return str(error)
     # A driver's error wrapped by the database layer: the driver's words, without the SQL after them.
     cause = getattr(error, "orig", None) or error
@@ -321,7 +320,7 @@ class ImportDialog(QDialog):
 
     def _on_import_failed(self, error: Exception) -> None:
         self._finish()
-        if not isinstance(error, VeilError | DatabaseError):
+        if not isinstance(error, VeilError):
             log.error("import failed: %s", _reason(error), exc_info=error)
         text = f"The import failed: {_reason(error)}"
         if self._last is not None and self._last.items_added:

@@ -33,11 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.models import Action
+from desktop.domain.review import Action
 from desktop.ui.theme import MARKER_KINDS, colours, current_theme, marker_colours
 
 if TYPE_CHECKING:
-    from desktop.core.review import DecisionInfo, ItemView
+    from desktop.domain.review import DecisionInfo, ItemView
 
 SEVERITY_NAMES = ("none", "mild", "graphic", "extreme")
 ACTION_NAMES = {

@@ -34,19 +34,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.models import Action
 from desktop.core import decision_log
 from desktop.core.clock import Clock, system_clock
 from desktop.core.review import ReviewService
+from desktop.domain.review import Action
 from desktop.ui.decision_words import Names, action_name, decision_text, when
 from desktop.ui.workers import DbOp, DbWorker
 
 if TYPE_CHECKING:
     from db.session import Database
-    from desktop.core.decision_log import OverrideContext
-    from desktop.core.review import DecisionInfo
-    from desktop.core.taxonomy import LabelInfo
-    from desktop.core.users import Actor
+    from desktop.domain.audit import OverrideContext
+    from desktop.domain.people import Actor
+    from desktop.domain.review import DecisionInfo
+    from desktop.domain.taxonomy import LabelInfo
 
 _CHOICES = (Action.APPROVE, Action.WARN, Action.REMOVE, Action.ESCALATE)
 _REASON_KINDS = {Action.REMOVE: "remove", Action.ESCALATE: "escalate"}

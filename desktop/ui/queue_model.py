@@ -18,7 +18,7 @@ from PySide6.QtGui import QFont
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from desktop.core.browse import PageKey, QueueRow
+    from desktop.domain.queue import PageKey, QueueRow
 
 SEVERITY_NAMES = ("none", "mild", "graphic", "extreme")
 COLUMNS = ("Sev.", "Markers", "Source", "Age", "Media", "Text")

@@ -32,7 +32,7 @@ from PySide6.QtGui import (
 )
 
 from desktop import __version__
-from desktop.core.reports import format_duration
+from desktop.domain.reports import format_duration
 from desktop.ui.dashboard import (
     ACTION_NAMES,
     Chart,
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
     from PySide6.QtCore import QCoreApplication
 
-    from desktop.core.reports import Report
+    from desktop.domain.reports import Report
 
 # The document is laid out in CSS pixels (96 to the inch) and scaled to each device.
 LAYOUT_DPI = 96

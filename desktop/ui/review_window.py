@@ -53,17 +53,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.errors import CannotConnect, DatabaseLocked
-from db.models import Action, ItemStatus
 from db.session import describe
 from desktop import config
 from desktop.core import audit, browse, care, decision_log, qa, reports, taxonomy
-from desktop.core.errors import VeilError
 from desktop.core.ingest.files import load_demo
 from desktop.core.media import levels
 from desktop.core.outbox import Outbox, PendingDecision
-from desktop.core.users import Permission
 from desktop.core.workspace import Workspace, open_workspace
+from desktop.domain.care import Day, Policy, Tracker
+from desktop.domain.errors import Unavailable, VeilError
+from desktop.domain.people import Permission
+from desktop.domain.queue import Facets, QueueFilter
+from desktop.domain.review import Action, ItemStatus
 from desktop.ui.audit_view import AuditView
 from desktop.ui.dashboard import Dashboard
 from desktop.ui.decision_panel import DecisionPanel, DecisionRequest
@@ -86,13 +87,17 @@ if TYPE_CHECKING:
     from PIL import Image
 
     from desktop.config import Settings
-    from desktop.core.browse import PageKey, QueueRow
-    from desktop.core.ingest import IngestReport
-    from desktop.core.review import Claim, DecisionInfo, ItemView
-    from desktop.core.users import Actor
+    from desktop.domain.audit import ChainExport, Verification
+    from desktop.domain.ingest import IngestReport
+    from desktop.domain.people import Actor
+    from desktop.domain.qa import SampleResult
+    from desktop.domain.queue import PageKey, QueueRow
+    from desktop.domain.reports import Report
+    from desktop.domain.review import Claim, DecisionInfo, ItemView
+    from desktop.domain.taxonomy import LabelInfo, ReasonInfo
 
 # Errors that mean "the database is not answering now": keep the work and try again.
-TRANSIENT = (CannotConnect, DatabaseLocked)
+TRANSIENT = Unavailable
 RETRY_FIRST_S = 2.0
 RETRY_MOST_S = 30.0
 COUNTS_EVERY_MS = 15_000
@@ -114,10 +119,10 @@ class Loaded:
 class Opened:
     workspace: Workspace
     actor: Actor
-    labels: list[taxonomy.LabelInfo]
-    reasons: dict[str, list[taxonomy.ReasonInfo]]
-    facets: browse.Facets
-    day: care.Day
+    labels: list[LabelInfo]
+    reasons: dict[str, list[ReasonInfo]]
+    facets: Facets
+    day: Day
     replayed: int  # decisions from the outbox saved at start
 
 
@@ -159,8 +164,8 @@ class ReviewWindow(QMainWindow):
         self.workspace: Workspace | None = None
         self.actor: Actor | None = None
         self.outbox = Outbox(config.data_dir() / "pending-decisions.jsonl")
-        self.tracker: care.Tracker | None = None
-        self.filter = browse.QueueFilter()
+        self.tracker: Tracker | None = None
+        self.filter = QueueFilter()
         self.current: Loaded | None = None
         self._ahead: dict[int, Loaded] = {}
         self._busy = False  # a claim or decision is in flight: keys wait
@@ -488,8 +493,8 @@ class ReviewWindow(QMainWindow):
         self._fill_filters(opened.facets)
         if opened.actor.may(Permission.AUDIT):
             self._add_supervisor_menu()
-        self.tracker = care.Tracker(
-            care.Policy(
+        self.tracker = Tracker(
+            Policy(
                 break_reveal_s=self.settings.get("break_reveal_minutes") * 60,
                 break_graphic_items=self.settings.get("break_graphic_items"),
                 daily_budget_s=self.settings.get("daily_budget_minutes") * 60,
@@ -570,10 +575,10 @@ class ReviewWindow(QMainWindow):
         if workspace is None or actor is None:
             return
 
-        def work() -> reports.Report:
+        def work() -> Report:
             return reports.report(workspace.db, actor, now=workspace.clock())
 
-        def done(report: reports.Report) -> None:
+        def done(report: Report) -> None:
             if self.dashboard is not None:
                 self.dashboard.show_report(report)
 
@@ -587,12 +592,12 @@ class ReviewWindow(QMainWindow):
         if not target:
             return
 
-        def work() -> tuple[reports.Report, audit.Verification]:
+        def work() -> tuple[Report, Verification]:
             return reports.report(workspace.db, actor, now=workspace.clock()), decision_log.verify_all(
                 workspace.db, actor
             )
 
-        def done(result: tuple[reports.Report, audit.Verification]) -> None:
+        def done(result: tuple[Report, Verification]) -> None:
             report, chain = result
             if not chain.ok:
                 self._show_banner("error", f"No report: the audit chain is broken at event {chain.broken_id}")
@@ -607,10 +612,10 @@ class ReviewWindow(QMainWindow):
         if workspace is None or actor is None:
             return
 
-        def work() -> audit.Verification:
+        def work() -> Verification:
             return decision_log.verify_all(workspace.db, actor)
 
-        def done(result: audit.Verification) -> None:
+        def done(result: Verification) -> None:
             if result.ok:
                 text = f"The audit chain is intact: {result.events} events.\nHead hash {result.head_hash}"
             else:
@@ -630,10 +635,10 @@ class ReviewWindow(QMainWindow):
         if not target:
             return
 
-        def work() -> audit.ChainExport:
+        def work() -> ChainExport:
             return audit.export_chain_file(workspace.db, actor, Path(target))
 
-        def done(result: audit.ChainExport) -> None:
+        def done(result: ChainExport) -> None:
             self.chain_result = f"{result.events} events exported to {target}; head hash {result.head_hash}"
             QMessageBox.information(self, "Audit chain exported", self.chain_result)
 
@@ -649,10 +654,10 @@ class ReviewWindow(QMainWindow):
         if not ok:
             return
 
-        def work() -> qa.SampleResult:
+        def work() -> SampleResult:
             return qa.sample(workspace.db, actor, rate=percent / 100, now=workspace.clock())
 
-        def done(result: qa.SampleResult) -> None:
+        def done(result: SampleResult) -> None:
             self.statusBar().showMessage(
                 f"{len(result.sampled)} decisions sent to blind second review (seed {result.seed})", 8000
             )
@@ -666,7 +671,7 @@ class ReviewWindow(QMainWindow):
         self.feedback_dialog = FeedbackDialog(workspace.db, actor, self)
         self.feedback_dialog.show()
 
-    def _fill_filters(self, facets: browse.Facets) -> None:
+    def _fill_filters(self, facets: Facets) -> None:
         assert self.actor is not None
         if self.actor.may(Permission.RESOLVE_ESCALATIONS):
             self.filter_status.addItem("Escalated", ItemStatus.ESCALATED)
@@ -704,7 +709,7 @@ class ReviewWindow(QMainWindow):
         return arrived
 
     def _on_filter_changed(self) -> None:
-        self.filter = browse.QueueFilter(
+        self.filter = QueueFilter(
             status=self.filter_status.currentData() or ItemStatus.PENDING,
             marker=self.filter_marker.currentData(),
             label=self.filter_label.currentData(),
@@ -1369,7 +1374,7 @@ class ReviewWindow(QMainWindow):
         apply_theme(_application(), self.settings.get("theme"), self.settings.get("font_size_pt"))
         self.grid.set_prefs(self._view_prefs())
         if self.tracker is not None:
-            self.tracker.policy = care.Policy(
+            self.tracker.policy = Policy(
                 break_reveal_s=self.settings.get("break_reveal_minutes") * 60,
                 break_graphic_items=self.settings.get("break_graphic_items"),
                 daily_budget_s=self.settings.get("daily_budget_minutes") * 60,

@@ -31,10 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.errors import DatabaseError
 from db.session import parse_url
 from desktop import config
-from desktop.core.errors import UsageError
+from desktop.domain.errors import VeilError
 from desktop.ui.theme import colours, current_theme
 
 if TYPE_CHECKING:
@@ -314,7 +313,7 @@ class SettingsDialog(QDialog):
                 # save_user takes any text as a URL; a typo would only show at the next start.
                 parse_url(str(changes["db_url"]))
             config.save_user(changes)
-        except (UsageError, DatabaseError) as err:
+        except VeilError as err:
             self.error_label.setText(f"Not saved: {err}")
             self.error_label.show()
             return

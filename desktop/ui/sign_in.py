@@ -28,16 +28,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.errors import DatabaseError
 from db.session import describe
 from desktop.core import users
-from desktop.core.errors import VeilError
+from desktop.domain.errors import VeilError
 from desktop.ui.theme import colours, current_theme
 from desktop.ui.workers import DbOp, DbWorker
 
 if TYPE_CHECKING:
-    from desktop.core.users import Actor, UserInfo
     from desktop.core.workspace import Workspace
+    from desktop.domain.people import Actor, UserInfo
 
 
 def _sentence(text: str) -> str:
@@ -46,7 +45,7 @@ def _sentence(text: str) -> str:
 
 
 def _reason(error: Exception) -> str:
-    if isinstance(error, VeilError | DatabaseError):
+    if isinstance(error, VeilError):
         return _sentence(str(error))
     cause = getattr(error, "orig", None) or error
     first = (str(cause).strip().splitlines() or [""])[0]

@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from db.models import Action, Role
-from desktop.core import qa
 from desktop.core.workspace import open_workspace
+from desktop.domain.people import Role
+from desktop.domain.qa import BLIND_FIELDS
+from desktop.domain.review import Action
 from tests.e2e.test_cli import Run, refused, veil
 from tests.support.factories import add_items, add_user
 
@@ -97,7 +98,7 @@ def test_qa_next_and_show_are_blind(db_url: str, clock: FakeClock) -> None:
     assert claimed.code == 0, claimed.err
     data = claimed.json
     assert set(data) == {"task_id", "item_id", "lease_expires_at", "resumed", "item"}
-    assert data["item_id"] == item and set(data["item"]) == set(qa.BLIND_FIELDS)
+    assert data["item_id"] == item and set(data["item"]) == set(BLIND_FIELDS)
     for hint in ("decision", "warn", "graphic-violence", "wounds", '"mod"'):
         assert hint not in claimed.out
     shown = veil("show", str(item), "--json", url=db_url, user="sec").json

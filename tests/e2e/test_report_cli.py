@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import create_engine
 
-from db.models import Action, Role
 from desktop.core.workspace import open_workspace
+from desktop.domain.people import Role
+from desktop.domain.review import Action
 from tests.e2e.test_cli import VEIL, refused, veil
 from tests.support.factories import add_items, add_user
 from tests.ui.test_report_pdf import pdf_text

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import Connection, exc, text
 
-from db.models import Action, Role
 from desktop.core import audit
+from desktop.domain.people import Role
+from desktop.domain.review import Action
 from tests.support.factories import add_items, add_user
 
 if TYPE_CHECKING:

@@ -8,14 +8,16 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from db.models import Action, Decision, Item, ItemStatus, Role
+from db.models import Decision, Item
 from db.session import Database
 from desktop.core.review import ReviewService
+from desktop.domain.people import Role
+from desktop.domain.review import Action, ItemStatus
 from tests.support.factories import add_items, add_user
 
 if TYPE_CHECKING:
-    from desktop.core.users import Actor
     from desktop.core.workspace import Workspace
+    from desktop.domain.people import Actor
 
 WORKERS = 8
 ITEMS = 2000

@@ -11,19 +11,21 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import Connection, select, text
 
-from db.models import Action, AuditEvent, Item, Role
+from db.models import AuditEvent, Item
 from desktop.core import audit, decision_log, qa
-from desktop.core.decision_log import EventKind, LogFilter
-from desktop.core.errors import PermissionDenied
-from desktop.core.ingest import ItemDraft, MarkerDraft
 from desktop.core.ingest.store import store
+from desktop.domain.audit import EventKind, LogFilter, LogRow
+from desktop.domain.errors import PermissionDenied
+from desktop.domain.ingest import ItemDraft, MarkerDraft
+from desktop.domain.people import Role
+from desktop.domain.review import Action
 from tests.support.factories import add_items, add_user
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from desktop.core.users import Actor
     from desktop.core.workspace import Workspace
+    from desktop.domain.people import Actor
     from tests.conftest import FakeClock
 
 
@@ -108,8 +110,8 @@ def build(ws: Workspace, clock: FakeClock) -> World:
     return World(alice, bob, carol, boss, {"A": a, "B": b, "C": c, "D": d, "E": e}, events)
 
 
-def all_rows(ws: Workspace, actor: Actor, query: LogFilter, limit: int = 1000) -> list[decision_log.LogRow]:
-    rows: list[decision_log.LogRow] = []
+def all_rows(ws: Workspace, actor: Actor, query: LogFilter, limit: int = 1000) -> list[LogRow]:
+    rows: list[LogRow] = []
     after = None
     while True:
         got = decision_log.page(ws.db, actor, query, after=after, limit=limit)
@@ -119,7 +121,7 @@ def all_rows(ws: Workspace, actor: Actor, query: LogFilter, limit: int = 1000) -
         after = got.next_key
 
 
-def numbers(world: World, rows: list[decision_log.LogRow]) -> list[int]:
+def numbers(world: World, rows: list[LogRow]) -> list[int]:
     by_id = {decision: n for n, decision in world.events.items()}
     return [by_id[row.id] for row in rows]
 

@@ -31,7 +31,7 @@ def peak_mb():
             return int(line.split()[1]) / 1024
     raise SystemExit("no VmHWM")
 
-from desktop.core.ingest import MediaRef
+from desktop.domain.ingest import MediaRef
 from desktop.core.media.hashes import fingerprint
 
 base = peak_mb()

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING
 import pytest
 from PIL import Image, ImageDraw
 
-from db.models import Action, ItemStatus, Role
 from desktop.core import audit, team_settings
-from desktop.core.errors import NotFound, PermissionDenied
 from desktop.core.ingest.files import ingest_files
 from desktop.core.ingest.store import distance
+from desktop.domain.errors import NotFound, PermissionDenied
+from desktop.domain.people import Role
+from desktop.domain.review import Action, ItemStatus
 from tests.support.factories import add_user
 
 if TYPE_CHECKING:

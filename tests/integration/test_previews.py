@@ -12,9 +12,10 @@ import numpy as np
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from db.models import Action, Media
+from db.models import Media
 from desktop.core.ingest.files import ingest_files
 from desktop.core.media.previews import make_preview, reveal
+from desktop.domain.review import Action
 from tests.conftest import CORPUS
 from tests.e2e.test_cli import veil
 from tests.support.factories import add_user

@@ -12,18 +12,21 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
-from db.models import Action, AuditEvent, Decision, Item, ItemStatus, QaTask, Role
+from db.models import AuditEvent, Decision, Item, QaTask
 from db.session import Database
 from desktop.core import audit, qa
-from desktop.core.errors import Conflict, NotFound, PermissionDenied, UsageError
 from desktop.core.ingest.files import ingest_files
+from desktop.domain.errors import Conflict, NotFound, PermissionDenied, UsageError
+from desktop.domain.people import Role
+from desktop.domain.qa import BLIND_FIELDS
+from desktop.domain.review import Action, ItemStatus
 from tests.support.factories import add_items, add_user
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from desktop.core.users import Actor
     from desktop.core.workspace import Workspace
+    from desktop.domain.people import Actor
     from tests.conftest import FakeClock
 
 # A "yes" and a "no" for the kappa examples: warning labels present or not.
@@ -369,7 +372,7 @@ def test_the_second_reviewer_sees_nothing_of_the_first_decision(
         assert shown["status"] is None and shown["decisions"] == [] and shown["suggestion"] is None
         assert len(shown["media"]) == 1  # the item itself is all there
     blind = claim.as_dict()["item"]
-    assert set(blind) == set(qa.BLIND_FIELDS) and "decisions" not in blind and "status" not in blind
+    assert set(blind) == set(BLIND_FIELDS) and "decisions" not in blind and "status" not in blind
     assert workspace.review.show(repost, viewer=carol).decisions != []  # not blind for anyone else
 
     second = qa.decide(workspace.db, bob, repost, Action.WARN, labels=["graphic-violence"], now=workspace.clock())

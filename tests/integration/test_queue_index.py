@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 
-from db.models import ItemStatus, Role
 from desktop.core.review import ReviewService
-from desktop.core.users import Actor
+from desktop.domain.people import Actor, Role
+from desktop.domain.review import ItemStatus
 from tests.support.factories import add_items
 
 if TYPE_CHECKING:

@@ -10,17 +10,19 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import Connection, text
 
-from db.models import Action, Role
 from desktop.core import audit, reports
-from desktop.core.errors import IntegrityFailure, PermissionDenied, UsageError
+from desktop.domain.errors import IntegrityFailure, PermissionDenied, UsageError
+from desktop.domain.people import Role
+from desktop.domain.reports import Quantiles
+from desktop.domain.review import Action
 from tests.integration.test_audit import _drop_triggers
 from tests.support.factories import add_items, add_user
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from desktop.core.users import Actor
     from desktop.core.workspace import Workspace
+    from desktop.domain.people import Actor
     from tests.conftest import FakeClock
 
 DAY1 = datetime(2026, 11, 20, tzinfo=UTC)
@@ -222,10 +224,10 @@ def test_held_escalation_names_its_holder_until_the_lease_lapses(workspace: Work
 
 
 def test_quantiles_interpolate_between_ranks() -> None:
-    assert reports.quantiles([]) == reports.Quantiles(0, None, None)
-    assert reports.quantiles([7.0]) == reports.Quantiles(1, 7.0, 7.0)
-    assert reports.quantiles([10.0, 20.0]) == reports.Quantiles(2, 15.0, 19.0)
-    assert reports.quantiles(float(n) for n in range(1, 11)) == reports.Quantiles(10, 5.5, 9.1)
+    assert reports.quantiles([]) == Quantiles(0, None, None)
+    assert reports.quantiles([7.0]) == Quantiles(1, 7.0, 7.0)
+    assert reports.quantiles([10.0, 20.0]) == Quantiles(2, 15.0, 19.0)
+    assert reports.quantiles(float(n) for n in range(1, 11)) == Quantiles(10, 5.5, 9.1)
 
 
 # -- the audit chain exported, and checked against later ------------------------

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import func, select
 
-from db.models import Action, AuditEvent, Decision, Exposure, Item, ItemStatus, Role
-from desktop.core.errors import Conflict, PermissionDenied, UsageError
+from db.models import AuditEvent, Decision, Exposure, Item
+from desktop.domain.errors import Conflict, PermissionDenied, UsageError
+from desktop.domain.people import Role
+from desktop.domain.review import Action, ItemStatus
 from tests.support.factories import add_items, add_user
 
 if TYPE_CHECKING:

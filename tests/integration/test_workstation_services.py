@@ -12,12 +12,16 @@ import pytest
 from PIL import Image
 from sqlalchemy import event, func, select
 
-from db.models import Action, AuditEvent, Decision, ItemStatus, Role, User
+from db.models import AuditEvent, Decision, User
 from desktop.core import browse, care, users
-from desktop.core.errors import Conflict, NotFound, PermissionDenied, UsageError
-from desktop.core.ingest import ItemDraft, MarkerDraft, MediaRef
 from desktop.core.ingest.files import CHUNK, ingest_files
 from desktop.core.ingest.store import store
+from desktop.domain.care import Day, Policy, Tracker
+from desktop.domain.errors import Conflict, NotFound, PermissionDenied, UsageError
+from desktop.domain.ingest import ItemDraft, MarkerDraft, MediaRef
+from desktop.domain.people import Role
+from desktop.domain.queue import QueueFilter
+from desktop.domain.review import Action, ItemStatus
 from tests.support.factories import add_items, add_user
 
 if TYPE_CHECKING:
@@ -36,7 +40,7 @@ def test_pages_follow_review_order_without_gaps_or_repeats(workspace: Workspace,
     add_items(workspace, 30, severity=0, prefix="calm")
     clock.advance(minutes=1)
     severe = add_items(workspace, 7, severity=3, prefix="severe")
-    query = browse.QueueFilter()
+    query = QueueFilter()
 
     seen: list[int] = []
     after = None
@@ -63,7 +67,7 @@ def test_filters_by_marker_source_language_and_label(workspace: Workspace) -> No
     now = workspace.clock()
 
     def ids(**kwargs: object) -> list[str]:
-        rows = browse.page(workspace.db, browse.QueueFilter(**kwargs), now=now)  # type: ignore[arg-type]
+        rows = browse.page(workspace.db, QueueFilter(**kwargs), now=now)  # type: ignore[arg-type]
         return sorted(r.excerpt for r in rows)
 
     assert ids(marker="21+") == ["+21 footage"]
@@ -85,16 +89,16 @@ def test_rows_say_who_holds_an_item(workspace: Workspace, clock: FakeClock) -> N
     (item,) = add_items(workspace, 1, severity=1)
     alice = add_user(workspace, "alice")
     workspace.review.claim_next(alice)
-    (row,) = browse.page(workspace.db, browse.QueueFilter(), now=workspace.clock())
+    (row,) = browse.page(workspace.db, QueueFilter(), now=workspace.clock())
     assert row.id == item and row.claimed_by == "alice"
     clock.advance(minutes=11)  # the lease ran out
-    (row,) = browse.page(workspace.db, browse.QueueFilter(), now=workspace.clock())
+    (row,) = browse.page(workspace.db, QueueFilter(), now=workspace.clock())
     assert row.claimed_by is None
 
 
 def test_a_later_page_is_an_index_seek(workspace: Workspace) -> None:
     add_items(workspace, 20)
-    (first,) = browse.page(workspace.db, browse.QueueFilter(), limit=1, now=workspace.clock())
+    (first,) = browse.page(workspace.db, QueueFilter(), limit=1, now=workspace.clock())
     captured: list[tuple[str, Any]] = []
 
     def keep(_conn: object, _cursor: object, statement: str, params: Any, *_: object) -> None:
@@ -102,7 +106,7 @@ def test_a_later_page_is_an_index_seek(workspace: Workspace) -> None:
 
     event.listen(workspace.db.engine, "before_cursor_execute", keep)
     try:
-        browse.page(workspace.db, browse.QueueFilter(), after=first.key, limit=5, now=workspace.clock())
+        browse.page(workspace.db, QueueFilter(), after=first.key, limit=5, now=workspace.clock())
     finally:
         event.remove(workspace.db.engine, "before_cursor_execute", keep)
     statement, params = next((s, p) for s, p in captured if "ORDER BY item.priority" in s)
@@ -186,7 +190,7 @@ def test_originals_for_reveal_and_never_for_withheld_media(workspace: Workspace,
 
 
 def _all_ids(ws: Workspace) -> list[int]:
-    return [r.id for r in browse.page(ws.db, browse.QueueFilter(), now=ws.clock())]
+    return [r.id for r in browse.page(ws.db, QueueFilter(), now=ws.clock())]
 
 
 def test_the_day_so_far_counts_decisions_and_exposure(workspace: Workspace, clock: FakeClock) -> None:
@@ -203,13 +207,13 @@ def test_the_day_so_far_counts_decisions_and_exposure(workspace: Workspace, cloc
 
     day = care.day_so_far(workspace.db, alice, since=start - timedelta(hours=1))
 
-    assert day == care.Day(decisions=2, reveal_s=6.0, graphic_s=60.0, graphic_items=2)
+    assert day == Day(decisions=2, reveal_s=6.0, graphic_s=60.0, graphic_items=2)
     assert care.day_so_far(workspace.db, alice, since=start + timedelta(hours=1)).decisions == 0
 
 
 def test_reminders_come_after_a_stretch_and_once_for_the_budget(workspace: Workspace) -> None:
-    policy = care.Policy(break_reveal_s=60, break_graphic_items=3, daily_budget_s=100)
-    tracker = care.Tracker(policy, care.Day(0, 0.0, 50.0, 0))
+    policy = Policy(break_reveal_s=60, break_graphic_items=3, daily_budget_s=100)
+    tracker = Tracker(policy, Day(0, 0.0, 50.0, 0))
     tracker.add_reveal(59)
     assert tracker.due() is None
     tracker.add_reveal(1)

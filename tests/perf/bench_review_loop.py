@@ -31,8 +31,9 @@ from typing import Any
 from PIL import Image, ImageFilter
 from sqlalchemy import insert
 
-from db.models import Item, ItemStatus, Marker, Media, Source
+from db.models import Item, Marker, Media, Source
 from desktop.core.workspace import open_workspace
+from desktop.domain.review import ItemStatus
 
 BATCH = 20_000
 TARGETS = {"p95_ms": 50.0, "startup_s": 2.0, "rss_mb": 400.0}

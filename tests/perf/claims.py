@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
-from db.models import Action, Role
 from db.session import Database
 from desktop.core.review import ReviewService
 from desktop.core.workspace import open_workspace
+from desktop.domain.people import Role
+from desktop.domain.review import Action
 from tests.support.factories import add_items, add_user
 from tests.support.pgserver import start_server
 

@@ -21,8 +21,10 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import insert
 
-from db.models import Action, Item, ItemStatus, Role, Source
+from db.models import Item, Source
 from desktop.core.workspace import open_workspace
+from desktop.domain.people import Role
+from desktop.domain.review import Action, ItemStatus
 from tests.support.factories import add_user
 from tests.support.pgserver import start_server
 

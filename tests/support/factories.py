@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from db.models import Role
 from desktop.core import users
-from desktop.core.ingest import ItemDraft, MarkerDraft
 from desktop.core.ingest.store import store
+from desktop.domain.ingest import ItemDraft, MarkerDraft
+from desktop.domain.people import Role
 
 if TYPE_CHECKING:
-    from desktop.core.users import Actor
     from desktop.core.workspace import Workspace
+    from desktop.domain.people import Actor
 
 
 def admin(ws: Workspace, name: str = "root-admin") -> Actor:

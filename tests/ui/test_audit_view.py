@@ -13,8 +13,10 @@ from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 from sqlalchemy import select, text
 
-from db.models import Action, Decision, Item, Role, User
+from db.models import Decision, Item, User
 from desktop.core import audit
+from desktop.domain.people import Role
+from desktop.domain.review import Action
 from desktop.ui.audit_view import COLUMNS, AuditView, DecisionIdRole, good_colour, warning_colour
 from desktop.ui.theme import THEMES, apply_theme, colours
 from tests.integration.test_decision_log import _drop_triggers, _event_of, build
@@ -27,8 +29,8 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication, QComboBox
     from pytestqt.qtbot import QtBot
 
-    from desktop.core.users import Actor
     from desktop.core.workspace import Workspace
+    from desktop.domain.people import Actor
     from tests.conftest import FakeClock
     from tests.integration.test_decision_log import World
 

@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QFont, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel, QPushButton, QTableWidget
 
-from desktop.core.reports import Agreement, AgreementFigure, DayExposure, Quantiles, Report
+from desktop.domain.reports import Agreement, AgreementFigure, DayExposure, Quantiles, Report
 from desktop.ui.dashboard import BARS, Chart, ChartColours, ChartView, Dashboard, charts, render_chart
 from desktop.ui.theme import THEMES
 

@@ -17,9 +17,9 @@ from PySide6.QtGui import QAction, QColor, QKeySequence, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
 
-from db.models import Action, ItemStatus
-from desktop.core.review import DecisionInfo, ItemView
-from desktop.core.taxonomy import LabelInfo, load_file
+from desktop.core.taxonomy import load_file
+from desktop.domain.review import Action, DecisionInfo, ItemStatus, ItemView
+from desktop.domain.taxonomy import LabelInfo
 from desktop.ui.decision_panel import DecisionPanel, DecisionRequest
 from desktop.ui.item_panel import local_time
 from desktop.ui.theme import apply_theme, colours

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from db.models import Action
+from desktop.domain.review import Action
 from desktop.ui.feedback import COLUMNS, FeedbackDialog
 from tests.integration.test_decision_log import build
 
@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QTableWidgetItem
     from pytestqt.qtbot import QtBot
 
-    from desktop.core.users import Actor
     from desktop.core.workspace import Workspace
+    from desktop.domain.people import Actor
     from tests.conftest import FakeClock
 
 WAIT = 15_000

@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 
     from pytestqt.qtbot import QtBot
 
-    from desktop.core.ingest import IngestReport
     from desktop.core.workspace import Workspace
+    from desktop.domain.ingest import IngestReport
 
 WAIT = 60_000  # a rerun of the large import starts worker processes for its later chunks
 

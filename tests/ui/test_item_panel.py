@@ -19,11 +19,10 @@ from PySide6.QtGui import QColor, QDesktopServices, QHelpEvent, QTextCursor, QTe
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
 
-from db.models import Action, ItemStatus
-from desktop.core.ingest import ItemDraft
 from desktop.core.ingest.text import read_text
 from desktop.core.markers import MarkerEngine
-from desktop.core.review import DecisionInfo, ItemView
+from desktop.domain.ingest import ItemDraft
+from desktop.domain.review import Action, DecisionInfo, ItemStatus, ItemView
 from desktop.ui.item_panel import MARKER_CODE_PROPERTY, MARKER_KIND_PROPERTY, ItemPanel
 from desktop.ui.theme import apply_theme, colours, marker_colours
 from tests.conftest import CORPUS

@@ -22,7 +22,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from desktop.core.media.previews import make_preview
-from desktop.core.review import MediaInfo
+from desktop.domain.review import MediaInfo
 from desktop.ui.media_view import WITHHELD_TEXT, Level, MediaGrid, MediaTile, ViewPrefs, _KeyHints
 
 if TYPE_CHECKING:

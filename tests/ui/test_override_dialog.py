@@ -12,8 +12,9 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialog
 from sqlalchemy import select
 
-from db.models import Action, AuditEvent, Decision, Item, User
+from db.models import AuditEvent, Decision, Item, User
 from desktop.core import audit, taxonomy
+from desktop.domain.review import Action
 from desktop.ui.override_dialog import OverrideDialog
 from tests.integration.test_decision_log import build
 from tests.support.factories import add_items, admin
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
 
     from pytestqt.qtbot import QtBot
 
-    from desktop.core.users import Actor
     from desktop.core.workspace import Workspace
+    from desktop.domain.people import Actor
     from tests.conftest import FakeClock
 
 WAIT = 15_000

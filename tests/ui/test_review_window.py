@@ -17,12 +17,14 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QComboBox, QDialogButtonBox, QMessageBox
 from sqlalchemy import select
 
-from db.models import AuditEvent, Decision, Exposure, ItemStatus, Role, User
+from db.models import AuditEvent, Decision, Exposure, User
 from db.session import describe, parse_url
 from desktop import config
 from desktop.core import audit, users
 from desktop.core.outbox import Outbox
 from desktop.core.workspace import open_workspace
+from desktop.domain.people import Role
+from desktop.domain.review import ItemStatus
 from desktop.ui.media_view import Level
 from desktop.ui.review_window import ReviewWindow
 from desktop.ui.theme import apply_theme, palette

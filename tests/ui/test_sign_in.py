@@ -15,8 +15,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from db.models import Role
 from desktop.core import users
+from desktop.domain.people import Role
 from desktop.ui.sign_in import SignInDialog
 from tests.support.factories import add_user, admin
 
@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
     from pytestqt.qtbot import QtBot
 
-    from desktop.core.users import Actor
     from desktop.core.workspace import Workspace
+    from desktop.domain.people import Actor
 
 WAIT = 15_000
 PASSWORD = "correct horse battery"

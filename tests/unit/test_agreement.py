@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.core.agreement import agreement, cohen_kappa, confusion, label_agreement, percent_agreement
+from desktop.domain.agreement import agreement, cohen_kappa, confusion, label_agreement, percent_agreement
 
 
 def _pairs(counts: dict[tuple[str, str], int]) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from desktop import config
-from desktop.core.errors import UsageError
+from desktop.domain.errors import UsageError
 
 if TYPE_CHECKING:
     from pathlib import Path

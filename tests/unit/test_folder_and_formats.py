@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from desktop.core.ingest import IngestError, ItemDraft
 from desktop.core.ingest.files import detect_format
 from desktop.core.ingest.folder import read_folder
 from desktop.core.ingest.manifest import read_csv, read_jsonl
 from desktop.core.ingest.watch import FolderWatch
 from desktop.core.media.hashes import fingerprint
+from desktop.domain.ingest import IngestError, ItemDraft
 from tests.conftest import CORPUS
 
 # The first bytes of an MP4 file: a 'ftyp' box of brand isom.
@@ -83,7 +83,7 @@ def test_symlink_out_of_the_folder_is_refused_unread(tmp_path: Path) -> None:
 
 
 def test_fingerprints_of_real_images(tmp_path: Path) -> None:
-    from desktop.core.ingest import MediaRef
+    from desktop.domain.ingest import MediaRef
 
     first = _photo(tmp_path / "one.jpg")
     again = tmp_path / "copy.jpg"

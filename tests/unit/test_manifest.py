@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from desktop.core.ingest import IngestError, ItemDraft
 from desktop.core.ingest.manifest import read_jsonl
+from desktop.domain.ingest import IngestError, ItemDraft
 
 if TYPE_CHECKING:
     from pathlib import Path

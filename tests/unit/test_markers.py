@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop.core.errors import UsageError
-from desktop.core.ingest import MarkerDraft
 from desktop.core.markers import MarkerEngine, normalise
+from desktop.domain.errors import UsageError
+from desktop.domain.ingest import MarkerDraft
 from tests.conftest import CORPUS
 
 if TYPE_CHECKING:

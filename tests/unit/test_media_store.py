@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from desktop.core.errors import UsageError
 from desktop.core.ingest.media_store import check_store, keep
+from desktop.domain.errors import UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

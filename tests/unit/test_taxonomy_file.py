@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from db.models import Action
 from desktop.core import taxonomy
-from desktop.core.errors import UsageError
+from desktop.domain.errors import UsageError
+from desktop.domain.review import Action
 
 if TYPE_CHECKING:
     from pathlib import Path

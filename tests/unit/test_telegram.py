@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from PIL import Image
 
-from desktop.core.ingest import IngestError, ItemDraft, MediaRef
 from desktop.core.ingest.telegram import looks_like_telegram, read_telegram
+from desktop.domain.ingest import IngestError, ItemDraft, MediaRef
 from tests.conftest import CORPUS as SHARED_CORPUS
 
 if TYPE_CHECKING:

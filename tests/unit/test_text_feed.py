@@ -12,8 +12,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop.core.ingest import IngestError, ItemDraft
 from desktop.core.ingest.text import MAX_ITEM_CHARS, _parse, read_text
+from desktop.domain.ingest import IngestError, ItemDraft
 from tests.conftest import CORPUS
 
 FEED = CORPUS / "feeds" / "live-blog-2020-11-06.txt"

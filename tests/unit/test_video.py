@@ -22,12 +22,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter, ImageStat
 
-from desktop.core.ingest import MediaRef
 from desktop.core.media.containers import is_video
 from desktop.core.media.hashes import fingerprint
 from desktop.core.media.isolation import run_isolated
 from desktop.core.media.previews import PREVIEW_EDGE, PreviewError, PreviewSettings
 from desktop.core.media.video import VideoPreview, storyboard
+from desktop.domain.ingest import MediaRef
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import SQLAlchemyError
 
 from desktop.core import language, team_settings
-from desktop.core.ingest import IngestError, IngestReport, ItemDraft, MediaRef
 from desktop.core.ingest.folder import read_folder, read_media_file
 from desktop.core.ingest.manifest import read_csv, read_jsonl
 from desktop.core.ingest.media_store import check_store, keep
@@ -35,6 +34,7 @@ from desktop.core.media.hashes import fingerprint, identify
 from desktop.core.media.isolation import end_with_caller
 from desktop.core.media.previews import DEFAULTS, PreviewSettings
 from desktop.core.resources import resource
+from desktop.domain.ingest import IngestError, IngestReport, ItemDraft, MediaRef
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator

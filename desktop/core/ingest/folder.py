@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from desktop.core.ingest import IngestError, ItemDraft, MediaRef
 from desktop.core.ingest.manifest import draft_from
 from desktop.core.ingest.paths import Escapes, inside
 from desktop.core.media.hashes import identify
+from desktop.domain.ingest import IngestError, ItemDraft, MediaRef
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator

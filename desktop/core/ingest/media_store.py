@@ -18,7 +18,7 @@ import tempfile
 import uuid
 from typing import TYPE_CHECKING
 
-from desktop.core.errors import UsageError
+from desktop.domain.errors import UsageError
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select, tuple_, update
 
-from db.models import Base, Item, ItemStatus, Source
+from db.models import Base, Item, Source
 from desktop.core import audit
-from desktop.core.ingest import IngestReport, ItemDraft
 from desktop.core.review import apply_suggestion
+from desktop.domain.ingest import IngestReport, ItemDraft
+from desktop.domain.review import ItemStatus
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
-    from desktop.core.users import Actor
+    from desktop.domain.people import Actor
 
 CHUNK = 1000
 _ITEM, _MEDIA, _MARKER, _BAND = (Base.metadata.tables[name] for name in ("item", "media", "marker", "media_band"))

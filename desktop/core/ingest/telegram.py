@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
-from desktop.core.ingest import IngestError, ItemDraft, MediaRef
+from desktop.domain.ingest import IngestError, ItemDraft, MediaRef
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING
 
-from desktop.core.ingest import IngestError, ItemDraft, MediaRef
+from desktop.domain.ingest import IngestError, ItemDraft, MediaRef
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator

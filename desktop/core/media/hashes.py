@@ -32,7 +32,7 @@ from desktop.core.media.previews import (
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from desktop.core.ingest import MediaRef
+    from desktop.domain.ingest import MediaRef
 
 _READ = 1 << 20
 # Images up to this size are read into memory once, for hash and preview.

@@ -29,3 +29,8 @@ class Conflict(VeilError):
 
 class IntegrityFailure(VeilError):
     exit_code = 3
+
+
+class Unavailable(VeilError):
+    """The database is not answering now (unreachable, or locked past the busy
+    timeout): nothing was lost, and the same request may be tried again."""

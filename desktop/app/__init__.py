@@ -1,0 +1,1 @@
+"""The application layer: one object a front end opens, one method per use case."""

@@ -1,0 +1,102 @@
+"""Drafts that readers make of their inputs, and the report of an ingest.
+
+Every reader, whatever its format, yields the same drafts, so storing,
+de-duplication and the report are written once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+
+MEDIA_TYPES = ("image", "video", "animation", "audio", "voice", "sticker", "file", "link", "unknown")
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    uri: str
+    media_type: str = "unknown"  # one of MEDIA_TYPES
+    missing: bool = False  # referenced by the input but not present in it
+    # Filled in by desktop.core.media.hashes when the file is read:
+    sha256: str | None = None
+    phash: str | None = None  # PDQ, 64 hex digits
+    size_bytes: int | None = None
+    width: int | None = None
+    height: int | None = None
+    error: str | None = None  # why the file could not be read or decoded
+    preview: bytes | None = None  # blurred JPEG (a storyboard for videos)
+    frames: int | None = None
+    duration_s: float | None = None
+    codec: str | None = None
+
+
+@dataclass(frozen=True)
+class MarkerDraft:
+    code: str  # normalised: "21+", "nsfw", "cw", "cue:corpse"
+    matched_text: str  # as the publisher wrote it: "+21"
+    span: tuple[int, int]  # [start, end) in the item's original text
+    rule: str  # the rule's id in resources/markers.toml
+    severity: int  # 0-3
+    language: str | None = None
+    kind: str = "explicit"  # explicit | weak | cue
+
+
+@dataclass(frozen=True)
+class ItemDraft:
+    text: str
+    external_id: str | None = None
+    author: str | None = None  # the handle or account, "@candanga_anon"
+    author_name: str | None = None  # the display name, "Anoncandanga V"
+    published_at: datetime | None = None
+    language: str | None = None
+    media: tuple[MediaRef, ...] = ()
+    markers: tuple[MarkerDraft, ...] = ()
+    severity: int | None = None  # None: the highest marker severity
+    source: str | None = None  # None: the source named for the whole input
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of the normalised text and the media: the same photo under
+        another name is the same content, so a file's own hash stands for it
+        once known."""
+        text = " ".join(unicodedata.normalize("NFC", self.text).split())
+        parts = [text, *sorted(m.sha256 or m.uri for m in self.media)]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+    @property
+    def effective_severity(self) -> int:
+        if self.severity is not None:
+            return max(0, min(3, self.severity))
+        return max((max(0, min(3, m.severity)) for m in self.markers), default=0)
+
+
+@dataclass
+class IngestError:
+    path: str
+    error: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "error": self.error}
+
+
+@dataclass
+class IngestReport:
+    items_added: int = 0
+    items_duplicate: int = 0
+    media_added: int = 0
+    errors: list[IngestError] = field(default_factory=list)
+    stopped: bool = False  # asked to stop before the end: run again to take the rest
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "items_added": self.items_added,
+            "items_duplicate": self.items_duplicate,
+            "media_added": self.media_added,
+            "errors": [e.as_dict() for e in self.errors],
+        }
