@@ -305,7 +305,7 @@ def cmd_decide(args: argparse.Namespace, ctx: Context) -> int:
     actor, action = ctx.actor(), parse_action(args.action)
     payload = {"labels": args.label, "reason": args.reason, "note": args.note, "decision_id": args.id}
     if args.qa:
-        decision = qa.decide(ctx.workspace.db, actor, args.item_id, action, now=ctx.workspace.clock(), **payload)
+        decision = qa.decide(ctx.workspace.db, actor, args.item_id, action, clock=ctx.workspace.clock, **payload)
     else:
         decision = ctx.workspace.review.decide(actor, args.item_id, action, **payload)
     what = f"second review ({decision.action.value})" if args.qa else decision.action.value
@@ -331,7 +331,7 @@ def cmd_qa_sample(args: argparse.Namespace, ctx: Context) -> int:
         since=args.since,
         until=args.until,
         dry_run=args.dry_run,
-        now=ctx.workspace.clock(),
+        clock=ctx.workspace.clock,
     )
 
     def human() -> None:
@@ -345,7 +345,7 @@ def cmd_qa_sample(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_qa_next(args: argparse.Namespace, ctx: Context) -> int:
-    claim = qa.claim_next(ctx.workspace.db, ctx.actor(), now=ctx.workspace.clock(), lease=ctx.workspace.review.lease)
+    claim = qa.claim_next(ctx.workspace.db, ctx.actor(), clock=ctx.workspace.clock, lease=ctx.workspace.review.lease)
     if claim is None:
         ctx.emit(None, lambda: say("no second review is waiting for you"))
         return 0

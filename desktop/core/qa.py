@@ -25,6 +25,8 @@ from sqlalchemy.orm import aliased
 
 from db.models import Decision, Item, QaTask, User
 from desktop.core import audit
+from desktop.core.clock import Clock, system_clock
+from desktop.core.clock import now as clock_now
 from desktop.core.review import DEFAULT_LEASE, ReviewService, _check_uuid, decision_info
 from desktop.domain import agreement as measures
 from desktop.domain.agreement import Agreement as Agreement  # the front ends print it
@@ -92,7 +94,7 @@ def sample(
     actor: Actor,
     *,
     rate: float,
-    now: datetime,
+    clock: Clock = system_clock,
     moderator: str | None = None,
     seed: int | None = None,
     since: datetime | None = None,
@@ -128,6 +130,7 @@ def sample(
         # here and then sees the first one's tasks, instead of failing on
         # the unique primary decision.
         audit.lock_chain(session)
+        now = clock_now(session, clock)
         strata = _candidates(session, moderator, since, until)
         counts: list[Stratum] = []
         chosen: list[tuple[str, str, int, str, int]] = []
@@ -210,7 +213,9 @@ def _open_task() -> Any:
     return select(QaTask).where(QaTask.second_decision_id.is_(None), ~undone)
 
 
-def claim_next(database: Database, actor: Actor, *, now: datetime, lease: timedelta = DEFAULT_LEASE) -> QaClaim | None:
+def claim_next(
+    database: Database, actor: Actor, *, clock: Clock = system_clock, lease: timedelta = DEFAULT_LEASE
+) -> QaClaim | None:
     """Hold the next open second review for ``actor`` (None when there is none).
 
     Anyone who may review may second-review, except the moderator who made
@@ -221,6 +226,7 @@ def claim_next(database: Database, actor: Actor, *, now: datetime, lease: timede
     """
     actor.require(Permission.REVIEW)
     with database.write() as session:
+        now = clock_now(session, clock)
         held = session.scalar(_open_task().where(QaTask.claimed_by == actor.id).limit(1).with_for_update(of=QaTask))
         resumed = held is not None
         task = held
@@ -244,7 +250,7 @@ def claim_next(database: Database, actor: Actor, *, now: datetime, lease: timede
         task.lease_expires_at = now + lease
         task_id, item_id, expires = task.id, task.item_id, task.lease_expires_at
     # After the commit, so the view sees the claim and is blind.
-    view = ReviewService(database, clock=lambda: now).show(item_id, viewer=actor)
+    view = ReviewService(database, clock=clock).show(item_id, viewer=actor)
     return QaClaim(task_id, item_id, expires, resumed, view)
 
 
@@ -254,7 +260,7 @@ def decide(
     item_id: int,
     action: Action,
     *,
-    now: datetime,
+    clock: Clock = system_clock,
     labels: Sequence[str] = (),
     reason: str | None = None,
     note: str | None = None,
@@ -278,6 +284,7 @@ def decide(
         item = session.get(Item, item_id, with_for_update=True)
         if item is None:
             raise NotFound(f"no item {item_id}")
+        now = clock_now(session, clock)
         earlier = session.get(Decision, decision_id)
         if earlier is not None:
             if earlier.item_id != item_id or earlier.reviewer_id != actor.id or earlier.round != 2:

@@ -15,7 +15,7 @@ from its first statement. Either way two reviewers never hold one item.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, delete, exists, func, or_, select
@@ -23,6 +23,7 @@ from sqlalchemy import case, delete, exists, func, or_, select
 from db.models import Decision, Exposure, Item, Marker, Media, QaTask, Skip, Source, User
 from desktop.core import audit, taxonomy
 from desktop.core.clock import Clock, system_clock
+from desktop.core.clock import now as clock_now
 from desktop.core.ingest.paths import file_uri_path
 from desktop.domain.errors import Conflict, NotFound, PermissionDenied, UsageError
 from desktop.domain.people import Actor, Permission
@@ -388,7 +389,7 @@ class ReviewService:
                 session,
                 kind=mode,
                 actor=actor.name,
-                at=self.clock(),
+                at=self._now(session),
                 item_id=item_id,
                 payload={"media_id": media_id, "seconds": round(seconds, 3)},
             )
@@ -447,7 +448,7 @@ class ReviewService:
             blind = viewer is not None and _second_reviewing(session, viewer, item_id)
             source = session.scalar(select(Source.name).where(Source.id == item.source_id)) or ""
             holder = None
-            if item.claimed_by is not None and item.lease_expires_at and item.lease_expires_at > self.clock():
+            if item.claimed_by is not None and item.lease_expires_at and item.lease_expires_at > self._now(session):
                 holder = session.scalar(select(User.name).where(User.id == item.claimed_by))
             markers = [
                 {
@@ -517,17 +518,7 @@ class ReviewService:
     # -- helpers --------------------------------------------------------
 
     def _now(self, session: Session) -> datetime:
-        """The time leases are measured by.
-
-        On PostgreSQL with the system clock, the server's: workstations'
-        clocks drift, and a fast one would see others' live leases as
-        expired. SQLite lives on one machine, whose clock is the only one.
-        """
-        if self.clock is system_clock and session.get_bind().dialect.name == "postgresql":
-            server_time: datetime | None = session.scalar(select(func.now()))
-            assert server_time is not None
-            return server_time.astimezone(UTC)
-        return self.clock()
+        return clock_now(session, self.clock)
 
     @staticmethod
     def _next_seq(session: Session, item_id: int) -> int:

@@ -655,7 +655,7 @@ class ReviewWindow(QMainWindow):
             return
 
         def work() -> SampleResult:
-            return qa.sample(workspace.db, actor, rate=percent / 100, now=workspace.clock())
+            return qa.sample(workspace.db, actor, rate=percent / 100, clock=workspace.clock)
 
         def done(result: SampleResult) -> None:
             self.statusBar().showMessage(
@@ -1478,14 +1478,14 @@ def _loaded(workspace: Workspace, view: ItemView) -> Loaded:
 
 
 def _next_second_review(workspace: Workspace, actor: Actor) -> Loaded | None:
-    claim = qa.claim_next(workspace.db, actor, now=workspace.clock(), lease=workspace.review.lease)
+    claim = qa.claim_next(workspace.db, actor, clock=workspace.clock, lease=workspace.review.lease)
     return _loaded(workspace, claim.item) if claim else None
 
 
 def _send(workspace: Workspace, actor: Actor, pending: PendingDecision) -> DecisionInfo:
     if pending.second_review:
         return qa.decide(
-            workspace.db, actor, pending.item_id, Action(pending.action), now=workspace.clock(),
+            workspace.db, actor, pending.item_id, Action(pending.action), clock=workspace.clock,
             labels=pending.labels, reason=pending.reason, note=pending.note, decision_id=pending.decision_id,
         )  # fmt: skip
     return workspace.review.decide(

@@ -48,9 +48,9 @@ def ingest(ws: Workspace, source: str, *texts: str, marker: str | None = None) -
 
 def second_review(ws: Workspace, boss: Actor, reviewer: Actor, item_id: int, action: Action) -> str:
     """Sample the item's decision for a blind second review and record ``reviewer``'s."""
-    sampled = qa.sample(ws.db, boss, rate=1.0, now=ws.clock(), seed=1)
+    sampled = qa.sample(ws.db, boss, rate=1.0, clock=ws.clock, seed=1)
     assert item_id in [s.item_id for s in sampled.sampled]
-    return qa.decide(ws.db, reviewer, item_id, action, now=ws.clock()).id
+    return qa.decide(ws.db, reviewer, item_id, action, clock=ws.clock).id
 
 
 @dataclass

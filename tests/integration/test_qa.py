@@ -98,14 +98,14 @@ def _mixed_history(ws: Workspace, team: dict[str, Actor]) -> None:
 
 
 def _draw(ws: Workspace, sup: Actor, seed: int, moderator: str | None = None) -> list[str]:
-    result = qa.sample(ws.db, sup, rate=0.1, seed=seed, moderator=moderator, now=ws.clock(), dry_run=True)
+    result = qa.sample(ws.db, sup, rate=0.1, seed=seed, moderator=moderator, clock=ws.clock, dry_run=True)
     return [s.decision_id for s in result.sampled]
 
 
 def test_sampling_is_stratified_by_moderator_and_action(workspace: Workspace, team: dict[str, Actor]) -> None:
     _mixed_history(workspace, team)
 
-    result = qa.sample(workspace.db, team["sup"], rate=0.1, seed=42, now=workspace.clock())
+    result = qa.sample(workspace.db, team["sup"], rate=0.1, seed=42, clock=workspace.clock)
 
     assert result.counts == {
         "alice": {"approve": 2, "warn": 1, "remove": 1, "escalate": 1},
@@ -137,7 +137,7 @@ def test_the_same_seed_draws_the_same_sample(workspace: Workspace, team: dict[st
     sup = team["sup"]
 
     first, again = _draw(workspace, sup, 42), _draw(workspace, sup, 42)
-    stored = qa.sample(workspace.db, sup, rate=0.1, seed=42, now=workspace.clock())
+    stored = qa.sample(workspace.db, sup, rate=0.1, seed=42, clock=workspace.clock)
 
     assert first == again == [s.decision_id for s in stored.sampled]
     assert _draw(workspace, sup, 43) != first  # a dry run of another seed, on the data as it was
@@ -150,7 +150,7 @@ def test_dry_run_stores_nothing(workspace: Workspace, team: dict[str, Actor]) ->
     with workspace.db.read() as session:
         events = session.scalar(select(func.count()).select_from(AuditEvent))
 
-    result = qa.sample(workspace.db, team["sup"], rate=1.0, now=workspace.clock(), dry_run=True)
+    result = qa.sample(workspace.db, team["sup"], rate=1.0, clock=workspace.clock, dry_run=True)
 
     assert len(result.sampled) == 46 and all(s.task_id is None for s in result.sampled)
     with workspace.db.read() as session:
@@ -160,8 +160,8 @@ def test_dry_run_stores_nothing(workspace: Workspace, team: dict[str, Actor]) ->
 
 def test_a_seed_is_made_up_and_recorded_when_none_is_given(workspace: Workspace, team: dict[str, Actor]) -> None:
     _mixed_history(workspace, team)
-    result = qa.sample(workspace.db, team["sup"], rate=0.5, now=workspace.clock())
-    replay = qa.sample(workspace.db, team["sup"], rate=0.5, now=workspace.clock(), dry_run=True)  # what is left
+    result = qa.sample(workspace.db, team["sup"], rate=0.5, clock=workspace.clock)
+    replay = qa.sample(workspace.db, team["sup"], rate=0.5, clock=workspace.clock, dry_run=True)  # what is left
     with workspace.db.read() as session:
         seeds = set(session.scalars(select(QaTask.seed)))
     assert seeds == {result.seed}
@@ -178,28 +178,28 @@ def test_only_primary_decisions_in_force_are_candidates(workspace: Workspace, te
     workspace.review.decide(alice, undone, Action.APPROVE)
     workspace.review.undo_last(alice)
 
-    result = qa.sample(workspace.db, sup, rate=1.0, seed=1, now=workspace.clock())
+    result = qa.sample(workspace.db, sup, rate=1.0, seed=1, clock=workspace.clock)
 
     # Not the overridden decision nor the override, not suspected CSAM, not
     # the undone decision nor the undo, nothing on the pending item.
     assert [s.item_id for s in result.sampled] == [kept]
-    assert qa.sample(workspace.db, sup, rate=1.0, seed=1, now=workspace.clock()).sampled == []  # never twice
+    assert qa.sample(workspace.db, sup, rate=1.0, seed=1, clock=workspace.clock).sampled == []  # never twice
 
 
 def test_unknown_moderator_and_bad_arguments_are_refused(workspace: Workspace, team: dict[str, Actor]) -> None:
     sup = team["sup"]
     with pytest.raises(NotFound, match="unknown user 'nobody'"):
-        qa.sample(workspace.db, sup, rate=0.1, moderator="nobody", now=workspace.clock())
+        qa.sample(workspace.db, sup, rate=0.1, moderator="nobody", clock=workspace.clock)
     with pytest.raises(UsageError, match="a rate is a fraction"):
-        qa.sample(workspace.db, sup, rate=1.5, now=workspace.clock())
+        qa.sample(workspace.db, sup, rate=1.5, clock=workspace.clock)
     with pytest.raises(UsageError, match="a seed is a whole number"):
-        qa.sample(workspace.db, sup, rate=0.5, seed=-1, now=workspace.clock())
+        qa.sample(workspace.db, sup, rate=0.5, seed=-1, clock=workspace.clock)
 
 
 def test_moderators_may_not_sample_or_read_agreement(workspace: Workspace, team: dict[str, Actor]) -> None:
     _mixed_history(workspace, team)
     with pytest.raises(PermissionDenied, match="alice is a moderator and may not sample decisions"):
-        qa.sample(workspace.db, team["alice"], rate=1.0, now=workspace.clock())
+        qa.sample(workspace.db, team["alice"], rate=1.0, clock=workspace.clock)
     with pytest.raises(PermissionDenied, match="alice is a moderator and may not read agreement"):
         qa.agreement(workspace.db, team["alice"])
     with workspace.db.read() as session:
@@ -215,21 +215,21 @@ def test_second_reviews_are_never_ones_own(workspace: Workspace, team: dict[str,
     (his,) = add_items(workspace, 1, prefix="his")
     _decide_all(workspace, alice, hers, Action.APPROVE)
     _decide_all(workspace, bob, [his], Action.APPROVE)
-    qa.sample(workspace.db, sup, rate=1.0, seed=3, now=workspace.clock())
+    qa.sample(workspace.db, sup, rate=1.0, seed=3, clock=workspace.clock)
 
-    for_alice = qa.claim_next(workspace.db, alice, now=workspace.clock())
+    for_alice = qa.claim_next(workspace.db, alice, clock=workspace.clock)
     assert for_alice is not None and for_alice.item_id == his
-    qa.decide(workspace.db, alice, his, Action.APPROVE, now=workspace.clock())
-    assert qa.claim_next(workspace.db, alice, now=workspace.clock()) is None  # only her own are left
+    qa.decide(workspace.db, alice, his, Action.APPROVE, clock=workspace.clock)
+    assert qa.claim_next(workspace.db, alice, clock=workspace.clock) is None  # only her own are left
 
     with pytest.raises(PermissionDenied, match=f"you made the first decision on item {hers[0]}"):
-        qa.decide(workspace.db, alice, hers[0], Action.APPROVE, now=workspace.clock())
-    for_carol = qa.claim_next(workspace.db, carol, now=workspace.clock())
-    for_sup = qa.claim_next(workspace.db, sup, now=workspace.clock())
+        qa.decide(workspace.db, alice, hers[0], Action.APPROVE, clock=workspace.clock)
+    for_carol = qa.claim_next(workspace.db, carol, clock=workspace.clock)
+    for_sup = qa.claim_next(workspace.db, sup, clock=workspace.clock)
     assert for_carol is not None and for_sup is not None
     assert {for_carol.item_id, for_sup.item_id} == set(hers)  # two reviewers never hold one task
     with pytest.raises(Conflict, match="held by carol"):
-        qa.decide(workspace.db, sup, for_carol.item_id, Action.APPROVE, now=workspace.clock())
+        qa.decide(workspace.db, sup, for_carol.item_id, Action.APPROVE, clock=workspace.clock)
 
 
 def test_claim_again_resumes_and_an_expired_lease_frees_the_task(
@@ -237,16 +237,16 @@ def test_claim_again_resumes_and_an_expired_lease_frees_the_task(
 ) -> None:
     (item,) = add_items(workspace, 1)
     workspace.review.decide(team["alice"], item, Action.APPROVE)
-    qa.sample(workspace.db, team["sup"], rate=1.0, now=workspace.clock())
+    qa.sample(workspace.db, team["sup"], rate=1.0, clock=workspace.clock)
     lease = timedelta(minutes=10)
 
-    first = qa.claim_next(workspace.db, team["bob"], now=clock(), lease=lease)
-    again = qa.claim_next(workspace.db, team["bob"], now=clock(), lease=lease)
+    first = qa.claim_next(workspace.db, team["bob"], clock=clock, lease=lease)
+    again = qa.claim_next(workspace.db, team["bob"], clock=clock, lease=lease)
     assert first is not None and again is not None and again.resumed and again.task_id == first.task_id
-    assert qa.claim_next(workspace.db, team["carol"], now=clock(), lease=lease) is None
+    assert qa.claim_next(workspace.db, team["carol"], clock=clock, lease=lease) is None
 
     clock.advance(minutes=11)
-    taken = qa.claim_next(workspace.db, team["carol"], now=clock(), lease=lease)
+    taken = qa.claim_next(workspace.db, team["carol"], clock=clock, lease=lease)
     assert taken is not None and taken.task_id == first.task_id and not taken.resumed
 
 
@@ -255,18 +255,18 @@ def test_the_second_decision_leaves_the_item_and_its_decision_in_force(
 ) -> None:
     (item,) = add_items(workspace, 1)
     primary = workspace.review.decide(team["alice"], item, Action.WARN, labels=["graphic-violence"])
-    qa.sample(workspace.db, team["sup"], rate=1.0, now=workspace.clock())
-    claim = qa.claim_next(workspace.db, team["bob"], now=workspace.clock())
+    qa.sample(workspace.db, team["sup"], rate=1.0, clock=workspace.clock)
+    claim = qa.claim_next(workspace.db, team["bob"], clock=workspace.clock)
     assert claim is not None
     decision_id = str(uuid.uuid4())
 
     second = qa.decide(
         workspace.db, team["bob"], item, Action.REMOVE, reason="victim-dignity", note="a face", decision_id=decision_id,
-        now=workspace.clock(),
+        clock=workspace.clock,
     )  # fmt: skip
     again = qa.decide(
         workspace.db, team["bob"], item, Action.REMOVE, reason="victim-dignity", note="a face", decision_id=decision_id,
-        now=workspace.clock(),
+        clock=workspace.clock,
     )  # fmt: skip
 
     assert again == second and (second.round, second.action, second.reviewer) == (2, Action.REMOVE, "bob")
@@ -280,8 +280,8 @@ def test_the_second_decision_leaves_the_item_and_its_decision_in_force(
     assert kinds == ["qa.decision"]
     assert audit.verify(workspace.db).ok
     with pytest.raises(Conflict, match="already had its second review"):
-        qa.decide(workspace.db, team["carol"], item, Action.APPROVE, now=workspace.clock())
-    assert qa.claim_next(workspace.db, team["carol"], now=workspace.clock()) is None
+        qa.decide(workspace.db, team["carol"], item, Action.APPROVE, clock=workspace.clock)
+    assert qa.claim_next(workspace.db, team["carol"], clock=workspace.clock) is None
 
 
 @pytest.mark.parametrize(
@@ -298,9 +298,9 @@ def test_a_second_decision_is_checked_like_a_first(
 ) -> None:
     (item,) = add_items(workspace, 1)
     workspace.review.decide(team["alice"], item, Action.APPROVE)
-    qa.sample(workspace.db, team["sup"], rate=1.0, now=workspace.clock())
+    qa.sample(workspace.db, team["sup"], rate=1.0, clock=workspace.clock)
     with pytest.raises(UsageError, match=message):
-        qa.decide(workspace.db, team["bob"], item, action, labels=labels, reason=reason, now=workspace.clock())
+        qa.decide(workspace.db, team["bob"], item, action, labels=labels, reason=reason, clock=workspace.clock)
     with workspace.db.read() as session:
         assert session.scalar(select(func.count()).select_from(Decision)) == 1
 
@@ -309,7 +309,7 @@ def test_an_unsampled_item_has_no_second_review(workspace: Workspace, team: dict
     (item,) = add_items(workspace, 1)
     workspace.review.decide(team["alice"], item, Action.APPROVE)
     with pytest.raises(NotFound, match="was not sampled"):
-        qa.decide(workspace.db, team["bob"], item, Action.APPROVE, now=workspace.clock())
+        qa.decide(workspace.db, team["bob"], item, Action.APPROVE, clock=workspace.clock)
 
 
 def test_a_first_decision_undone_after_sampling_is_not_second_reviewed(
@@ -317,19 +317,19 @@ def test_a_first_decision_undone_after_sampling_is_not_second_reviewed(
 ) -> None:
     (item,) = add_items(workspace, 1)
     workspace.review.decide(team["alice"], item, Action.APPROVE)
-    qa.sample(workspace.db, team["sup"], rate=1.0, now=workspace.clock())
+    qa.sample(workspace.db, team["sup"], rate=1.0, clock=workspace.clock)
     workspace.review.undo_last(team["alice"])
 
-    assert qa.claim_next(workspace.db, team["bob"], now=workspace.clock()) is None
+    assert qa.claim_next(workspace.db, team["bob"], clock=workspace.clock) is None
     with pytest.raises(Conflict, match="was undone"):
-        qa.decide(workspace.db, team["bob"], item, Action.APPROVE, now=workspace.clock())
+        qa.decide(workspace.db, team["bob"], item, Action.APPROVE, clock=workspace.clock)
 
 
 def test_a_second_reviewer_suspecting_csam_withholds_the_media(workspace: Workspace, team: dict[str, Actor]) -> None:
     (item,) = add_items(workspace, 1)
     workspace.review.decide(team["alice"], item, Action.APPROVE)
-    qa.sample(workspace.db, team["sup"], rate=1.0, now=workspace.clock())
-    qa.decide(workspace.db, team["bob"], item, Action.ESCALATE, reason="csam-suspected", now=workspace.clock())
+    qa.sample(workspace.db, team["sup"], rate=1.0, clock=workspace.clock)
+    qa.decide(workspace.db, team["bob"], item, Action.ESCALATE, reason="csam-suspected", clock=workspace.clock)
     view = workspace.review.show(item)
     assert view.media_withheld and view.status == ItemStatus.DECIDED
 
@@ -360,9 +360,9 @@ def test_the_second_reviewer_sees_nothing_of_the_first_decision(
     (repost,) = [e.id for e in workspace.review.queue()]
     assert workspace.review.show(repost).suggestion is not None  # a near-duplicate: the hint exists
     workspace.review.decide(alice, repost, Action.APPROVE)
-    qa.sample(workspace.db, sup, rate=1.0, seed=5, now=workspace.clock(), moderator="alice")
+    qa.sample(workspace.db, sup, rate=1.0, seed=5, clock=workspace.clock, moderator="alice")
 
-    claim = qa.claim_next(workspace.db, bob, now=workspace.clock())
+    claim = qa.claim_next(workspace.db, bob, clock=workspace.clock)
 
     assert claim is not None and claim.item_id == repost  # (alice, approve) is drawn before (alice, warn)
     for view in (claim.item, workspace.review.show(repost, viewer=bob)):
@@ -375,7 +375,7 @@ def test_the_second_reviewer_sees_nothing_of_the_first_decision(
     assert set(blind) == set(BLIND_FIELDS) and "decisions" not in blind and "status" not in blind
     assert workspace.review.show(repost, viewer=carol).decisions != []  # not blind for anyone else
 
-    second = qa.decide(workspace.db, bob, repost, Action.WARN, labels=["graphic-violence"], now=workspace.clock())
+    second = qa.decide(workspace.db, bob, repost, Action.WARN, labels=["graphic-violence"], clock=workspace.clock)
 
     after = workspace.review.show(repost, viewer=bob)
     assert not after.blind and [d.id for d in after.decisions if d.round == 2] == [second.id]  # his own
@@ -400,9 +400,9 @@ def _second_reviews(
             action, labels = YES if first_yes else NO
             ws.review.decide(first, item, action, labels=labels, note=f"first {item}")
             planned.append((item, YES if second_yes else NO))
-    qa.sample(ws.db, sup, rate=1.0, moderator=first.name, now=ws.clock())
+    qa.sample(ws.db, sup, rate=1.0, moderator=first.name, clock=ws.clock)
     for item, (action, labels) in planned:
-        qa.decide(ws.db, second, item, action, labels=labels, note=f"second {item}", now=ws.clock())
+        qa.decide(ws.db, second, item, action, labels=labels, note=f"second {item}", clock=ws.clock)
 
 
 WIKIPEDIA = {(True, True): 20, (True, False): 5, (False, True): 10, (False, False): 15}
@@ -449,7 +449,7 @@ def test_concurrent_second_reviewers_never_share_a_task(workspace: Workspace, db
     items = add_items(workspace, tasks)
     _decide_all(workspace, alice, items, Action.APPROVE)
     sup = add_user(workspace, "sup", Role.SUPERVISOR)
-    qa.sample(workspace.db, sup, rate=1.0, now=workspace.clock())
+    qa.sample(workspace.db, sup, rate=1.0, clock=workspace.clock)
     reviewers = [add_user(workspace, f"second{n}") for n in range(workers)]
     done: dict[str, list[int]] = {r.name: [] for r in reviewers}
     failures: list[BaseException] = []
@@ -460,8 +460,8 @@ def test_concurrent_second_reviewers_never_share_a_task(workspace: Workspace, db
         database = Database(db_url, busy_timeout_ms=60_000)
         try:
             start.wait()
-            while (claim := qa.claim_next(database, actor, now=workspace.clock())) is not None:
-                qa.decide(database, actor, claim.item_id, Action.APPROVE, now=workspace.clock())
+            while (claim := qa.claim_next(database, actor, clock=workspace.clock)) is not None:
+                qa.decide(database, actor, claim.item_id, Action.APPROVE, clock=workspace.clock)
                 done[actor.name].append(claim.item_id)
         except BaseException as err:  # noqa: BLE001 - any failure is reported by the main thread
             failures.append(err)
