@@ -469,7 +469,7 @@ def cmd_audit_check(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
-    found = reports.report(ctx.workspace.db, ctx.actor(), since=args.since, until=args.until, now=ctx.workspace.clock())
+    found = reports.report(ctx.workspace.db, ctx.actor(), since=args.since, until=args.until, clock=ctx.workspace.clock)
     if args.pdf:
         chain = audit.verify(ctx.workspace.db)
         if not chain.ok:
@@ -546,7 +546,7 @@ def _agreement_row(name: str, figure: AgreementFigure) -> tuple[str, str, str, s
 
 
 def cmd_escalations(args: argparse.Namespace, ctx: Context) -> int:
-    found = reports.open_escalations(ctx.workspace.db, ctx.actor(), now=ctx.workspace.clock())
+    found = reports.open_escalations(ctx.workspace.db, ctx.actor(), clock=ctx.workspace.clock)
 
     def human() -> None:
         if not found:

@@ -141,14 +141,19 @@ def append_decision(session: Session, row: Decision, *, kind: str, actor: str) -
 def verify(database: Database, *, batch: int = 5000) -> Verification:
     """Walk the chain in id order and report the first row that does not fit."""
     with database.read() as session:
-        rows = session.execute(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch)).scalars()
-        try:
-            walked = _walk(rows)
-        finally:
-            rows.close()  # a server-side cursor on PostgreSQL
-        if not walked.ok:
-            return walked
-        return _check_decisions(session, walked)
+        return verify_in(session, batch=batch)
+
+
+def verify_in(session: Session, *, batch: int = 5000) -> Verification:
+    """:func:`verify` in the caller's transaction: a report verifies the chain it reads."""
+    rows = session.execute(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch)).scalars()
+    try:
+        walked = _walk(rows)
+    finally:
+        rows.close()  # a server-side cursor on PostgreSQL
+    if not walked.ok:
+        return walked
+    return _check_decisions(session, walked)
 
 
 def _check_decisions(session: Session, walked: Verification) -> Verification:

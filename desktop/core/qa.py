@@ -355,7 +355,13 @@ def agreement(
     listed for calibration sessions, oldest first decision first.
     """
     actor.require(Permission.AGREEMENT)
-    pairs = _pairs(database, since, until)
+    with database.read() as session:
+        return agreement_in(session, since, until)
+
+
+def agreement_in(session: Session, since: datetime | None, until: datetime | None) -> AgreementReport:
+    """:func:`agreement` in the caller's transaction (a report reads it in its own snapshot)."""
+    pairs = _pairs(session, since, until)
     actions = [(p.first.action, p.second.action) for p in pairs]
     per_moderator: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for p in pairs:
@@ -371,7 +377,7 @@ def agreement(
     )
 
 
-def _pairs(database: Database, since: datetime | None, until: datetime | None) -> list[ReviewPair]:
+def _pairs(session: Session, since: datetime | None, until: datetime | None) -> list[ReviewPair]:
     first, second = aliased(Decision), aliased(Decision)
     moderator, reviewer = aliased(User), aliased(User)
     query = (
@@ -386,11 +392,10 @@ def _pairs(database: Database, since: datetime | None, until: datetime | None) -
         query = query.where(first.decided_at >= since)
     if until is not None:
         query = query.where(first.decided_at < until)
-    with database.read() as session:
-        return [
-            ReviewPair(item_id, _call(one, first_name), _call(two, second_name))
-            for item_id, one, first_name, two, second_name in session.execute(query)
-        ]
+    return [
+        ReviewPair(item_id, _call(one, first_name), _call(two, second_name))
+        for item_id, one, first_name, two, second_name in session.execute(query)
+    ]
 
 
 def _call(row: Decision, reviewer: str) -> Call:

@@ -46,8 +46,10 @@ from sqlalchemy import and_, case, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from db.models import AuditEvent, Decision, Exposure, Item, Label, Reason, User
-from desktop.core import qa
+from desktop.core import audit, qa
 from desktop.core.audit import GENESIS
+from desktop.core.clock import Clock, system_clock
+from desktop.core.clock import now as clock_now
 from desktop.domain.errors import UsageError
 from desktop.domain.people import Actor, Permission
 from desktop.domain.reports import (
@@ -67,6 +69,7 @@ if TYPE_CHECKING:
 
     from db.session import Database
     from desktop.domain import agreement as measures
+    from desktop.domain.audit import Verification
 
 DECISION_ACTIONS = (Action.APPROVE, Action.WARN, Action.REMOVE, Action.ESCALATE)
 HOURS = tuple(f"{hour:02d}" for hour in range(24))
@@ -83,48 +86,71 @@ def report(
     *,
     since: datetime | None = None,
     until: datetime | None = None,
-    now: datetime,
+    clock: Clock = system_clock,
 ) -> Report:
     """The figures for decisions made from ``since`` until (not including) ``until`` (supervisors)."""
+    return verified_report(database, actor, since=since, until=until, clock=clock, verify=False)[0]
+
+
+def verified_report(
+    database: Database,
+    actor: Actor,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    clock: Clock = system_clock,
+    verify: bool = True,
+) -> tuple[Report, Verification | None]:
+    """The report and (with ``verify``) the verification of the very chain
+    whose head it names: both read in one snapshot, so a PDF never prints a
+    head hash other than the one its figures were counted under."""
     actor.require(Permission.AUDIT)
-    for name, value in (("since", since), ("until", until), ("now", now)):
+    for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:
             raise UsageError(f"{name} needs a time zone")
     if since is not None and until is not None and since >= until:
         raise UsageError("the range is empty: --since must be before --until")
-    end = min(until, now) if until is not None else now
-    agreement = _agreement(database, actor, since, end)
     with database.read() as session:
         if session.get_bind().dialect.name == "postgresql":
             # Many queries, one snapshot: the figures must agree with each other.
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        start = since if since is not None else _first_moment(session)
-        days = _days(start, end)
-        rows = _decision_rows(session, since, end)
-        escalations_open, escalations_resolved = _escalations(session, since, end)
-        exposure = _exposure(session, since, end)
-        used_labels = sorted({code for _, labels, _, _ in rows for code in labels})
-        label_names = dict(session.execute(select(Label.code, Label.name).where(Label.code.in_(used_labels))).all())
-        head = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
-        return Report(
-            since=since,
-            until=until,
-            generated_at=now,
-            start=start,
-            end=end,
-            decisions=len(rows),
-            label_names={code: label_names.get(code, code) for code in used_labels},
-            time_to_decision_s=_time_to_decision(session, since, end),
-            queue_depth=_queue_depth(session, start, end, days),
-            overrides=_overrides(session, since, end),
-            escalations_open=escalations_open,
-            escalations_resolved=escalations_resolved,
-            agreement=agreement,
-            audit_events=head[0] if head else 0,
-            audit_head_hash=head[1] if head else GENESIS,
-            **_decision_figures(rows, days),
-            **exposure,
-        )
+        now = clock_now(session, clock)
+        end = min(until, now) if until is not None else now
+        found = _report_in(session, since, until, now, end)
+        return found, (audit.verify_in(session) if verify else None)
+
+
+def _report_in(
+    session: Session, since: datetime | None, until: datetime | None, now: datetime, end: datetime
+) -> Report:
+    agreement = _agreement(session, since, end)
+    start = since if since is not None else _first_moment(session)
+    days = _days(start, end)
+    rows = _decision_rows(session, since, end)
+    escalations_open, escalations_resolved = _escalations(session, since, end)
+    exposure = _exposure(session, since, end)
+    used_labels = sorted({code for _, labels, _, _ in rows for code in labels})
+    label_names = dict(session.execute(select(Label.code, Label.name).where(Label.code.in_(used_labels))).all())
+    head = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    return Report(
+        since=since,
+        until=until,
+        generated_at=now,
+        start=start,
+        end=end,
+        decisions=len(rows),
+        label_names={code: label_names.get(code, code) for code in used_labels},
+        time_to_decision_s=_time_to_decision(session, since, end),
+        queue_depth=_queue_depth(session, start, end, days),
+        overrides=_overrides(session, since, end),
+        escalations_open=escalations_open,
+        escalations_resolved=escalations_resolved,
+        agreement=agreement,
+        audit_events=head[0] if head else 0,
+        audit_head_hash=head[1] if head else GENESIS,
+        **_decision_figures(rows, days),
+        **exposure,
+    )
 
 
 def _in_range(column: Any, since: datetime | None, end: datetime) -> Any:
@@ -327,13 +353,9 @@ def _exposure(session: Session, since: datetime | None, end: datetime) -> dict[s
 # -- agreement with blind second review ---------------------------------------------
 
 
-def _agreement(database: Database, actor: Actor, since: datetime | None, end: datetime) -> Agreement:
-    """Agreement between primary decisions made in the range and their blind second reviews.
-
-    :mod:`desktop.core.qa` computes it (in its own read transaction: second
-    reviews finished while this report was read may or may not be in it).
-    """
-    found = qa.agreement(database, actor, since=since, until=end)
+def _agreement(session: Session, since: datetime | None, end: datetime) -> Agreement:
+    """Agreement between primary decisions made in the range and their blind second reviews."""
+    found = qa.agreement_in(session, since, end)
 
     def figure(value: measures.Agreement) -> AgreementFigure:
         return AgreementFigure(value.n, value.percent, value.kappa)
@@ -348,12 +370,13 @@ def _agreement(database: Database, actor: Actor, since: datetime | None, end: da
 # -- open escalations ----------------------------------------------------------
 
 
-def open_escalations(database: Database, actor: Actor, *, now: datetime) -> list[OpenEscalation]:
+def open_escalations(database: Database, actor: Actor, *, clock: Clock = system_clock) -> list[OpenEscalation]:
     """Items waiting for a supervisor, longest waiting first, with who sent them and why."""
     actor.require(Permission.RESOLVE_ESCALATIONS)
     escalator = aliased(User)
     holder = aliased(User)
     with database.read() as session:
+        now = clock_now(session, clock)
         rows = session.execute(
             select(Item, Decision, escalator.name, Reason.name, holder.name)
             .join(Decision, Decision.id == Item.current_decision_id)

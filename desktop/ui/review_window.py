@@ -576,7 +576,7 @@ class ReviewWindow(QMainWindow):
             return
 
         def work() -> Report:
-            return reports.report(workspace.db, actor, now=workspace.clock())
+            return reports.report(workspace.db, actor, clock=workspace.clock)
 
         def done(report: Report) -> None:
             if self.dashboard is not None:
@@ -593,7 +593,7 @@ class ReviewWindow(QMainWindow):
             return
 
         def work() -> tuple[Report, Verification]:
-            return reports.report(workspace.db, actor, now=workspace.clock()), decision_log.verify_all(
+            return reports.report(workspace.db, actor, clock=workspace.clock), decision_log.verify_all(
                 workspace.db, actor
             )
 

@@ -81,7 +81,7 @@ def _history(ws: Workspace, clock: FakeClock) -> Actor:
 def test_whole_history(workspace: Workspace, clock: FakeClock) -> None:
     boss = _history(workspace, clock)
 
-    found = reports.report(workspace.db, boss, now=clock())
+    found = reports.report(workspace.db, boss, clock=clock)
     data = found.as_dict()
 
     assert data["decisions"] == 7
@@ -113,7 +113,7 @@ def test_whole_history(workspace: Workspace, clock: FakeClock) -> None:
 def test_a_range_counts_only_its_own_events(workspace: Workspace, clock: FakeClock) -> None:
     boss = _history(workspace, clock)
 
-    data = reports.report(workspace.db, boss, since=DAY2, until=DAY3, now=clock()).as_dict()
+    data = reports.report(workspace.db, boss, since=DAY2, until=DAY3, clock=clock).as_dict()
 
     assert data["decisions"] == 3
     assert data["by_action"] == {"approve": 1, "warn": 1, "remove": 0, "escalate": 1}
@@ -134,7 +134,7 @@ def test_a_range_counts_only_its_own_events(workspace: Workspace, clock: FakeClo
 def test_first_day_only(workspace: Workspace, clock: FakeClock) -> None:
     boss = _history(workspace, clock)
 
-    data = reports.report(workspace.db, boss, since=DAY1, until=DAY2, now=clock()).as_dict()
+    data = reports.report(workspace.db, boss, since=DAY1, until=DAY2, clock=clock).as_dict()
 
     assert data["decisions"] == 4
     assert data["decisions_per_day"] == {"2026-11-20": 4}
@@ -155,7 +155,7 @@ def test_queue_depth_replays_what_the_queue_held(workspace: Workspace, clock: Fa
     workspace.review.decide(alice, second, Action.ESCALATE, reason="unsure")  # escalated items still wait
     at(clock, DAY2, 12)
 
-    data = reports.report(workspace.db, boss, now=clock()).as_dict()
+    data = reports.report(workspace.db, boss, clock=clock).as_dict()
 
     assert data["queue_depth"] == {"2026-11-20": 1, "2026-11-21": 2}
     assert data["decisions"] == 1  # the undone approval does not count; the escalation does
@@ -166,7 +166,7 @@ def test_escalation_resolved_after_the_range_is_open_within_it(workspace: Worksp
     boss = _history(workspace, clock)
 
     # Item 4 was escalated on 20 Nov and resolved on 21 Nov: open at the end of 20 Nov.
-    data = reports.report(workspace.db, boss, since=DAY1, until=DAY2, now=clock()).as_dict()
+    data = reports.report(workspace.db, boss, since=DAY1, until=DAY2, clock=clock).as_dict()
 
     assert data["escalations"] == {"open": 1, "resolved": 0}
 
@@ -174,7 +174,7 @@ def test_escalation_resolved_after_the_range_is_open_within_it(workspace: Worksp
 def test_empty_database(workspace: Workspace, clock: FakeClock) -> None:
     boss = add_user(workspace, "boss", Role.SUPERVISOR)
 
-    data = reports.report(workspace.db, boss, now=clock()).as_dict()
+    data = reports.report(workspace.db, boss, clock=clock).as_dict()
 
     assert data["decisions"] == 0 and data["by_label"] == {} and data["queue_depth"] == {}
     assert data["decisions_per_day"] == {}
@@ -186,21 +186,21 @@ def test_empty_database(workspace: Workspace, clock: FakeClock) -> None:
 def test_moderators_may_not_read_reports(workspace: Workspace, clock: FakeClock) -> None:
     alice = add_user(workspace, "alice")
     with pytest.raises(PermissionDenied, match="alice is a moderator"):
-        reports.report(workspace.db, alice, now=clock())
+        reports.report(workspace.db, alice, clock=clock)
     with pytest.raises(PermissionDenied):
-        reports.open_escalations(workspace.db, alice, now=clock())
+        reports.open_escalations(workspace.db, alice, clock=clock)
 
 
 def test_an_empty_range_is_refused(workspace: Workspace, clock: FakeClock) -> None:
     boss = add_user(workspace, "boss", Role.SUPERVISOR)
     with pytest.raises(UsageError, match="range is empty"):
-        reports.report(workspace.db, boss, since=DAY2, until=DAY1, now=clock())
+        reports.report(workspace.db, boss, since=DAY2, until=DAY1, clock=clock)
 
 
 def test_open_escalations_name_who_when_and_why(workspace: Workspace, clock: FakeClock) -> None:
     boss = _history(workspace, clock)
 
-    found = [e.as_dict() for e in reports.open_escalations(workspace.db, boss, now=clock())]
+    found = [e.as_dict() for e in reports.open_escalations(workspace.db, boss, clock=clock)]
 
     assert [(e["escalated_by"], e["reason"], e["escalated_at"]) for e in found] == [
         ("bob", "unsure", DAY2.replace(hour=11).isoformat())
@@ -215,9 +215,9 @@ def test_held_escalation_names_its_holder_until_the_lease_lapses(workspace: Work
     workspace.review.decide(alice, item, Action.ESCALATE, reason="unsure", note="is this staged?")
     assert workspace.review.claim_next(boss, escalations=True) is not None
 
-    (held,) = reports.open_escalations(workspace.db, boss, now=clock())
+    (held,) = reports.open_escalations(workspace.db, boss, clock=clock)
     clock.advance(minutes=11)
-    (lapsed,) = reports.open_escalations(workspace.db, boss, now=clock())
+    (lapsed,) = reports.open_escalations(workspace.db, boss, clock=clock)
 
     assert (held.held_by, held.note, held.escalated_by) == ("boss", "is this staged?", "alice")
     assert lapsed.held_by is None
