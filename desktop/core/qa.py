@@ -17,6 +17,7 @@ import math
 import random
 import secrets
 from collections import defaultdict
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +45,7 @@ from desktop.domain.qa import (
 from desktop.domain.review import DECISIONS, DecisionInfo
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
     from datetime import datetime, timedelta
 
     from sqlalchemy.orm import Session
@@ -214,7 +215,12 @@ def _open_task() -> Any:
 
 
 def claim_next(
-    database: Database, actor: Actor, *, clock: Clock = system_clock, lease: timedelta = DEFAULT_LEASE
+    database: Database,
+    actor: Actor,
+    *,
+    clock: Clock = system_clock,
+    lease: timedelta = DEFAULT_LEASE,
+    into: Session | None = None,
 ) -> QaClaim | None:
     """Hold the next open second review for ``actor`` (None when there is none).
 
@@ -225,7 +231,7 @@ def claim_next(
     PostgreSQL the task row is taken ``FOR UPDATE SKIP LOCKED``, as items are.
     """
     actor.require(Permission.REVIEW)
-    with database.write() as session:
+    with _writing(database, into) as session:
         now = clock_now(session, clock)
         held = session.scalar(_open_task().where(QaTask.claimed_by == actor.id).limit(1).with_for_update(of=QaTask))
         resumed = held is not None
@@ -248,10 +254,9 @@ def claim_next(
                 session, kind="qa.claim", actor=actor.name, at=now, item_id=task.item_id, payload={"task": task.id}
             )
         task.lease_expires_at = now + lease
-        task_id, item_id, expires = task.id, task.item_id, task.lease_expires_at
-    # After the commit, so the view sees the claim and is blind.
-    view = ReviewService(database, clock=clock).show(item_id, viewer=actor)
-    return QaClaim(task_id, item_id, expires, resumed, view)
+        session.flush()  # so the view sees the claim and is blind
+        view = ReviewService(database, clock=clock).show(task.item_id, viewer=actor, into=session)
+        return QaClaim(task.id, task.item_id, task.lease_expires_at, resumed, view)
 
 
 def decide(
@@ -265,6 +270,7 @@ def decide(
     reason: str | None = None,
     note: str | None = None,
     decision_id: str | None = None,
+    into: Session | None = None,
 ) -> DecisionInfo:
     """Record the second decision on ``item_id``'s open second review.
 
@@ -278,7 +284,7 @@ def decide(
     if action not in DECISIONS:
         raise UsageError(f"{action.value} is not a decision")
     decision_id = _check_uuid(decision_id)
-    with database.write() as session:
+    with _writing(database, into) as session:
         # The item's lock orders this row's item_seq among the item's other
         # events and makes a concurrent retry find the first attempt's row.
         item = session.get(Item, item_id, with_for_update=True)
@@ -400,3 +406,13 @@ def _pairs(session: Session, since: datetime | None, until: datetime | None) -> 
 
 def _call(row: Decision, reviewer: str) -> Call:
     return Call(reviewer, row.action.value, sorted(row.labels), row.reason_code, row.note, row.decided_at)
+
+
+@contextmanager
+def _writing(database: Database, into: Session | None) -> Iterator[Session]:
+    """The caller's transaction when given one, else a write transaction of its own."""
+    if into is not None:
+        yield into
+        return
+    with database.write() as session:
+        yield session

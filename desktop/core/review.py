@@ -15,6 +15,7 @@ from its first statement. Either way two reviewers never hold one item.
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +40,7 @@ from desktop.domain.review import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
     from pathlib import Path
 
     from sqlalchemy.orm import Session
@@ -67,7 +68,7 @@ class ReviewService:
 
     # -- claims ---------------------------------------------------------
 
-    def claim_next(self, actor: Actor, *, escalations: bool = False) -> Claim | None:
+    def claim_next(self, actor: Actor, *, escalations: bool = False, into: Session | None = None) -> Claim | None:
         """Hold the next free item for ``actor``; None when the queue is empty.
 
         A reviewer who already holds a live claim gets that item back (after
@@ -75,7 +76,7 @@ class ReviewService:
         """
         actor.require(Permission.RESOLVE_ESCALATIONS if escalations else Permission.REVIEW)
         status = ItemStatus.ESCALATED if escalations else ItemStatus.PENDING
-        with self.db.write() as session:
+        with self._writing(into) as session:
             now = self._now(session)
             held = session.scalar(self._held(actor, status, now).with_for_update(of=Item))
             if held is not None:
@@ -112,11 +113,11 @@ class ReviewService:
             .limit(1)
         )
 
-    def claim(self, actor: Actor, item_id: int) -> Claim:
+    def claim(self, actor: Actor, item_id: int, *, into: Session | None = None) -> Claim:
         """Hold the item the reviewer picked from the list, giving back any
         other item they hold (a reviewer holds one item at a time)."""
         actor.require(Permission.REVIEW)
-        with self.db.write() as session:
+        with self._writing(into) as session:
             now = self._now(session)
             item = self._locked_item(session, item_id)
             if item.status == ItemStatus.DECIDED:
@@ -151,9 +152,9 @@ class ReviewService:
             item.lease_expires_at = now + self.lease
             return Claim(item.id, item.lease_expires_at)
 
-    def release(self, actor: Actor, item_id: int) -> None:
+    def release(self, actor: Actor, item_id: int, *, into: Session | None = None) -> None:
         """Give an item back to the queue untouched."""
-        with self.db.write() as session:
+        with self._writing(into) as session:
             now = self._now(session)
             item = self._locked_item(session, item_id)
             if item.claimed_by != actor.id:
@@ -162,10 +163,10 @@ class ReviewService:
             item.lease_expires_at = None
             audit.append(session, kind="release", actor=actor.name, at=now, item_id=item.id)
 
-    def skip(self, actor: Actor, item_id: int) -> None:
+    def skip(self, actor: Actor, item_id: int, *, into: Session | None = None) -> None:
         """Pass an item on to others; it is not offered to this reviewer again."""
         actor.require(Permission.REVIEW)
-        with self.db.write() as session:
+        with self._writing(into) as session:
             now = self._now(session)
             item = self._locked_item(session, item_id)
             self._check_holder(session, item, actor, now)
@@ -212,13 +213,14 @@ class ReviewService:
         reason: str | None = None,
         note: str | None = None,
         decision_id: str | None = None,
+        into: Session | None = None,
     ) -> DecisionInfo:
         """Record a decision on an item. A repeat with the same ``decision_id`` is a no-op."""
         actor.require(Permission.REVIEW)
         if action not in DECISIONS:
             raise UsageError(f"{action.value} is not a decision")
         decision_id = _check_uuid(decision_id)
-        with self.db.write() as session:
+        with self._writing(into) as session:
             now = self._now(session)
             # Lock first: a concurrent retry of this very decision waits here,
             # then finds the row the first attempt wrote.
@@ -273,7 +275,7 @@ class ReviewService:
                 done.append(decision_info(row, actor.name))
         return done
 
-    def undo_last(self, actor: Actor) -> DecisionInfo:
+    def undo_last(self, actor: Actor, *, into: Session | None = None) -> DecisionInfo:
         """Withdraw the reviewer's own newest decision, within the grace period.
 
         The undo is a new event. An undone decision gives the item back to
@@ -281,7 +283,7 @@ class ReviewService:
         override puts the decision it replaced back in force.
         """
         actor.require(Permission.REVIEW)
-        with self.db.write() as session:
+        with self._writing(into) as session:
             now = self._now(session)
             last = session.scalar(
                 select(Decision)
@@ -420,6 +422,18 @@ class ReviewService:
                 raise NotFound(f"media {media_id} has no preview: {reason}")
             return media.preview
 
+    def stored_previews(self, media_ids: Sequence[int], *, into: Session | None = None) -> dict[int, bytes]:
+        """The stored previews of several media at once (those that have one)."""
+        if not media_ids:
+            return {}
+        with self._reading(into) as session:
+            rows = session.execute(
+                select(Media.id, Media.preview, Item.media_withheld)
+                .join(Item, Item.id == Media.item_id)
+                .where(Media.id.in_(media_ids), Media.preview.is_not(None))
+            )
+            return {media_id: preview for media_id, preview, withheld in rows if preview is not None and not withheld}
+
     def original_path(self, media_id: int) -> Path:
         """Where the original of a medium is, for a reveal; refused for withheld media."""
         with self.db.read() as session:
@@ -437,11 +451,11 @@ class ReviewService:
         found = {str(status): int(n) for status, n in rows}
         return {status.value: found.get(status.value, 0) for status in ItemStatus}
 
-    def show(self, item_id: int, *, viewer: Actor | None = None) -> ItemView:
+    def show(self, item_id: int, *, viewer: Actor | None = None, into: Session | None = None) -> ItemView:
         """One item with its history. With a ``viewer``: blind (see
         :attr:`ItemView.blind`) while they hold an open second review of it,
         and a moderator sees no one else's second reviews. Without one, all."""
-        with self.db.read() as session:
+        with self._reading(into) as session:
             item = session.get(Item, item_id)
             if item is None:
                 raise NotFound(f"no item {item_id}")
@@ -516,6 +530,24 @@ class ReviewService:
             )
 
     # -- helpers --------------------------------------------------------
+
+    @contextmanager
+    def _writing(self, into: Session | None) -> Iterator[Session]:
+        """The caller's transaction when given one (the application layer joins
+        several steps into one), else a write transaction of its own."""
+        if into is not None:
+            yield into
+            return
+        with self.db.write() as session:
+            yield session
+
+    @contextmanager
+    def _reading(self, into: Session | None) -> Iterator[Session]:
+        if into is not None:
+            yield into
+            return
+        with self.db.read() as session:
+            yield session
 
     def _now(self, session: Session) -> datetime:
         return clock_now(session, self.clock)
