@@ -180,3 +180,16 @@ def parse_action(value: str) -> Action:
         raise UsageError(f"unknown action {value!r} (choose {choices})")
     assert action is not None
     return action
+
+
+@dataclass(frozen=True)
+class PendingDecision:
+    decision_id: str
+    item_id: int
+    action: str
+    database: str  # the database it belongs to (as shown, without a password)
+    reviewer: str
+    labels: list[str] = field(default_factory=list)
+    reason: str | None = None
+    note: str | None = None
+    second_review: bool = False  # a blind second review (round 2), not a decision on the item

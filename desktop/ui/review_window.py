@@ -55,16 +55,16 @@ from PySide6.QtWidgets import (
 
 from db.session import describe
 from desktop import config
+from desktop.app.outbox import Outbox
 from desktop.core import audit, browse, care, decision_log, qa, reports, taxonomy
 from desktop.core.ingest.files import load_demo
 from desktop.core.media import levels
-from desktop.core.outbox import Outbox, PendingDecision
 from desktop.core.workspace import Workspace, open_workspace
 from desktop.domain.care import Day, Policy, Tracker
 from desktop.domain.errors import Unavailable, VeilError
 from desktop.domain.people import Permission
 from desktop.domain.queue import Facets, QueueFilter
-from desktop.domain.review import Action, ItemStatus
+from desktop.domain.review import Action, ItemStatus, PendingDecision
 from desktop.ui.audit_view import AuditView
 from desktop.ui.dashboard import Dashboard
 from desktop.ui.decision_panel import DecisionPanel, DecisionRequest

@@ -20,8 +20,8 @@ from sqlalchemy import select
 from db.models import AuditEvent, Decision, Exposure, User
 from db.session import describe, parse_url
 from desktop import config
+from desktop.app.outbox import Outbox
 from desktop.core import audit, users
-from desktop.core.outbox import Outbox
 from desktop.core.workspace import open_workspace
 from desktop.domain.people import Role
 from desktop.domain.review import ItemStatus

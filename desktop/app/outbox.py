@@ -12,24 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import TYPE_CHECKING
+
+from desktop.domain.review import PendingDecision
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-
-@dataclass(frozen=True)
-class PendingDecision:
-    decision_id: str
-    item_id: int
-    action: str
-    database: str  # the database it belongs to (as shown, without a password)
-    reviewer: str
-    labels: list[str] = field(default_factory=list)
-    reason: str | None = None
-    note: str | None = None
-    second_review: bool = False  # a blind second review (round 2), not a decision on the item
 
 
 class Outbox:
