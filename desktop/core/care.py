@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 
 from db.models import Decision, Exposure
 from desktop.core import audit
+from desktop.core.clock import Clock, system_clock
+from desktop.core.clock import now as clock_now
 from desktop.domain.care import ANSWERS, REMINDERS, Day
 from desktop.domain.errors import UsageError
 from desktop.domain.review import Action
@@ -50,9 +52,12 @@ def day_so_far(database: Database, actor: Actor, since: datetime) -> Day:
     return Day(int(decisions or 0), reveal, graphic_s, graphic_items)
 
 
-def record_reminder(database: Database, actor: Actor, reminder: str, answer: str, *, at: datetime) -> None:
+def record_reminder(
+    database: Database, actor: Actor, reminder: str, answer: str, *, clock: Clock = system_clock
+) -> None:
     """Log that a reminder was shown to ``actor``, or how they answered it."""
     if reminder not in REMINDERS or answer not in ANSWERS:
         raise UsageError(f"unknown reminder {reminder!r} / answer {answer!r}")
     with database.write() as session:
+        at = clock_now(session, clock)
         audit.append(session, kind=f"care.{reminder}", actor=actor.name, at=at, payload={"answer": answer})

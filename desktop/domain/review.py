@@ -193,3 +193,20 @@ class PendingDecision:
     reason: str | None = None
     note: str | None = None
     second_review: bool = False  # a blind second review (round 2), not a decision on the item
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An item as a reviewer sees it: its view and its stored (blurred) previews."""
+
+    view: ItemView
+    previews: dict[int, bytes] = field(default_factory=dict)  # by media id; none for withheld media
+
+
+@dataclass(frozen=True)
+class Next:
+    """The item a step moved the reviewer on to: its claim and, unless the
+    caller had read it ahead, the item itself. Both None: nothing waits."""
+
+    claim: Claim | None = None
+    shown: Shown | None = None

@@ -1277,7 +1277,7 @@ class ReviewWindow(QMainWindow):
             return
 
         def work() -> None:
-            care.record_reminder(workspace.db, actor, reminder, answer, at=workspace.clock())
+            care.record_reminder(workspace.db, actor, reminder, answer, clock=workspace.clock)
 
         DbOp(self.writer, work).failure(self._on_read_failed).run()
 

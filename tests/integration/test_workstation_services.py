@@ -232,13 +232,13 @@ def test_reminders_come_after_a_stretch_and_once_for_the_budget(workspace: Works
     assert tracker.due() is None  # the budget is told once a session
 
     alice = add_user(workspace, "alice")
-    care.record_reminder(workspace.db, alice, "break", "shown", at=workspace.clock())
-    care.record_reminder(workspace.db, alice, "break", "dismissed", at=workspace.clock())
+    care.record_reminder(workspace.db, alice, "break", "shown", clock=workspace.clock)
+    care.record_reminder(workspace.db, alice, "break", "dismissed", clock=workspace.clock)
     with workspace.db.read() as session:
         kinds = list(session.scalars(select(AuditEvent.kind).where(AuditEvent.kind.like("care.%"))))
     assert kinds == ["care.break", "care.break"]
     with pytest.raises(UsageError):
-        care.record_reminder(workspace.db, alice, "nap", "shown", at=workspace.clock())
+        care.record_reminder(workspace.db, alice, "nap", "shown", clock=workspace.clock)
 
 
 def test_passwords_guard_sign_in_and_are_stored_hashed(workspace: Workspace) -> None:

@@ -1,0 +1,81 @@
+"""Ingest: files, folders, manifests and exports into the queue; a watched folder; the demo feed."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from desktop.core.ingest.files import Enricher, ingest_entries, ingest_files
+from desktop.core.ingest.folder import read_folder
+from desktop.core.ingest.watch import FolderWatch
+from desktop.core.resources import resource
+from desktop.domain.changes import Changes, Outcome
+from desktop.domain.errors import UsageError
+from desktop.domain.ingest import IngestReport
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+    from datetime import datetime
+    from pathlib import Path
+
+    from desktop.app.context import Context
+
+
+class Ingesting:
+    def __init__(self, context: Context) -> None:
+        self._c = context
+
+    def files(
+        self,
+        paths: Iterable[Path],
+        *,
+        fmt: str = "auto",
+        source: str | None = None,
+        workers: int | None = None,
+        progress: Callable[[IngestReport], None] | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> Outcome[IngestReport]:
+        """Read each input and store its items, a chunk at a time (what is
+        stored stays when ``stop`` says so or one input fails)."""
+        report = ingest_files(
+            self._c.db, paths, actor=self._c.who().name, now=self._now(), fmt=fmt, source=source,
+            progress=progress, preview=self._c.preview, workers=workers, media_store=self._c.media_store, stop=stop,
+        )  # fmt: skip
+        return Outcome(report, _changes(report))
+
+    def demo(self) -> Outcome[IngestReport]:
+        """The bundled demo feed, so a new installation has something to review."""
+        return self.files([resource("demo", "demo-feed.jsonl")], source="demo")
+
+    def watch(
+        self, root: Path, *, source: str | None = None, workers: int | None = None, interval: float = 1.0
+    ) -> Iterator[tuple[list[Path], Outcome[IngestReport]]]:
+        """Keep taking new files below ``root`` once they stop growing, a batch
+        at a time, until the caller stops iterating. A batch the database did
+        not store is offered again at the next look."""
+        if not root.is_dir():
+            raise UsageError("--watch takes one folder")
+        watch = FolderWatch(root)
+        with Enricher(preview=self._c.preview, workers=workers, media_store=self._c.media_store) as enricher:
+            while True:
+                ready = watch.poll()
+                if ready:
+                    report = IngestReport()
+                    ingest_entries(
+                        self._c.db, read_folder(root, ready), where=root, kind="folder",
+                        source=source or root.name, actor=self._c.who().name, now=self._now(),
+                        report=report, enricher=enricher,
+                    )  # fmt: skip
+                    if not any("not stored" in error.error for error in report.errors):
+                        watch.taken(ready)
+                    yield ready, Outcome(report, _changes(report))
+                time.sleep(interval)
+
+    def _now(self) -> datetime:
+        # Items' arrival times order the queue and age it: the server's clock on PostgreSQL.
+        with self._c.read() as (_session, now):
+            return now
+
+
+def _changes(report: IngestReport) -> Changes:
+    return Changes(queue=report.items_added > 0, history=report.items_added > 0)

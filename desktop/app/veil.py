@@ -1,0 +1,134 @@
+"""The one object a front end opens: a database, the person working on it, and a method per use case.
+
+Modelled on Anki's ``Collection``: the window and the command line open a
+:class:`Veil` from their settings, sign a person in, and call its areas
+(``veil.review.decide_and_next(...)``, ``veil.audit.verify()``...). Each
+use case owns its transaction(s), takes the time from the database server
+on PostgreSQL wherever leases or ages are compared, checks the person's
+role, appends its audit event, and takes and returns the values of
+:mod:`desktop.domain`; writes return an :class:`~desktop.domain.changes.Outcome`
+saying what changed. Front ends never open a session or import ``db``.
+
+The object is safe to share between the window's worker threads: every
+call opens its own session, and the signed-in person is an immutable value.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from db.session import describe
+from desktop.app.administering import People, TaxonomyAdmin, TeamSettings
+from desktop.app.auditing import Auditing
+from desktop.app.caring import Caring
+from desktop.app.context import Context
+from desktop.app.ingesting import Ingesting
+from desktop.app.reviewing import Reviewing
+from desktop.app.second_review import SecondReview
+from desktop.app.supervising import Supervising
+from desktop.core.clock import Clock, system_clock
+from desktop.core.media.previews import DEFAULTS, PreviewSettings
+from desktop.core.workspace import open_workspace
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from db.migrate import UpgradeResult
+    from desktop.config import Settings
+    from desktop.domain.people import Actor
+
+
+class Veil:
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self.review = Reviewing(context)
+        self.second_review = SecondReview(context)
+        self.supervision = Supervising(context)
+        self.audit = Auditing(context)
+        self.people = People(context)
+        self.taxonomy = TaxonomyAdmin(context)
+        self.team = TeamSettings(context)
+        self.care = Caring(context)
+        self.ingest = Ingesting(context)
+
+    @classmethod
+    def open(
+        cls,
+        url: str,
+        *,
+        create_folder: bool = False,
+        backup_dir: Path | None = None,
+        clock: Clock = system_clock,
+        lease: timedelta | None = None,
+        undo_grace: timedelta | None = None,
+        busy_timeout_ms: int | None = None,
+        preview: PreviewSettings = DEFAULTS,
+        media_store: Path | None = None,
+    ) -> Veil:
+        """Open (upgrading and seeding as needed) the database at ``url``."""
+        options: dict[str, object] = {}
+        if lease is not None:
+            options["lease"] = lease
+        if undo_grace is not None:
+            options["undo_grace"] = undo_grace
+        if busy_timeout_ms is not None:
+            options["busy_timeout_ms"] = busy_timeout_ms
+        workspace = open_workspace(
+            url,
+            create_folder=create_folder,
+            backup_dir=backup_dir,
+            clock=clock,
+            **options,  # type: ignore[arg-type]
+        )
+        return cls(Context(workspace, preview=preview, media_store=media_store))
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, clock: Clock = system_clock) -> Veil:
+        """The database the settings name, with their leases, timeouts and ingest settings."""
+        return cls.open(
+            settings.db_url,
+            # The default file's folder is Veil's own to make; a named one must exist.
+            create_folder=not settings.get("db_url"),
+            clock=clock,
+            lease=timedelta(minutes=settings.get("lease_minutes")),
+            undo_grace=timedelta(minutes=settings.get("undo_grace_minutes")),
+            busy_timeout_ms=settings.get("busy_timeout_ms"),
+            preview=settings.preview(),
+            media_store=settings.media_store,
+        )
+
+    # -- who is working ---------------------------------------------------
+
+    @property
+    def actor(self) -> Actor | None:
+        return self._context.actor
+
+    def sign_in(self, name: str, password: str | None = None) -> Actor:
+        """Work as ``name`` from now on: a user without a password needs none;
+        on a database with no users yet, that person becomes its first admin."""
+        actor = self._context.workspace.sign_in(name, password)
+        self._context.actor = actor
+        return actor
+
+    def needs_password(self, name: str) -> bool:
+        return self._context.workspace.needs_password(name)
+
+    # -- the database itself ---------------------------------------------
+
+    @property
+    def where(self) -> str:
+        """The database as shown to people (no password)."""
+        return describe(self._context.workspace.db.url)
+
+    @property
+    def upgraded(self) -> UpgradeResult | None:
+        """What opening did to the schema."""
+        return self._context.workspace.upgraded
+
+    @property
+    def lease(self) -> timedelta:
+        return self._context.workspace.review.lease
+
+    def close(self) -> None:
+        self._context.workspace.close()
