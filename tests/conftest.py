@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import psycopg
 import pytest
 
+from desktop.app.veil import Veil
 from desktop.core.workspace import Workspace, open_workspace
 from tests.support.pgserver import PostgresServer, ServerUnavailable, start_server
 
@@ -147,3 +148,18 @@ def workspace(db_url: str, clock: FakeClock) -> Iterator[Workspace]:
     ws = open_workspace(db_url, clock=clock)
     yield ws
     ws.close()
+
+
+@pytest.fixture
+def veil(db_url: str, clock: FakeClock) -> Iterator[Veil]:
+    """The application layer on a fresh database, nobody signed in yet."""
+    opened = Veil.open(db_url, clock=clock)
+    yield opened
+    opened.close()
+
+
+def signed_in(url: str, name: str, clock: FakeClock | None = None) -> Veil:
+    """Another workstation on the same database, as ``name`` (the caller closes it)."""
+    opened = Veil.open(url, clock=clock) if clock is not None else Veil.open(url)
+    opened.sign_in(name)
+    return opened
