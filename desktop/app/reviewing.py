@@ -12,10 +12,10 @@ import contextlib
 import uuid
 from typing import TYPE_CHECKING
 
-from desktop.core import qa
+from desktop.core import browse, qa
 from desktop.domain.changes import Changes, Outcome, of_items
 from desktop.domain.errors import Unavailable, VeilError
-from desktop.domain.review import Action, Next, Shown
+from desktop.domain.review import Action, ItemStatus, Next, Shown
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from desktop.app.context import Context
     from desktop.app.outbox import Outbox
+    from desktop.domain.queue import Facets, PageKey, QueueFilter, QueueRow
     from desktop.domain.review import Claim, DecisionInfo, ItemView, PendingDecision, QueueEntry
 
 
@@ -187,7 +188,19 @@ class Reviewing:
     # -- reading -----------------------------------------------------------
 
     def queue(self, *, limit: int = 50, escalations: bool = False) -> list[QueueEntry]:
+        """The first waiting items in review order (the command line's short list)."""
         return self._c.review.queue(limit=limit, escalations=escalations)
+
+    def page(self, query: QueueFilter, *, after: PageKey | None = None, limit: int = 200) -> list[QueueRow]:
+        """One page of the window's list: rows matching ``query`` in review order, after ``after``."""
+        return browse.page(self._c.db, query, after=after, limit=limit, clock=self._c.clock)
+
+    def count(self, status: ItemStatus = ItemStatus.PENDING) -> int:
+        return browse.count(self._c.db, status)
+
+    def facets(self) -> Facets:
+        """What the list's filters can offer: the sources, languages, markers and labels present."""
+        return browse.facets(self._c.db)
 
     def show(self, item_id: int, *, as_viewer: bool = True) -> ItemView:
         """One item with its history, as the signed-in person may see it

@@ -13,24 +13,30 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import String, and_, case, cast, exists, func, select, tuple_
 
 from db.models import Decision, Item, Label, Marker, Source, User
+from desktop.core.clock import Clock, system_clock
+from desktop.core.clock import now as clock_now
 from desktop.core.review import marker_codes, media_counts
 from desktop.domain.queue import EXCERPT, Facets, PageKey, QueueFilter, QueueRow
 from desktop.domain.review import ItemStatus
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from db.session import Database
 
 
 def page(
-    database: Database, query: QueueFilter, *, after: PageKey | None = None, limit: int = 200, now: datetime
+    database: Database,
+    query: QueueFilter,
+    *,
+    after: PageKey | None = None,
+    limit: int = 200,
+    clock: Clock = system_clock,
 ) -> list[QueueRow]:
     """Up to ``limit`` rows matching ``query``, in review order, after ``after``."""
     conditions: list[Any] = [Item.status == query.status]
     if after is not None:
         conditions.append(tuple_(Item.priority, Item.received_at, Item.id) > tuple_(*after))
     with database.read() as session:
+        now = clock_now(session, clock)
         if query.source is not None:
             source_id = session.scalar(select(Source.id).where(Source.name == query.source))
             if source_id is None:

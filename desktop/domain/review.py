@@ -11,8 +11,6 @@ from desktop.domain.errors import UsageError
 if TYPE_CHECKING:
     from datetime import datetime
 
-    pass
-
 
 class ItemStatus(enum.StrEnum):
     PENDING = "pending"  # waiting for (or held by) a moderator
@@ -210,3 +208,11 @@ class Next:
 
     claim: Claim | None = None
     shown: Shown | None = None
+
+
+@dataclass(frozen=True)
+class DecisionRequest:
+    action: Action
+    labels: tuple[str, ...]
+    reason: str | None
+    note: str | None

@@ -23,7 +23,6 @@ showing the next item.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, Signal, Slot
@@ -44,7 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.review import Action
+from desktop.domain.review import Action, DecisionRequest
 from desktop.ui.item_panel import ACTION_NAMES, local_time
 
 if TYPE_CHECKING:
@@ -69,14 +68,6 @@ _TOOLTIPS = {
     Action.ESCALATE: "Escalate to a supervisor: choose a reason (1-9, then Enter).",
 }
 _REASON_VERBS = {Action.REMOVE: "remove", Action.ESCALATE: "escalate"}
-
-
-@dataclass(frozen=True)
-class DecisionRequest:
-    action: Action
-    labels: tuple[str, ...]
-    reason: str | None
-    note: str | None
 
 
 def _digit(event: QKeyEvent) -> int | None:

@@ -64,10 +64,10 @@ from desktop.domain.care import Day, Policy, Tracker
 from desktop.domain.errors import Unavailable, VeilError
 from desktop.domain.people import Permission
 from desktop.domain.queue import Facets, QueueFilter
-from desktop.domain.review import Action, ItemStatus, PendingDecision
+from desktop.domain.review import Action, DecisionRequest, ItemStatus, PendingDecision
 from desktop.ui.audit_view import AuditView
 from desktop.ui.dashboard import Dashboard
-from desktop.ui.decision_panel import DecisionPanel, DecisionRequest
+from desktop.ui.decision_panel import DecisionPanel
 from desktop.ui.feedback import FeedbackDialog
 from desktop.ui.import_dialog import ImportDialog
 from desktop.ui.item_panel import ItemPanel
@@ -695,7 +695,7 @@ class ReviewWindow(QMainWindow):
             return
 
         def work() -> list[QueueRow]:
-            return browse.page(workspace.db, query, after=after, limit=PAGE, now=workspace.clock())
+            return browse.page(workspace.db, query, after=after, limit=PAGE, clock=workspace.clock)
 
         self.model.now = datetime.now(UTC)
         DbOp(self.reader, work).success(self._page_arrived(done)).failure(self._on_read_failed).run()

@@ -18,9 +18,9 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
 
 from desktop.core.taxonomy import load_file
-from desktop.domain.review import Action, DecisionInfo, ItemStatus, ItemView
+from desktop.domain.review import Action, DecisionInfo, DecisionRequest, ItemStatus, ItemView
 from desktop.domain.taxonomy import LabelInfo
-from desktop.ui.decision_panel import DecisionPanel, DecisionRequest
+from desktop.ui.decision_panel import DecisionPanel
 from desktop.ui.item_panel import local_time
 from desktop.ui.theme import apply_theme, colours
 from tests.ui.test_theme import restored_look

@@ -1,0 +1,689 @@
+"""The review loop without widgets: claim, decide, undo, skip, read-ahead, the outbox, pictures.
+
+The window lays out views and forwards keys; this object holds the state
+of the loop and talks to the application layer on three workers (see
+:mod:`desktop.ui.workers`): the writer claims and decides, one operation at
+a time and in order; the reader fetches queue pages, counts and the next
+item ahead of time; the picture worker decodes originals for a reveal.
+It is tested without a window (tests/ui/test_review_controller.py).
+
+A decision is committed before the next item shows: one operation of the
+writer decides, claims the next item and, unless it was read ahead, reads
+it (:meth:`desktop.app.reviewing.Reviewing.decide_and_next`). If the
+database does not answer, the decision goes to the outbox on disk, the
+view is told it is pending, and the writer tries again with the same
+decision id until it lands.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QImage
+
+from desktop import config
+from desktop.app.outbox import Outbox
+from desktop.app.veil import Veil
+from desktop.core.media import levels
+from desktop.domain.changes import Outcome
+from desktop.domain.errors import Unavailable
+from desktop.domain.people import Permission
+from desktop.domain.queue import QueueFilter
+from desktop.domain.review import DecisionRequest, ItemStatus, PendingDecision
+from desktop.ui.queue_model import PAGE, QueueModel
+from desktop.ui.workers import DbOp, DbWorker
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection
+    from pathlib import Path
+
+    from PIL import Image
+
+    from desktop.config import Settings
+    from desktop.domain.care import Day
+    from desktop.domain.changes import Changes
+    from desktop.domain.people import Actor
+    from desktop.domain.queue import Facets, PageKey, QueueRow
+    from desktop.domain.review import DecisionInfo, ItemView, Next, Shown
+    from desktop.domain.taxonomy import LabelInfo, ReasonInfo
+
+RETRY_FIRST_S = 2.0
+RETRY_MOST_S = 30.0
+COUNTS_EVERY_MS = 15_000
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """An item read for showing, its stored (blurred) previews decoded on the worker:
+    the UI thread only paints them."""
+
+    shown: Shown
+    images: dict[int, QImage] = field(default_factory=dict)
+
+    @property
+    def view(self) -> ItemView:
+        return self.shown.view
+
+    @property
+    def previews(self) -> dict[int, bytes]:
+        return self.shown.previews
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What the window needs once someone is signed in."""
+
+    actor: Actor
+    where: str
+    labels: list[LabelInfo]
+    reasons: dict[str, list[ReasonInfo]]
+    facets: Facets
+    day: Day
+    replayed: int  # decisions from the outbox saved at start
+
+
+def start_of_today() -> datetime:
+    """Local midnight, in UTC: "today" is the reviewer's day, not UTC's."""
+    local = datetime.now().astimezone()
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def loaded(shown: Shown) -> Loaded:
+    """Decode an item's previews (on a worker: QImage is safe off the UI thread)."""
+    return Loaded(shown, {media_id: QImage.fromData(jpeg) for media_id, jpeg in shown.previews.items()})
+
+
+def _qimage(image: Image.Image) -> QImage:
+    rgb = image.convert("RGB")
+    data = rgb.tobytes()
+    # copy(): the QImage must own its pixels, not borrow the bytes object's.
+    return QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888).copy()
+
+
+class ReviewController(QObject):
+    # The database is open: someone must sign in (nobody is named, or the named user has a password).
+    sign_in_needed = Signal()
+    # Someone is signed in and the window can fill its lists (an Opened).
+    opened = Signal(object)
+    # A one-line reason the database could not be opened.
+    open_failed = Signal(str)
+    # The item to show now (a Loaded), or None: the queue is empty.
+    shown = Signal(object)
+    # A decision is saved: its id.
+    decision_saved = Signal(str)
+    # A decision waits to be saved (pending, retrying).
+    pending_changed = Signal(bool, bool)
+    # The database answers (True) or not (False).
+    connection_changed = Signal(bool)
+    # Items waiting in the pending queue.
+    counts_changed = Signal(int)
+    # What an operation changed (a Changes), for views that show it.
+    changed = Signal(object)
+    # A passing message for the status bar (text, milliseconds).
+    message = Signal(str, int)
+    # Something that needs the reviewer's attention until dismissed (kind, text).
+    alert = Signal(str, str)
+    # A picture for a reveal or another blur (item id, media id, level, QImage or error text).
+    image_ready = Signal(int, int, int, object)
+    image_failed = Signal(int, int, int, str)
+    # A video's original, to play on request (item id, media id, path).
+    video_ready = Signal(int, int, object)
+
+    def __init__(self, settings: Settings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.writer = DbWorker(self, name="veil-write")
+        self.reader = DbWorker(self, name="veil-read")
+        self.pictures = DbWorker(self, name="veil-pictures", threads=2)
+        self.veil: Veil | None = None
+        self.actor: Actor | None = None
+        self.outbox = Outbox(config.data_dir() / "pending-decisions.jsonl")
+        self.filter = QueueFilter()
+        self.current: Loaded | None = None
+        self.second_review = False  # items come from the second-review queue, their first decision hidden
+        self.pending: PendingDecision | None = None
+        self.pending_count: int | None = None
+        self.connected = True
+        self.model = QueueModel(self._fetch_page)
+        self._ahead: dict[int, Loaded] = {}
+        self._busy = False  # a claim or decision is in flight: keys wait
+        self._retry_s = RETRY_FIRST_S
+        self._shown_at = time.monotonic()
+        self._renew_timer = QTimer(self)
+        self._renew_timer.timeout.connect(self._renew)
+        self._counts_timer = QTimer(self)
+        self._counts_timer.timeout.connect(self.refresh_counts)
+        self._retry_timer = QTimer(self)
+        self._retry_timer.setSingleShot(True)
+        self._retry_timer.timeout.connect(self._retry)
+        # Time on a graphic item, told to whoever counts it (item id, started, seconds).
+        self.graphic_item_left: Callable[[int, datetime, float], None] = lambda *_args: None
+
+    @property
+    def busy(self) -> bool:
+        return self._busy or self.pending is not None
+
+    # == opening ==============================================================
+
+    def open_database(self) -> None:
+        """Open the database; then sign in directly as the user the command
+        line, environment or settings name (if they need no password), or
+        ask the window for a sign-in."""
+        settings = self.settings
+
+        def work() -> tuple[Veil, Actor | None]:
+            veil = Veil.from_settings(settings)
+            try:
+                named = settings.origins.get("user", "default") != "default"
+                if named and not veil.needs_password(settings.user):
+                    return veil, veil.sign_in(settings.user)
+                return veil, None
+            except BaseException:
+                veil.close()
+                raise
+
+        DbOp(self.writer, work).success(self._on_veil).failure(self._on_open_failed).run()
+
+    def _on_veil(self, opened: tuple[Veil, Actor | None]) -> None:
+        self.veil, actor = opened
+        if actor is None:
+            self.sign_in_needed.emit()
+        else:
+            self.signed_in(actor)
+
+    def signed_in(self, actor: Actor) -> None:
+        """Send what an earlier session could not save, then read what the window needs."""
+        veil, outbox = self.veil, self.outbox
+        assert veil is not None
+
+        def work() -> Opened:
+            replayed = veil.review.replay(outbox).value
+            return Opened(
+                actor, veil.where, veil.taxonomy.labels(), veil.taxonomy.reasons(), veil.review.facets(),
+                veil.care.day_so_far(start_of_today()), replayed,
+            )  # fmt: skip
+
+        DbOp(self.writer, work).success(self._on_opened).failure(self._on_open_failed).run()
+
+    def _on_opened(self, opened: Opened) -> None:
+        self.actor = opened.actor
+        lease_ms = int(self.settings.get("lease_minutes") * 60_000)
+        self._renew_timer.start(max(10_000, lease_ms // 3))
+        self._counts_timer.start(COUNTS_EVERY_MS)
+        self._set_connected(True)
+        self.opened.emit(opened)
+        if opened.replayed:
+            self.message.emit(f"{opened.replayed} decision(s) from an earlier session saved", 8000)
+        self.model.reset()
+        self.refresh_counts()
+        self.next_item()
+
+    def _on_open_failed(self, error: Exception) -> None:
+        self.open_failed.emit(str(error))
+
+    # == the queue ============================================================
+
+    def _fetch_page(self, after: PageKey | None, done: Callable[[list[QueueRow]], None]) -> None:
+        veil, query = self.veil, self.filter
+        if veil is None:
+            return
+
+        def work() -> list[QueueRow]:
+            return veil.review.page(query, after=after, limit=PAGE)
+
+        def arrived(rows: list[QueueRow]) -> None:
+            done(rows)
+            self.fetch_ahead()
+
+        self.model.now = datetime.now(UTC)
+        DbOp(self.reader, work).success(arrived).failure(self._on_read_failed).run()
+
+    def set_filter(self, query: QueueFilter) -> None:
+        """List other items; switching between the pending queue and the
+        escalations changes which item to hold."""
+        self.filter = query
+        self.model.reset()
+        current = self.current
+        if query.status in (ItemStatus.PENDING, ItemStatus.ESCALATED) and (
+            current is None or current.view.status != query.status
+        ):
+            give_back = current.view.id if current and current.view.status != ItemStatus.DECIDED else None
+            escalations = self.escalations()
+            self._move(lambda veil, ahead: veil.review.switch_queue(give_back, escalations=escalations, ahead=ahead))
+
+    def refresh(self) -> None:
+        if self.veil is None:
+            return
+        self.model.reset()
+        self.refresh_counts()
+
+    def refresh_counts(self) -> None:
+        veil = self.veil
+        if veil is None:
+            return
+        DbOp(self.reader, veil.review.count).success(self._on_counts).failure(self._on_read_failed).run()
+
+    def _on_counts(self, pending: int) -> None:
+        self.pending_count = pending
+        self.counts_changed.emit(pending)
+
+    def _on_read_failed(self, error: Exception) -> None:
+        if isinstance(error, Unavailable):
+            self._set_connected(False)
+        else:
+            self.message.emit(f"Error: {error}", 8000)
+
+    # == moving between items ================================================
+
+    def escalations(self) -> bool:
+        """A supervisor who lists escalated items works that queue."""
+        return self.filter.status == ItemStatus.ESCALATED
+
+    def next_item(self) -> None:
+        """Hold the next item in review order (of the escalations, when listed;
+        of the second-review queue in that mode) and show it."""
+        if self.second_review:
+            self._move_shown(lambda veil: veil.second_review.next_shown())
+            return
+        escalations = self.escalations()
+        self._move(lambda veil, ahead: veil.review.next(escalations=escalations, ahead=ahead))
+
+    def toggle_second_review(self) -> bool:
+        """Into the blind second-review queue, or back; False when busy."""
+        if self.busy or self.veil is None:
+            return False
+        self.second_review = not self.second_review
+        current, escalations, second = self.current, self.escalations(), self.second_review
+        give_back = current.view.id if current is not None and current.view.status != ItemStatus.DECIDED else None
+
+        def switch(veil: Veil) -> Outcome[Shown | None]:
+            if give_back is not None:
+                veil.review.release_if_held(give_back)  # a second review's item is not held: nothing to release
+            if second:
+                return veil.second_review.next_shown()
+            moved = veil.review.next(escalations=escalations)
+            return _as_shown(moved)
+
+        self._move_shown(switch)
+        return True
+
+    def pick(self, item_id: int) -> None:
+        """The item the reviewer chose in the list: held, or only read when decided."""
+        if self.filter.status == ItemStatus.DECIDED:
+            self._look(item_id)
+            return
+        self._move(lambda veil, ahead: veil.review.pick(item_id, ahead=ahead))
+
+    def _look(self, item_id: int) -> None:
+        veil = self.veil
+        if veil is None or self._busy:
+            return
+
+        def work() -> Loaded:
+            return loaded(veil.review.read(item_id))
+
+        DbOp(self.reader, work).success(self._show).failure(self._on_move_failed).run()
+
+    def _move(self, step: Callable[[Veil, Collection[int]], Outcome[Next]]) -> None:
+        """Run a step that holds another item, on the writer; show what it gives."""
+        ahead = dict(self._ahead)  # a copy: the worker must not read a dict the UI thread changes
+
+        def work(veil: Veil) -> tuple[Loaded | None, Changes]:
+            done = step(veil, ahead.keys())
+            return _loaded_next(done.value, ahead), done.changes
+
+        self._run_move(work)
+
+    def _move_shown(self, step: Callable[[Veil], Outcome[Shown | None]]) -> None:
+        def work(veil: Veil) -> tuple[Loaded | None, Changes]:
+            done = step(veil)
+            return (loaded(done.value) if done.value else None), done.changes
+
+        self._run_move(work)
+
+    def _run_move(self, work: Callable[[Veil], tuple[Loaded | None, Changes]]) -> None:
+        veil = self.veil
+        if veil is None or self.actor is None or self.busy:
+            return
+        self._busy = True
+        DbOp(self.writer, lambda: work(veil)).success(self._on_moved).failure(self._on_move_failed).run()
+
+    def _on_moved(self, result: tuple[Loaded | None, Changes]) -> None:
+        shown, changes = result
+        self._busy = False
+        self._set_connected(True)
+        self.changed.emit(changes)
+        self._show(shown)
+
+    def _on_move_failed(self, error: Exception) -> None:
+        self._busy = False
+        if isinstance(error, Unavailable):
+            self._set_connected(False)
+            return
+        self.message.emit(str(error), 8000)
+
+    # == showing ==============================================================
+
+    def _show(self, shown: Loaded | None) -> None:
+        self.leave_current()
+        self.current = shown
+        if shown is not None:
+            self._ahead.pop(shown.view.id, None)
+            self._shown_at = time.monotonic()
+        self.model.set_current_item(shown.view.id if shown else None)
+        self.shown.emit(shown)
+        self.fetch_ahead()
+
+    def can_decide(self) -> bool:
+        """Whether the item shown takes a decision from the signed-in person."""
+        current, actor = self.current, self.actor
+        if current is None or actor is None:
+            return False
+        status = current.view.status
+        return (
+            self.second_review  # the blind view hides the item's status; the task is what is decided
+            or status == ItemStatus.PENDING
+            or (status == ItemStatus.ESCALATED and actor.may(Permission.RESOLVE_ESCALATIONS))
+        )
+
+    def leave_current(self) -> None:
+        """The reviewer moves on: time on a graphic item is counted (reveals end with the view)."""
+        previous = self.current
+        if previous is None or self.veil is None or self.actor is None or previous.view.severity < 2:
+            return
+        seconds = time.monotonic() - self._shown_at
+        started = datetime.now(UTC) - timedelta(seconds=seconds)
+        self.graphic_item_left(previous.view.id, started, seconds)
+        self.record_exposure(previous.view.id, None, "view", started, seconds)
+
+    def fetch_ahead(self) -> None:
+        """Read the item that will most likely come next, so it shows at once."""
+        veil, current = self.veil, self.current
+        if veil is None or current is None or self.filter.status != ItemStatus.PENDING or self.second_review:
+            return
+        row = self.model.row_of(current.view.id)
+        candidates = [
+            self.model.entry(n)
+            for n in range(0 if row is None else row + 1, min(self.model.rowCount(), (row or 0) + 4))
+        ]
+        wanted = next((c.id for c in candidates if c.claimed_by is None and c.id != current.view.id), None)
+        if wanted is None or wanted in self._ahead:
+            return
+        self._ahead = {k: v for k, v in self._ahead.items() if k == wanted}
+
+        def work() -> Loaded:
+            return loaded(veil.review.read(wanted))
+
+        DbOp(self.reader, work).success(self._on_ahead).failure(self._on_read_failed).run()
+
+    def _on_ahead(self, found: Loaded) -> None:
+        self._ahead[found.view.id] = found
+
+    # == pictures and exposure ================================================
+
+    def want_image(self, item_id: int, media_id: int, level: int) -> None:
+        """A picture at ``level`` (a blur step, or unblurred), from the stored
+        preview when it is blurred enough, else from the original in memory."""
+        veil, current = self.veil, self.current
+        if veil is None or current is None or current.view.id != item_id or current.view.media_withheld:
+            return
+        step = levels.STEPS[level]
+        stored = levels.stored_strength(current.view.severity)
+        jpeg = current.previews.get(media_id)
+        preview = self.settings.preview()
+
+        def work() -> QImage:
+            if step is not None and jpeg is not None and not levels.needs_original(step, stored):
+                return _qimage(levels.from_preview(jpeg, stored, step, preview))
+            # The original, decoded at screen size in memory for this item only.
+            return _qimage(levels.from_original(veil.review.original(media_id), step))
+
+        DbOp(self.pictures, work).success(lambda image: self.image_ready.emit(item_id, media_id, level, image)).failure(
+            lambda error: self.image_failed.emit(item_id, media_id, level, str(error))
+        ).run()
+
+    def want_video(self, item_id: int, media_id: int) -> None:
+        """A video's original, on request only."""
+        veil, current = self.veil, self.current
+        if veil is None or current is None or current.view.id != item_id or current.view.media_withheld:
+            return
+
+        def opened(path: Path) -> None:
+            if self.current is not None and self.current.view.id == item_id:  # else the reviewer moved on
+                self.video_ready.emit(item_id, media_id, path)
+
+        DbOp(self.reader, lambda: veil.review.original(media_id)).success(opened).failure(
+            lambda error: self.message.emit(f"The video cannot be played: {error}", 8000)
+        ).run()
+
+    def record_exposure(
+        self, item_id: int, media_id: int | None, mode: str, started_at: datetime, seconds: float
+    ) -> None:
+        veil = self.veil
+        if veil is None or self.actor is None:
+            return
+
+        def work() -> None:
+            veil.review.record_exposure(item_id, media_id=media_id, mode=mode, started_at=started_at, seconds=seconds)
+
+        DbOp(self.writer, work).failure(self._on_read_failed).run()
+
+    # == deciding =============================================================
+
+    def decide(self, request: DecisionRequest) -> None:
+        """A decision key: saved (or kept in the outbox) before the next item shows."""
+        current, actor, veil = self.current, self.actor, self.veil
+        if current is None or actor is None or veil is None or self.busy:
+            return
+        self._send(
+            PendingDecision(
+                decision_id=str(uuid.uuid4()), item_id=current.view.id, action=request.action.value,
+                database=veil.where, reviewer=actor.name, labels=list(request.labels), reason=request.reason,
+                note=request.note, second_review=self.second_review,
+            )
+        )  # fmt: skip
+
+    def apply_suggestion(self) -> None:
+        """Decide as was decided on the near-duplicate."""
+        current = self.current
+        if current is None or current.view.suggestion is None:
+            return
+        suggestion = current.view.suggestion
+        note = f"as decided on near-duplicate item {suggestion.item_id}"
+        self.decide(DecisionRequest(suggestion.action, tuple(suggestion.labels), suggestion.reason, note))
+
+    def _send(self, pending: PendingDecision) -> None:
+        veil = self.veil
+        if veil is None:
+            return
+        self._busy = True
+        self.pending = pending
+        self.pending_changed.emit(True, False)
+        ahead = dict(self._ahead)
+        escalations = self.escalations()
+
+        def work() -> tuple[DecisionInfo, Loaded | None, Changes]:
+            done = veil.review.decide_and_next(pending, escalations=escalations, ahead=ahead.keys())
+            info, moved = done.value
+            return info, _loaded_next(moved, ahead), done.changes
+
+        DbOp(self.writer, work).success(self._on_sent).failure(self._on_send_failed).run()
+
+    def _on_sent(self, result: tuple[DecisionInfo, Loaded | None, Changes]) -> None:
+        _info, shown, changes = result
+        pending = self.pending
+        self._busy = False
+        self.pending = None
+        self._retry_s = RETRY_FIRST_S
+        self.pending_changed.emit(False, False)
+        if pending is not None:
+            self.outbox.remove(pending.decision_id)
+            self.model.remove_item(pending.item_id)
+            self.decision_saved.emit(pending.decision_id)
+        self._set_connected(True)
+        self.changed.emit(changes)
+        self._show(shown)
+        self.refresh_counts()
+
+    def _on_send_failed(self, error: Exception) -> None:
+        pending = self.pending
+        self._busy = False
+        if pending is None:
+            return
+        if isinstance(error, Unavailable):
+            # Kept on disk first: from here on, closing the window loses nothing.
+            kept = self.outbox.pending(database=pending.database, reviewer=pending.reviewer)
+            if pending.decision_id not in {p.decision_id for p in kept}:
+                self.outbox.add(pending)
+            self.pending_changed.emit(True, True)
+            self._set_connected(False)
+            self._retry_timer.start(int(self._retry_s * 1000))
+            self._retry_s = min(RETRY_MOST_S, self._retry_s * 2)
+            return
+        self.pending = None
+        self.outbox.remove(pending.decision_id)
+        self.pending_changed.emit(False, False)
+        self.alert.emit("error", f"Not saved: {error}")
+
+    def _retry(self) -> None:
+        if self.pending is not None and not self._busy:
+            self._send(self.pending)
+        elif self.current is None and self.veil is not None and not self._busy:
+            self.next_item()
+
+    def skip(self) -> None:
+        """Pass the item on; it will not come back to this reviewer."""
+        current = self.current
+        if current is None:
+            return
+        item_id, escalations = current.view.id, self.escalations()
+        self._move(lambda veil, ahead: veil.review.skip_and_next(item_id, escalations=escalations, ahead=ahead))
+
+    def undo(self) -> None:
+        """Withdraw the reviewer's last decision; the item is theirs again, and shown."""
+        veil = self.veil
+        if veil is None or self.actor is None or self.busy:
+            return
+        self._busy = True
+
+        def work() -> tuple[DecisionInfo, Loaded, Changes]:
+            done = veil.review.undo()
+            undone, shown = done.value
+            return undone, loaded(shown), done.changes
+
+        def done(result: tuple[DecisionInfo, Loaded, Changes]) -> None:
+            self._busy = False
+            undone, shown, changes = result
+            self.message.emit(f"Undone: your decision on item {undone.item_id}", 6000)
+            self.model.reset()
+            self.changed.emit(changes)
+            self._show(shown)
+            self.refresh_counts()
+
+        def failed(error: Exception) -> None:
+            self._busy = False
+            if isinstance(error, Unavailable):
+                self._set_connected(False)
+            self.alert.emit("error", f"Nothing undone: {error}")
+
+        DbOp(self.writer, work).success(done).failure(failed).run()
+
+    def approve_quiet(self, item_ids: list[int], *, done: Callable[[list[DecisionInfo]], None]) -> None:
+        """Approve several quiet items at once; ``done`` gets what was approved."""
+        veil = self.veil
+        if veil is None or self.actor is None or self._busy:
+            return
+        self._busy = True
+
+        def approved(outcome: Outcome[list[DecisionInfo]]) -> None:
+            self._busy = False
+            for info in outcome.value:
+                self.model.remove_item(info.item_id)
+            self.changed.emit(outcome.changes)
+            self.refresh_counts()
+            done(outcome.value)
+            if self.current is not None and self.current.view.id in set(item_ids):
+                self.current = None
+                self.next_item()
+
+        def failed(error: Exception) -> None:
+            self._busy = False
+            self.alert.emit("error", f"Nothing approved: {error}")
+
+        DbOp(self.writer, lambda: veil.review.approve_quiet(item_ids)).success(approved).failure(failed).run()
+
+    def _renew(self) -> None:
+        veil, current = self.veil, self.current
+        if veil is None or self.actor is None or current is None or self.pending is not None or self.second_review:
+            return  # a second review's task is given back to its reviewer even after its lease ran out
+        item_id = current.view.id
+        DbOp(self.writer, lambda: veil.review.renew(item_id)).success(lambda _claim: self._set_connected(True)).failure(
+            self._on_read_failed
+        ).run()
+
+    def load_demo(self, done: Callable[[int], None]) -> None:
+        """The bundled demo feed into the queue; ``done`` gets the number of items added."""
+        veil = self.veil
+        if veil is None or self.actor is None:
+            return
+
+        def added(outcome: Outcome[int]) -> None:
+            self.changed.emit(outcome.changes)
+            done(outcome.value)
+            self.refresh()
+            if self.current is None:
+                self.next_item()
+
+        DbOp(self.writer, lambda: _demo(veil)).success(added).failure(self._on_move_failed).run()
+
+    # == the connection =======================================================
+
+    def _set_connected(self, connected: bool) -> None:
+        if connected == self.connected:
+            return
+        self.connected = connected
+        if not connected and not self._retry_timer.isActive():
+            self._retry_timer.start(int(self._retry_s * 1000))
+        self.connection_changed.emit(connected)
+
+    # == closing ==============================================================
+
+    def close(self) -> None:
+        """Give back the item held, finish what is queued, stop the workers."""
+        self.leave_current()
+        veil, current = self.veil, self.current
+        if veil is not None and self.actor is not None and current is not None and self.pending is None:
+            item_id = current.view.id
+            DbOp(self.writer, lambda: veil.review.release_if_held(item_id)).run()  # finished before the writer stops
+        self.current = None
+        for timer in (self._renew_timer, self._counts_timer, self._retry_timer):
+            timer.stop()
+        self.pictures.shutdown()
+        self.reader.shutdown()
+        self.writer.shutdown()
+        if self.veil is not None:
+            self.veil.close()
+            self.veil = None
+
+
+def _loaded_next(moved: Next, ahead: dict[int, Loaded]) -> Loaded | None:
+    """The item a step moved on to: as read by the step, or as read ahead."""
+    if moved.shown is not None:
+        return loaded(moved.shown)
+    if moved.claim is not None:
+        return ahead[moved.claim.item_id]
+    return None
+
+
+def _as_shown(moved: Outcome[Next]) -> Outcome[Shown | None]:
+    return Outcome(moved.value.shown, moved.changes)
+
+
+def _demo(veil: Veil) -> Outcome[int]:
+    done = veil.ingest.demo()
+    return Outcome(done.value.items_added, done.changes)
