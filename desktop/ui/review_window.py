@@ -315,8 +315,8 @@ class ReviewWindow(QMainWindow):
 
     def _view_prefs(self) -> ViewPrefs:
         return ViewPrefs(
-            greyscale=bool(self.settings.get("greyscale")),
-            s3_warning_screen=bool(self.settings.get("s3_warning_screen")),
+            greyscale=self.settings.values.greyscale,
+            s3_warning_screen=self.settings.values.s3_warning_screen,
         )
 
     def _build_actions(self) -> None:
@@ -427,10 +427,10 @@ class ReviewWindow(QMainWindow):
         def work() -> tuple[Workspace, Actor | None]:
             workspace = open_workspace(
                 settings.db_url,
-                create_folder=not settings.get("db_url"),
-                lease=timedelta(minutes=settings.get("lease_minutes")),
-                undo_grace=timedelta(minutes=settings.get("undo_grace_minutes")),
-                busy_timeout_ms=settings.get("busy_timeout_ms"),
+                create_folder=not settings.values.db_url,
+                lease=timedelta(minutes=settings.values.lease_minutes),
+                undo_grace=timedelta(minutes=settings.values.undo_grace_minutes),
+                busy_timeout_ms=settings.values.busy_timeout_ms,
             )
             try:
                 named = settings.origins.get("user", "default") != "default"
@@ -490,13 +490,13 @@ class ReviewWindow(QMainWindow):
             self._add_supervisor_menu()
         self.tracker = care.Tracker(
             care.Policy(
-                break_reveal_s=self.settings.get("break_reveal_minutes") * 60,
-                break_graphic_items=self.settings.get("break_graphic_items"),
-                daily_budget_s=self.settings.get("daily_budget_minutes") * 60,
+                break_reveal_s=self.settings.values.break_reveal_minutes * 60,
+                break_graphic_items=self.settings.values.break_graphic_items,
+                daily_budget_s=self.settings.values.daily_budget_minutes * 60,
             ),
             opened.day,
         )
-        lease_ms = int(self.settings.get("lease_minutes") * 60_000)
+        lease_ms = int(self.settings.values.lease_minutes * 60_000)
         self._renew_timer.start(max(10_000, lease_ms // 3))
         self._counts_timer.start(COUNTS_EVERY_MS)
         self._set_connected(True)
@@ -1028,7 +1028,7 @@ class ReviewWindow(QMainWindow):
             self._close_video()
             step = levels.STEPS[self.grid.level()] or "default"
             dialog = VideoDialog(
-                speed=self.settings.get("video_speed"), jump_seconds=self.settings.get("video_jump_seconds"),
+                speed=self.settings.values.video_speed, jump_seconds=self.settings.values.video_jump_seconds,
                 blurred_level=step, settings=self.settings.preview(), parent=self,
             )  # fmt: skip
             dialog.exposure_ended.connect(
@@ -1252,7 +1252,7 @@ class ReviewWindow(QMainWindow):
         if due is None:
             return
         if due == "budget":
-            hours = self.settings.get("daily_budget_minutes") / 60
+            hours = self.settings.values.daily_budget_minutes / 60
             text = (
                 f"<b>You have reached today's exposure budget</b> ({hours:g} h on graphic items). "
                 "Please finish with something else, or talk to your supervisor before going on."
@@ -1364,15 +1364,17 @@ class ReviewWindow(QMainWindow):
         The database and preview sizes apply at the next start and to new imports."""
         # The database and the user stay those of this session; a locked one
         # is the system file's anyway (and may not be given as an override).
-        kept = {key: self.settings.values[key] for key in ("db_url", "user") if key not in self.settings.locked}
+        kept = {
+            key: getattr(self.settings.values, key) for key in ("db_url", "user") if key not in self.settings.locked
+        }
         self.settings = config.load(kept)
-        apply_theme(_application(), self.settings.get("theme"), self.settings.get("font_size_pt"))
+        apply_theme(_application(), self.settings.values.theme, self.settings.values.font_size_pt)
         self.grid.set_prefs(self._view_prefs())
         if self.tracker is not None:
             self.tracker.policy = care.Policy(
-                break_reveal_s=self.settings.get("break_reveal_minutes") * 60,
-                break_graphic_items=self.settings.get("break_graphic_items"),
-                daily_budget_s=self.settings.get("daily_budget_minutes") * 60,
+                break_reveal_s=self.settings.values.break_reveal_minutes * 60,
+                break_graphic_items=self.settings.values.break_graphic_items,
+                daily_budget_s=self.settings.values.daily_budget_minutes * 60,
             )
         if self.import_dialog is not None and not self.import_dialog.running:
             self.import_dialog.deleteLater()
