@@ -12,7 +12,6 @@ the keys of :class:`Values`. Every value remembers where it came from.
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import sys
 import tomllib
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 import platformdirs
+import tomli_w
 
 from desktop.core.errors import UsageError
 from desktop.core.media.previews import PreviewSettings
@@ -229,21 +229,11 @@ def save_user(changes: dict[str, Any]) -> Path:
         else:
             data[key] = checked
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = ["# Veil's settings for this user; written by the settings dialog, editable by hand."]
-    lines += [f"{key} = {_toml(value)}" for key, value in sorted(data.items())]
+    heading = "# Veil's settings for this user; written by the settings dialog, editable by hand.\n"
     temporary = path.with_name(path.name + ".new")
-    temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    temporary.write_text(heading + tomli_w.dumps(dict(sorted(data.items()))), encoding="utf-8")
     temporary.replace(path)
     return path
-
-
-def _toml(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    # A TOML basic string: JSON's escapes are valid TOML escapes.
-    return json.dumps(str(value), ensure_ascii=False)
 
 
 def load(overrides: dict[str, Any] | None = None) -> Settings:

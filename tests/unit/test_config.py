@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import tomllib
+from pathlib import Path
 
 import pytest
 
 from desktop import config
 from desktop.core.errors import UsageError
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 def _write(path: Path, text: str) -> None:
@@ -74,6 +72,23 @@ def test_the_system_file_can_lock_settings_against_the_user(monkeypatch: pytest.
     with pytest.raises(UsageError, match="locked by your administrator"):
         config.save_user({"blur_default_percent": 9.0})
     assert "blur_default_percent" not in config.user_config_file().read_text(encoding="utf-8")
+
+
+def test_the_user_file_round_trips_text_that_needs_escaping() -> None:
+    _write(config.user_config_file(), 'theme = "light"\n')
+    changes = {
+        "media_store": "\\\\server\\share\\veil",  # a Windows network share
+        "user": "Амира",
+        "db_url": 'postgresql+psycopg://veil:a"b\\c@db.example/veil',  # a password with a quote and a backslash
+    }
+    path = config.save_user(changes)
+
+    assert tomllib.loads(path.read_text(encoding="utf-8")) == {**changes, "theme": "light"}
+    settings = config.load()
+    assert settings.media_store == Path("\\\\server\\share\\veil")
+    assert settings.user == "Амира"
+    assert settings.db_url == changes["db_url"]
+    assert {settings.origins[key] for key in changes} == {str(path)}
 
 
 def test_a_bad_lock_list_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
