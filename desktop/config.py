@@ -11,6 +11,7 @@ the keys of :class:`Values`. Every value remembers where it came from.
 
 from __future__ import annotations
 
+import ctypes
 import getpass
 import os
 import sys
@@ -106,15 +107,29 @@ def system_config_file() -> Path:
     if override and not getattr(sys, "frozen", False):
         return Path(override)
     if sys.platform == "win32":
-        # C:\ProgramData, asked of Windows itself (SHGetFolderPath): the
-        # %PROGRAMDATA% variable, and platformdirs' WIN_PD_OVERRIDE_*, are the
-        # user's to change, and with them which file locks their settings.
-        from platformdirs.windows import get_win_folder_via_ctypes
-
-        return Path(get_win_folder_via_ctypes("CSIDL_COMMON_APPDATA")) / "Veil" / "config.toml"
+        return _program_data() / "Veil" / "config.toml"
     if sys.platform == "darwin":
         return Path("/Library/Application Support/Veil/config.toml")
     return Path("/etc/veil/config.toml")
+
+
+if sys.platform == "win32":
+    _CSIDL_COMMON_APPDATA = 0x23  # ShlObj.h: the all-users application data folder
+    _SHGFP_TYPE_CURRENT = 0
+    _MAX_PATH = 260
+
+    def _program_data() -> Path:
+        """C:\\ProgramData, asked of Windows itself (SHGetFolderPathW).
+
+        Not the %PROGRAMDATA% variable, nor anything platformdirs reads from
+        the environment: those are the user's to change, and with them which
+        file locks their settings.
+        """
+        buffer = ctypes.create_unicode_buffer(_MAX_PATH)
+        result = ctypes.windll.shell32.SHGetFolderPathW(None, _CSIDL_COMMON_APPDATA, None, _SHGFP_TYPE_CURRENT, buffer)
+        if result != 0:  # an HRESULT: 0 is S_OK
+            raise UsageError(f"Windows did not say where ProgramData is (error {result & 0xFFFFFFFF:#010x})")
+        return Path(buffer.value)
 
 
 @dataclass(frozen=True)
