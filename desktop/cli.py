@@ -55,13 +55,13 @@ class Context:
     @property
     def workspace(self) -> Workspace:
         if self._workspace is None:
-            default_db = not self.settings.get("db_url")
+            default_db = not self.settings.values.db_url
             self._workspace = open_workspace(
                 self.settings.db_url,
                 create_folder=default_db,
-                lease=timedelta(minutes=self.settings.get("lease_minutes")),
-                undo_grace=timedelta(minutes=self.settings.get("undo_grace_minutes")),
-                busy_timeout_ms=self.settings.get("busy_timeout_ms"),
+                lease=timedelta(minutes=self.settings.values.lease_minutes),
+                undo_grace=timedelta(minutes=self.settings.values.undo_grace_minutes),
+                busy_timeout_ms=self.settings.values.busy_timeout_ms,
             )
         return self._workspace
 
@@ -222,7 +222,7 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
     # A named user sees what they may: nothing of the first decision while
     # they second-review the item, and as a moderator no one else's second
     # reviews. With no user configured, the whole history, as before.
-    viewer = ctx.actor() if ctx.settings.get("user") else None
+    viewer = ctx.actor() if ctx.settings.values.user else None
     view = ctx.workspace.review.show(args.item_id, viewer=viewer)
 
     def human() -> None:

@@ -6,56 +6,67 @@ The user file is ``config.toml`` in the user config folder (platformdirs);
 the system file is ``/etc/veil/config.toml`` on Linux,
 ``C:\\ProgramData\\Veil\\config.toml`` on Windows and
 ``/Library/Application Support/Veil/config.toml`` on macOS. Both are TOML with
-the keys of :data:`DEFAULTS`. Every value remembers where it came from.
+the keys of :class:`Values`. Every value remembers where it came from.
 """
 
 from __future__ import annotations
 
+import ctypes
 import getpass
-import json
 import os
 import sys
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 
 import platformdirs
+import tomli_w
 
 from desktop.core.media.previews import PreviewSettings
 from desktop.domain.errors import UsageError
 
 APP = "veil"
 
-DEFAULTS: dict[str, Any] = {
-    "db_url": None,  # None: the SQLite file in the user data folder
+
+@dataclass(frozen=True)
+class Values:
+    """Every setting, with its type and its default."""
+
+    db_url: str | None = None  # None: the SQLite file in the user data folder
     # A folder (often a network share) ingest copies originals into, so that
     # every workstation can open them; None: media stay where they were found.
-    "media_store": None,
-    "user": None,  # None: the operating-system login name
-    "lease_minutes": 10,
-    "undo_grace_minutes": 5,
-    "busy_timeout_ms": 5000,
+    media_store: str | None = None
+    user: str | None = None  # None: the operating-system login name
+    lease_minutes: int = 10
+    undo_grace_minutes: int = 5
+    busy_timeout_ms: int = 5000
     # Previews: the long edge in pixels, and each blur strength's Gaussian
     # sigma as a percentage of the preview's short side.
-    "preview_long_edge": 512,
-    "blur_default_percent": 3.0,
-    "blur_strong_percent": 6.0,
-    "blur_opaque_percent": 12.0,
+    preview_long_edge: int = 512
+    blur_default_percent: float = 3.0
+    blur_strong_percent: float = 6.0
+    blur_opaque_percent: float = 12.0
     # The review window. Blurred and greyscale is the default view; a setting
     # changes the default, never what a reviewer can do for one item.
-    "greyscale": True,
-    "s3_warning_screen": True,  # False: S3 items show the strong blur instead of a warning
-    "theme": "dark",
-    "font_size_pt": 12,
+    greyscale: bool = True
+    s3_warning_screen: bool = True  # False: S3 items show the strong blur instead of a warning
+    theme: str = "dark"
+    font_size_pt: int = 12
     # Care: a break reminder after this much reveal time or this many S2+
     # items, and a daily budget of time spent on graphic (S2+) items.
-    "break_reveal_minutes": 20,
-    "break_graphic_items": 60,
-    "daily_budget_minutes": 240,
+    break_reveal_minutes: int = 20
+    break_graphic_items: int = 60
+    daily_budget_minutes: int = 240
     # Video plays only when asked, muted, at this speed, with jumps of this length.
-    "video_speed": 1.5,
-    "video_jump_seconds": 5,
+    video_speed: float = 1.5
+    video_jump_seconds: int = 5
+
+
+KEYS = tuple(f.name for f in fields(Values))
+# What each setting holds: bool, int, float, or str for the text ones (where None is "not set").
+TYPES: dict[str, type] = {
+    key: hint if hint in (bool, int, float) else str for key, hint in get_type_hints(Values).items()
 }
 # The system file's list of keys users may not change.
 LOCKED = "locked"
@@ -96,55 +107,66 @@ def system_config_file() -> Path:
     if override and not getattr(sys, "frozen", False):
         return Path(override)
     if sys.platform == "win32":
-        # C:\ProgramData, asked of Windows itself (SHGetFolderPath): the
-        # %PROGRAMDATA% variable, and platformdirs' WIN_PD_OVERRIDE_*, are the
-        # user's to change, and with them which file locks their settings.
-        from platformdirs.windows import get_win_folder_via_ctypes
-
-        return Path(get_win_folder_via_ctypes("CSIDL_COMMON_APPDATA")) / "Veil" / "config.toml"
+        return _program_data() / "Veil" / "config.toml"
     if sys.platform == "darwin":
         return Path("/Library/Application Support/Veil/config.toml")
     return Path("/etc/veil/config.toml")
 
 
-@dataclass
-class Settings:
-    values: dict[str, Any] = field(default_factory=dict)
-    origins: dict[str, str] = field(default_factory=dict)
-    locked: frozenset[str] = frozenset()  # keys only the system file sets
+if sys.platform == "win32":
+    _CSIDL_COMMON_APPDATA = 0x23  # ShlObj.h: the all-users application data folder
+    _SHGFP_TYPE_CURRENT = 0
+    _MAX_PATH = 260
 
-    def get(self, key: str) -> Any:
-        return self.values[key]
+    def _program_data() -> Path:
+        """C:\\ProgramData, asked of Windows itself (SHGetFolderPathW).
+
+        Not the %PROGRAMDATA% variable, nor anything platformdirs reads from
+        the environment: those are the user's to change, and with them which
+        file locks their settings.
+        """
+        buffer = ctypes.create_unicode_buffer(_MAX_PATH)
+        result = ctypes.windll.shell32.SHGetFolderPathW(None, _CSIDL_COMMON_APPDATA, None, _SHGFP_TYPE_CURRENT, buffer)
+        if result != 0:  # an HRESULT: 0 is S_OK
+            raise UsageError(f"Windows did not say where ProgramData is (error {result & 0xFFFFFFFF:#010x})")
+        return Path(buffer.value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    values: Values = field(default_factory=Values)
+    origins: dict[str, str] = field(default_factory=lambda: dict.fromkeys(KEYS, "default"))
+    locked: frozenset[str] = frozenset()  # keys only the system file sets
 
     @property
     def db_url(self) -> str:
-        url = self.values["db_url"]
+        url = self.values.db_url
         if url:
-            return str(url)
+            return url
         return f"sqlite:///{data_dir() / 'veil.sqlite3'}"
 
     @property
     def media_store(self) -> Path | None:
-        folder = self.values["media_store"]
+        folder = self.values.media_store
         return Path(folder).expanduser() if folder else None
 
     @property
     def user(self) -> str:
-        return str(self.values["user"] or getpass.getuser())
+        return self.values.user or getpass.getuser()
 
     def preview(self) -> PreviewSettings:
-        edge = int(self.values["preview_long_edge"])
+        edge = self.values.preview_long_edge
         if not 64 <= edge <= 4096:
             raise UsageError(f"setting preview_long_edge from {self.origins['preview_long_edge']} must be 64 to 4096")
         return PreviewSettings(
             long_edge=edge,
-            default=self.values["blur_default_percent"] / 100,
-            strong=self.values["blur_strong_percent"] / 100,
-            opaque=self.values["blur_opaque_percent"] / 100,
+            default=self.values.blur_default_percent / 100,
+            strong=self.values.blur_strong_percent / 100,
+            opaque=self.values.blur_opaque_percent / 100,
         )
 
     def as_dict(self) -> dict[str, dict[str, Any]]:
-        return {key: {"value": self.values[key], "from": self.origins[key]} for key in self.values}
+        return {key: {"value": getattr(self.values, key), "from": self.origins[key]} for key in KEYS}
 
 
 def _read(path: Path, *, system: bool = False) -> dict[str, Any]:
@@ -157,19 +179,19 @@ def _read(path: Path, *, system: bool = False) -> dict[str, Any]:
     if system:
         data = dict(data)
         locked = data.pop(LOCKED, [])
-        if not isinstance(locked, list) or not all(isinstance(k, str) and k in DEFAULTS for k in locked):
-            raise UsageError(f"{path}: {LOCKED} must be a list of setting names (known: {', '.join(DEFAULTS)})")
+        if not isinstance(locked, list) or not all(isinstance(k, str) and k in KEYS for k in locked):
+            raise UsageError(f"{path}: {LOCKED} must be a list of setting names (known: {', '.join(KEYS)})")
         data[LOCKED] = locked
-    unknown = sorted(set(data) - set(DEFAULTS) - ({LOCKED} if system else set()))
+    unknown = sorted(set(data) - set(KEYS) - ({LOCKED} if system else set()))
     if unknown:
-        raise UsageError(f"{path}: unknown setting {unknown[0]!r} (known: {', '.join(DEFAULTS)})")
+        raise UsageError(f"{path}: unknown setting {unknown[0]!r} (known: {', '.join(KEYS)})")
     return data
 
 
 def _typed(key: str, value: Any, origin: str) -> Any:
-    default = DEFAULTS[key]
+    kind = TYPES[key]
     low, high = RANGES.get(key, (1, float("inf")))
-    if isinstance(default, bool):
+    if kind is bool:
         if isinstance(value, bool):
             return value
         text = str(value).strip().lower()
@@ -178,7 +200,7 @@ def _typed(key: str, value: Any, origin: str) -> Any:
         if text in ("false", "no", "off", "0"):
             return False
         raise UsageError(f"setting {key} from {origin} must be true or false, not {value!r}")
-    if isinstance(default, float):
+    if kind is float:
         try:
             number = float(value)
         except (TypeError, ValueError):
@@ -186,7 +208,7 @@ def _typed(key: str, value: Any, origin: str) -> Any:
         if not low <= number <= high:
             raise UsageError(f"setting {key} from {origin} must be from {low:g} to {high:g}")
         return number
-    if isinstance(default, int):
+    if kind is int:
         try:
             number = int(value)
         except (TypeError, ValueError):
@@ -212,7 +234,7 @@ def save_user(changes: dict[str, Any]) -> Path:
     data = _read(path)
     locked = load().locked
     for key, value in changes.items():
-        if key not in DEFAULTS:
+        if key not in KEYS:
             raise UsageError(f"unknown setting {key!r}")
         if key in locked:
             raise UsageError(f"{key} is locked by your administrator in {system_config_file()}")
@@ -222,21 +244,11 @@ def save_user(changes: dict[str, Any]) -> Path:
         else:
             data[key] = checked
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = ["# Veil's settings for this user; written by the settings dialog, editable by hand."]
-    lines += [f"{key} = {_toml(value)}" for key, value in sorted(data.items())]
+    heading = "# Veil's settings for this user; written by the settings dialog, editable by hand.\n"
     temporary = path.with_name(path.name + ".new")
-    temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    temporary.write_text(heading + tomli_w.dumps(dict(sorted(data.items()))), encoding="utf-8")
     temporary.replace(path)
     return path
-
-
-def _toml(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    # A TOML basic string: JSON's escapes are valid TOML escapes.
-    return json.dumps(str(value), ensure_ascii=False)
 
 
 def load(overrides: dict[str, Any] | None = None) -> Settings:
@@ -247,11 +259,12 @@ def load(overrides: dict[str, Any] | None = None) -> Settings:
     stays on the database and blur IT chose; a command-line option for one
     is refused (someone typed it and expects it to apply).
     """
-    settings = Settings()
     system = _read(system_config_file(), system=True)
-    settings.locked = frozenset(system.pop(LOCKED, []))
+    locked = frozenset(system.pop(LOCKED, []))
+    values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     layers: list[tuple[str, dict[str, Any]]] = [
-        ("default", DEFAULTS),
+        ("default", asdict(Values())),
         (str(system_config_file()), system),
         (str(user_config_file()), _read(user_config_file())),
         ("environment", {k: os.environ[v] for k, v in ENVIRONMENT.items() if os.environ.get(v)}),
@@ -259,10 +272,10 @@ def load(overrides: dict[str, Any] | None = None) -> Settings:
     ]
     for n, (origin, layer) in enumerate(layers):
         for key, value in layer.items():
-            if n >= 2 and key in settings.locked:
+            if n >= 2 and key in locked:
                 if origin == "command line":
                     raise UsageError(f"{key} is locked by your administrator in {system_config_file()}")
                 continue  # the administrator's value stands
-            settings.values[key] = _typed(key, value, origin)
-            settings.origins[key] = origin
-    return settings
+            values[key] = _typed(key, value, origin)
+            origins[key] = origin
+    return Settings(Values(**values), origins, locked)

@@ -89,11 +89,11 @@ class Veil:
         return cls.open(
             settings.db_url,
             # The default file's folder is Veil's own to make; a named one must exist.
-            create_folder=not settings.get("db_url"),
+            create_folder=not settings.values.db_url,
             clock=clock,
-            lease=timedelta(minutes=settings.get("lease_minutes")),
-            undo_grace=timedelta(minutes=settings.get("undo_grace_minutes")),
-            busy_timeout_ms=settings.get("busy_timeout_ms"),
+            lease=timedelta(minutes=settings.values.lease_minutes),
+            undo_grace=timedelta(minutes=settings.values.undo_grace_minutes),
+            busy_timeout_ms=settings.values.busy_timeout_ms,
             preview=settings.preview(),
             media_store=settings.media_store,
         )

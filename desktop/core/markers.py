@@ -18,13 +18,13 @@ where one of their possible first characters stands (see "the prefilter").
 
 from __future__ import annotations
 
-import importlib
 import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from desktop.core.pattern_prefixes import prefixes
 from desktop.core.resources import resource
 from desktop.domain.errors import UsageError
 from desktop.domain.ingest import MarkerDraft
@@ -398,7 +398,7 @@ class _RuleFile:
 # Where a rule can start: the prefilter
 #
 # Trying every rule at every character costs milliseconds per post. Instead,
-# each rule's pattern is read (with the parser behind `re`) for the first few
+# each rule's pattern is read (desktop.core.pattern_prefixes) for the first few
 # characters any match must start with, e.g. {"+21", "21+"} or {"corp", "dead"}.
 # One search for all those prefixes finds the few places worth trying, and
 # there only the rules whose prefix is present are run. A rule whose start
@@ -406,120 +406,6 @@ class _RuleFile:
 # slower, never wrong.
 
 _KEY = 4  # prefix length: long enough to be rare in ordinary text
-_MAX_PREFIXES = 512
-_WORD_CHAR = re.compile(r"\w")
-
-try:
-    _sre_parser: Any = importlib.import_module("re._parser")
-except ImportError:  # pragma: no cover - another Python's internals; every rule then takes the slow path
-    _sre_parser = None
-
-# (prefix so far, may grow, must start where (?<!\w) holds)
-_Path = tuple[str, bool, bool]
-
-
-def _close(paths: set[_Path]) -> set[_Path]:
-    return {(s, False, anchored) for s, _, anchored in paths}
-
-
-def _append(paths: set[_Path], chars: Sequence[str]) -> set[_Path]:
-    out: set[_Path] = set()
-    for s, grows, anchored in paths:
-        if not grows:
-            out.add((s, False, anchored))
-            continue
-        for ch in chars:
-            out.add((s + ch, len(s) + 1 < _KEY, anchored))
-    return out
-
-
-def _anchors(op: str, av: Any) -> bool:
-    """Whether a zero-width item before the first character guarantees a word start."""
-    if op == "AT":
-        return str(av) in {"AT_BOUNDARY", "AT_BEGINNING", "AT_BEGINNING_STRING"}
-    if op == "ASSERT_NOT" and av[0] == -1:
-        body = list(av[1])
-        if len(body) != 1:
-            return False
-        inner_op, inner_av = body[0]
-        if str(inner_op) == "CATEGORY":
-            return str(inner_av) == "CATEGORY_WORD"
-        return str(inner_op) == "IN" and any(str(o) == "CATEGORY" and str(a) == "CATEGORY_WORD" for o, a in inner_av)
-    return False
-
-
-def _charset(av: Any) -> list[str] | None:
-    chars: list[str] = []
-    for op, value in av:
-        name = str(op)
-        if name == "LITERAL":
-            chars.append(chr(value))
-        elif name == "RANGE" and value[1] - value[0] < 64:
-            chars.extend(chr(c) for c in range(value[0], value[1] + 1))
-        else:
-            return None
-    return chars if len(chars) <= 64 else None
-
-
-def _walk(items: Any, paths: set[_Path]) -> set[_Path] | None:
-    for op, av in items:
-        if not any(grows for _, grows, _ in paths):
-            break
-        stepped = _step(str(op), av, paths)
-        if stepped is None or len(stepped) > _MAX_PREFIXES:
-            return None
-        paths = stepped
-    return paths
-
-
-def _step(op: str, av: Any, paths: set[_Path]) -> set[_Path] | None:
-    if op == "LITERAL":
-        return _append(paths, [chr(av)])
-    if op == "IN":
-        chars = _charset(av)
-        return _close(paths) if chars is None else _append(paths, chars)
-    if op in {"AT", "ASSERT", "ASSERT_NOT"}:
-        if _anchors(op, av):
-            return {(s, grows, anchored or not s) for s, grows, anchored in paths}
-        return paths
-    if op == "SUBPATTERN":
-        _group, add_flags, del_flags, sub = av
-        return _close(paths) if add_flags or del_flags else _walk(sub, paths)
-    if op == "ATOMIC_GROUP":
-        return _walk(av, paths)
-    if op == "BRANCH":
-        out: set[_Path] = set()
-        for alternative in av[1]:
-            walked = _walk(alternative, paths)
-            if walked is None:
-                return None
-            out |= walked
-        return out
-    if op in {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}:
-        low, high, sub = av
-        once = _walk(sub, paths)
-        if once is None:
-            return None
-        # After one turn another may follow: only a {0,1} or {1} repeat can keep growing.
-        after = once if high == 1 else _close(once)
-        return after | paths if low == 0 else after
-    return _close(paths)
-
-
-def _prefixes(regex: re.Pattern[str]) -> tuple[set[str], set[str]] | None:
-    """The strings every match of ``regex`` starts with (up to _KEY characters):
-    those that can only start where a word starts, and the others; None if
-    they cannot be worked out."""
-    if _sre_parser is None or regex.flags != re.UNICODE:
-        return None
-    try:
-        paths = _walk(_sre_parser.parse(regex.pattern), {("", True, False)})
-    except (AttributeError, TypeError, ValueError, IndexError, re.error, RecursionError):
-        return None
-    if not paths or any(not s for s, _, _ in paths):
-        return None
-    at_word_start = {s for s, _, anchored in paths if anchored and _WORD_CHAR.match(s)}
-    return at_word_start, {s for s, _, _ in paths} - at_word_start
 
 
 def _trie_regex(keys: Iterable[str]) -> str:
@@ -565,7 +451,7 @@ class MarkerEngine:
         self._unindexed: tuple[Rule, ...] = ()
         unindexed: list[Rule] = []
         for rule in self.rules:
-            found = _prefixes(rule.regex) if _prefilter else None
+            found = prefixes(rule.regex, _KEY) if _prefilter else None
             if found is None:
                 unindexed.append(rule)
                 continue

@@ -45,7 +45,7 @@ def startup_error_box(message: str) -> QMessageBox:
 
 def run(settings: Settings, *, screenshot: str | None = None, size: tuple[int, int] | None = None) -> int:
     app = make_application()
-    apply_theme(app, settings.get("theme"), settings.get("font_size_pt"))
+    apply_theme(app, settings.values.theme, settings.values.font_size_pt)
     window = ReviewWindow(settings)
     if size is not None:
         window.resize(*size)

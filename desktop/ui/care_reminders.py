@@ -27,15 +27,15 @@ REMINDERS = ("break", "budget")
 
 def policy(settings: Settings) -> Policy:
     return Policy(
-        break_reveal_s=settings.get("break_reveal_minutes") * 60,
-        break_graphic_items=settings.get("break_graphic_items"),
-        daily_budget_s=settings.get("daily_budget_minutes") * 60,
+        break_reveal_s=settings.values.break_reveal_minutes * 60,
+        break_graphic_items=settings.values.break_graphic_items,
+        daily_budget_s=settings.values.daily_budget_minutes * 60,
     )
 
 
 def reminder_text(kind: str, settings: Settings) -> str:
     if kind == "budget":
-        hours = settings.get("daily_budget_minutes") / 60
+        hours = settings.values.daily_budget_minutes / 60
         return (
             f"<b>You have reached today's exposure budget</b> ({hours:g} h on graphic items). "
             "Please finish with something else, or talk to your supervisor before going on."

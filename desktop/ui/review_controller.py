@@ -212,7 +212,7 @@ class ReviewController(QObject):
 
     def _on_opened(self, opened: Opened) -> None:
         self.actor = opened.actor
-        lease_ms = int(self.settings.get("lease_minutes") * 60_000)
+        lease_ms = int(self.settings.values.lease_minutes * 60_000)
         self._renew_timer.start(max(10_000, lease_ms // 3))
         self._counts_timer.start(COUNTS_EVERY_MS)
         self._set_connected(True)

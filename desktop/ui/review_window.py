@@ -241,8 +241,8 @@ class ReviewWindow(QMainWindow):
 
     def _view_prefs(self) -> ViewPrefs:
         return ViewPrefs(
-            greyscale=bool(self.settings.get("greyscale")),
-            s3_warning_screen=bool(self.settings.get("s3_warning_screen")),
+            greyscale=bool(self.settings.values.greyscale),
+            s3_warning_screen=bool(self.settings.values.s3_warning_screen),
         )
 
     def _build_actions(self) -> None:
@@ -529,7 +529,7 @@ class ReviewWindow(QMainWindow):
         self._close_video()
         step = levels.STEPS[self.grid.level()] or "default"
         dialog = VideoDialog(
-            speed=self.settings.get("video_speed"), jump_seconds=self.settings.get("video_jump_seconds"),
+            speed=self.settings.values.video_speed, jump_seconds=self.settings.values.video_jump_seconds,
             blurred_level=step, settings=self.settings.preview(), parent=self,
         )  # fmt: skip
         dialog.exposure_ended.connect(
@@ -666,10 +666,12 @@ class ReviewWindow(QMainWindow):
         The database and preview sizes apply at the next start and to new imports."""
         # The database and the user stay those of this session; a locked one
         # is the system file's anyway (and may not be given as an override).
-        kept = {key: self.settings.values[key] for key in ("db_url", "user") if key not in self.settings.locked}
+        kept = {
+            key: getattr(self.settings.values, key) for key in ("db_url", "user") if key not in self.settings.locked
+        }
         self.settings = config.load(kept)
         self.controller.settings = self.settings
-        apply_theme(_application(), self.settings.get("theme"), self.settings.get("font_size_pt"))
+        apply_theme(_application(), self.settings.values.theme, self.settings.values.font_size_pt)
         self.grid.set_prefs(self._view_prefs())
         if self.care is not None:
             self.care.set_settings(self.settings)

@@ -232,12 +232,12 @@ class SettingsDialog(QDialog):
         return box
 
     def _editor(self, key: str, text: str, suffix: str) -> QWidget:
-        value = self.settings.values.get(key, config.DEFAULTS[key])
-        default = config.DEFAULTS[key]
+        value = getattr(self.settings.values, key)
+        kind = config.TYPES[key]
         if key in ("db_url", "media_store"):
             edit = QLineEdit(value or "")
             # What an empty field means: the SQLite file Settings.db_url falls back to, or no store.
-            empty = config.Settings(values={"db_url": None}).db_url if key == "db_url" else None
+            empty = config.Settings().db_url if key == "db_url" else None
             edit.setPlaceholderText(empty or "None: media stay where they were found")
             edit.setClearButtonEnabled(True)
             edit.setCursorPosition(0)  # the beginning first: a URL's scheme and host say which database it is
@@ -248,13 +248,13 @@ class SettingsDialog(QDialog):
             combo.addItems(list(config.CHOICES[key]))
             combo.setCurrentText(str(value))
             return combo
-        if isinstance(default, bool):
+        if kind is bool:
             check = QCheckBox(text)
             check.setChecked(bool(value))
             return check
         low, high = _BOUNDS.get(key) or config.RANGES.get(key, (1, _MOST))
         spin: QSpinBox | QDoubleSpinBox
-        if isinstance(default, float):
+        if kind is float:
             spin = QDoubleSpinBox()
             spin.setDecimals(_DECIMALS)
             spin.setRange(low, high)

@@ -111,7 +111,7 @@ def child(url: str, decisions: int) -> dict[str, Any]:
 
     app = make_application([])
     settings = config.load()
-    apply_theme(app, settings.get("theme"), settings.get("font_size_pt"))
+    apply_theme(app, settings.values.theme, settings.values.font_size_pt)
     shown: list[tuple[float, int]] = []
 
     def wait_for_item(timeout_ms: int = 30_000) -> int:

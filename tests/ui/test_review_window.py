@@ -8,7 +8,8 @@ the decision and audit tables.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
@@ -48,11 +49,11 @@ FEED = CORPUS / "feeds" / "live-blog-2020-11-06.txt"
 WAIT = 15_000
 
 
-def _open(qtbot: QtBot, db_url: str, user: str, monkeypatch: pytest.MonkeyPatch, **settings: object) -> ReviewWindow:
+def _open(qtbot: QtBot, db_url: str, user: str, monkeypatch: pytest.MonkeyPatch, **settings: Any) -> ReviewWindow:
     monkeypatch.setenv("VEIL_DB_URL", db_url)
     monkeypatch.setenv("VEIL_USER", user)
     loaded = config.load()
-    loaded.values.update(settings)
+    loaded = replace(loaded, values=replace(loaded.values, **settings))
     window = ReviewWindow(loaded)
     qtbot.addWidget(window)
     window.show()

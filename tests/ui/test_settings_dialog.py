@@ -78,7 +78,7 @@ def test_ok_writes_only_the_changed_settings_to_the_user_file(qtbot: QtBot) -> N
     written = tomllib.loads(_user_file().read_text(encoding="utf-8"))
     assert written == {"theme": "light", "break_reveal_minutes": 35}
     loaded = config.load()
-    assert (loaded.get("theme"), loaded.get("break_reveal_minutes")) == ("light", 35)
+    assert (loaded.values.theme, loaded.values.break_reveal_minutes) == ("light", 35)
     assert loaded.origins["theme"] == loaded.origins["break_reveal_minutes"] == str(_user_file())
     assert loaded.origins["greyscale"] == "default"
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import tomllib
+from pathlib import Path
 
 import pytest
 
 from desktop import config
 from desktop.domain.errors import UsageError
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 def _write(path: Path, text: str) -> None:
@@ -28,9 +26,9 @@ def test_precedence_command_line_env_user_system_default(monkeypatch: pytest.Mon
     assert settings.db_url == "sqlite:////cli.db"
     assert settings.origins["db_url"] == "command line"
     assert settings.user == "env-user" and settings.origins["user"] == "environment"
-    assert settings.get("lease_minutes") == 12
+    assert settings.values.lease_minutes == 12
     assert settings.origins["lease_minutes"] == str(config.user_config_file())
-    assert settings.get("undo_grace_minutes") == 5 and settings.origins["undo_grace_minutes"] == "default"
+    assert settings.values.undo_grace_minutes == 5 and settings.origins["undo_grace_minutes"] == "default"
 
 
 def test_default_database_lives_in_the_user_data_folder() -> None:
@@ -68,12 +66,29 @@ def test_the_system_file_can_lock_settings_against_the_user(monkeypatch: pytest.
     settings = config.load({"theme": "dark"})
 
     assert settings.locked == {"db_url", "blur_default_percent"}
-    assert settings.get("db_url") == "postgresql://veil@db.example/veil"
+    assert settings.values.db_url == "postgresql://veil@db.example/veil"
     assert settings.origins["db_url"] == str(config.system_config_file())
-    assert settings.get("theme") == "dark"  # not locked: the command line beats the user's file
+    assert settings.values.theme == "dark"  # not locked: the command line beats the user's file
     with pytest.raises(UsageError, match="locked by your administrator"):
         config.save_user({"blur_default_percent": 9.0})
     assert "blur_default_percent" not in config.user_config_file().read_text(encoding="utf-8")
+
+
+def test_the_user_file_round_trips_text_that_needs_escaping() -> None:
+    _write(config.user_config_file(), 'theme = "light"\n')
+    changes = {
+        "media_store": "\\\\server\\share\\veil",  # a Windows network share
+        "user": "Амира",
+        "db_url": 'postgresql+psycopg://veil:a"b\\c@db.example/veil',  # a password with a quote and a backslash
+    }
+    path = config.save_user(changes)
+
+    assert tomllib.loads(path.read_text(encoding="utf-8")) == {**changes, "theme": "light"}
+    settings = config.load()
+    assert settings.media_store == Path("\\\\server\\share\\veil")
+    assert settings.user == "Амира"
+    assert settings.db_url == changes["db_url"]
+    assert {settings.origins[key] for key in changes} == {str(path)}
 
 
 def test_a_bad_lock_list_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -89,7 +104,7 @@ def test_the_installed_template_is_all_defaults_until_edited() -> None:
 
     template = (REPO / "packaging" / "config.toml").read_text(encoding="utf-8")
     _write(config.system_config_file(), template)
-    assert config.load().origins == dict.fromkeys(config.DEFAULTS, "default")
+    assert config.load().origins == dict.fromkeys(config.KEYS, "default")
 
     uncommented = "\n".join(line.removeprefix("#") if "=" in line else line for line in template.splitlines())
     _write(config.system_config_file(), uncommented)
@@ -97,7 +112,7 @@ def test_the_installed_template_is_all_defaults_until_edited() -> None:
     system = str(config.system_config_file())
     examples = {"db_url", "media_store"}
     set_there = {key for key, origin in settings.origins.items() if origin == system}
-    assert set_there == set(config.DEFAULTS) - {
+    assert set_there == set(config.KEYS) - {
         "user",
         "busy_timeout_ms",
         "theme",
@@ -106,5 +121,13 @@ def test_the_installed_template_is_all_defaults_until_edited() -> None:
         "video_jump_seconds",
     }
     for key in set_there - examples:
-        assert settings.values[key] == config.DEFAULTS[key], key
+        assert getattr(settings.values, key) == getattr(config.Values(), key), key
     assert settings.locked == {"db_url", "media_store", "s3_warning_screen", "daily_budget_minutes"}
+
+
+def test_the_tables_beside_the_settings_name_real_ones() -> None:
+    # Values types each setting; these tables still name them by string.
+    named = set(config.CHOICES) | set(config.RANGES) | set(config.ENVIRONMENT)
+    assert named <= set(config.KEYS)
+    assert {config.TYPES[key] for key in config.RANGES} <= {int, float}
+    assert {config.TYPES[key] for key in config.CHOICES} == {str}
