@@ -611,7 +611,7 @@ def test_supervisor_tools_are_offered_by_role_and_moderators_see_overrides_of_th
                 "faces visible", url=db_url, user="sup").code == 0  # fmt: skip
 
     moderator = open_window("mod")
-    assert "audit" not in moderator.actions_by_name and not hasattr(moderator, "supervisor_menu")
+    assert "audit" not in moderator.actions_by_name and moderator.supervisor is None
     moderator.actions_by_name["feedback"].trigger()
     with qtbot.waitSignal(moderator.feedback_dialog.loaded, timeout=WAIT) as loaded:
         pass
@@ -621,8 +621,9 @@ def test_supervisor_tools_are_offered_by_role_and_moderators_see_overrides_of_th
 
     supervisor = open_window("sup")
     supervisor.actions_by_name["audit"].trigger()
-    assert supervisor.audit_view is not None
-    qtbot.waitUntil(lambda: supervisor.audit_view is not None and supervisor.audit_view.isVisible())
+    menu = supervisor.supervisor
+    assert menu is not None and menu.audit_view is not None
+    qtbot.waitUntil(lambda: menu.audit_view is not None and menu.audit_view.isVisible())
     answered: list[str] = []
 
     def close_box() -> None:
@@ -640,7 +641,7 @@ def test_supervisor_tools_are_offered_by_role_and_moderators_see_overrides_of_th
     assert "intact" in answered[0] and "Head hash" in answered[0]
 
     supervisor.actions_by_name["dashboard"].trigger()
-    dashboard = supervisor.dashboard
+    dashboard = menu.dashboard
     assert dashboard is not None
     qtbot.waitUntil(lambda: dashboard.report is not None, timeout=WAIT)
     assert dashboard.report is not None and dashboard.report.as_dict()["decisions"] == 1  # the moderator's approve
