@@ -32,18 +32,17 @@ from PySide6.QtGui import (
 )
 
 from desktop import __version__
-from desktop.core.reports import format_duration
-from desktop.ui.dashboard import (
+from desktop.core.report_rows import (
     ACTION_NAMES,
     Chart,
     agreement_rows,
-    chart_height,
     charts,
     describe_range,
     exposure_rows,
-    render_chart,
     reviewer_rows,
 )
+from desktop.core.reports import format_duration
+from desktop.ui.dashboard import chart_height, render_chart
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

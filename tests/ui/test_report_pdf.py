@@ -17,7 +17,7 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 
 from desktop.ui.report_pdf import render_first_page_png, write_pdf
-from tests.ui.test_dashboard import HEAD, sample_report
+from tests.support.reports import HEAD, sample_report
 
 if TYPE_CHECKING:
     from pathlib import Path
