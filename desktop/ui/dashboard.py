@@ -7,9 +7,8 @@ database work: its Refresh button only asks (``refresh_requested``); the
 caller loads a new report off the UI thread and hands it over.
 
 Charts are painted with QPainter (QtCharts is not in PySide6-Essentials)
-from the :class:`~desktop.core.report_rows.Chart` series and layout rules.
-The painting is plain functions over a chart, so the PDF report draws the
-very same charts into images (:func:`render_chart`). Each chart
+from the :class:`~desktop.core.report_rows.Chart` series and layout rules
+the PDF report (:mod:`desktop.core.report_pdf`) draws from too. Each chart
 carries its numbers: on the bars where they fit, and in a caption below.
 Colours come from the theme: calm blues and amber, no saturated red.
 """
@@ -19,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -217,21 +216,6 @@ def _paint_hbars(painter: QPainter, plot: QRectF, chart: Chart, palette: ChartCo
 def chart_height(chart: Chart, font: QFont) -> float:
     """The height ``chart`` wants at ``font``: horizontal bars grow with their rows."""
     return QFontMetricsF(font).height() * chart_lines(chart)
-
-
-def render_chart(chart: Chart, width: float, height: float, *, font: QFont, theme: str, scale: float = 1.0) -> QImage:
-    """``chart`` as an image of ``width`` x ``height`` logical pixels at ``scale`` (for print: 3 or more)."""
-    image = QImage(QSize(round(width * scale), round(height * scale)), QImage.Format.Format_ARGB32_Premultiplied)
-    image.setDevicePixelRatio(scale)
-    palette = ChartColours.for_theme(theme)
-    image.fill(palette.background)
-    painter = QPainter(image)
-    try:
-        painter.setFont(font)
-        paint_chart(painter, QRectF(0, 0, width, height), chart, palette)
-    finally:
-        painter.end()
-    return image
 
 
 # -- the widget -------------------------------------------------------------

@@ -72,7 +72,6 @@ from desktop.ui.import_dialog import ImportDialog
 from desktop.ui.item_panel import ItemPanel
 from desktop.ui.media_view import Level, MediaGrid, ViewPrefs
 from desktop.ui.queue_model import PAGE, ItemIdRole, QueueModel
-from desktop.ui.report_pdf import write_pdf
 from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.shortcut_sheet import ShortcutSheet
 from desktop.ui.sign_in import SignInDialog
@@ -597,6 +596,8 @@ class ReviewWindow(QMainWindow):
             if not chain.ok:
                 self._show_banner("error", f"No report: the audit chain is broken at event {chain.broken_id}")
                 return
+            from desktop.core.report_pdf import write_pdf  # fpdf2 loads when a report is printed, not at start
+
             pages = write_pdf(report, Path(target), head_hash=chain.head_hash, title="Veil — moderation report")
             self.statusBar().showMessage(f"Report saved: {target} ({pages} pages)", 8000)
 
