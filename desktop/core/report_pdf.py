@@ -196,14 +196,14 @@ class _Printout(FPDF):
         elif not first:
             self.ln(4.0)
         self.set_font(FONT, "B", size)
-        self.multi_cell(0, _line(size), text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, _line(size), text, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(1.5)
 
     def paragraph(self, text: str, *, muted: bool = False, code: bool = False) -> None:
         size = CODE_PT if code else BODY_PT
         self.set_font(CODE_FONT if code else FONT, "", size)
         self.set_text_color(MUTED if muted else INK)
-        self.multi_cell(0, _line(size), text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, _line(size), text, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(INK)
 
     def figures_table(self, headers: Sequence[str], rows: Sequence[Sequence[str]], *, numeric_from: int = 1) -> None:
@@ -456,8 +456,8 @@ def write_pdf(report: Report, path: Path, *, head_hash: str, title: str) -> int:
     )
     pdf.heading("Audit chain")
     pdf.paragraph(
-        f"When this report was read the audit chain held {report.audit_events:,} events; its head hash "
-        "(verified before printing) is"
+        f"When this report was read the audit chain held {report.audit_events:,} events. "
+        "Its head hash, verified before printing:"
     )
     pdf.paragraph(head_hash, code=True)
     pdf.paragraph(
