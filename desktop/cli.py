@@ -476,7 +476,7 @@ def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
             raise IntegrityFailure(
                 f"audit chain BROKEN at event {chain.broken_id}: {chain.problem}; no report printed over it"
             )
-        from desktop.ui.report_pdf import write_pdf  # Qt only here
+        from desktop.core.report_pdf import write_pdf  # fpdf2 loads only when a PDF is asked for
 
         target = Path(args.pdf)
         write_pdf(found, target, head_hash=found.audit_head_hash, title="Veil decisions report")

@@ -7,13 +7,16 @@ reviewers through the real services (a clock moved by hand: items arrive
 through the day, decisions follow with realistic delays, some undone,
 overridden or escalated, reveal and graphic-item time recorded), then
 reads one report and renders it three ways: the dashboard (dark theme),
-the PDF, and the PDF's first page as PNG. Seeded: the same pictures each run.
+the PDF, and the PDF's first page as PNG (by poppler's pdftoppm, which must
+be on the PATH). Seeded: the same pictures each run.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import shutil
+import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -144,9 +147,13 @@ def second_reviews(
 def main() -> None:
     from PySide6.QtWidgets import QApplication
 
+    from desktop.core.report_pdf import write_pdf
     from desktop.ui.dashboard import Dashboard
-    from desktop.ui.report_pdf import render_first_page_png, write_pdf
     from desktop.ui.theme import apply_theme
+
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        sys.exit("pdftoppm (poppler-utils) is needed to draw the PDF's first page")
 
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="veil-report-") as tmp:
@@ -172,7 +179,9 @@ def main() -> None:
         pdf = Path(tmp) / "report.pdf"
         title = "Veil decisions report"
         pages = write_pdf(found, pdf, head_hash=chain.head_hash, title=title)
-        render_first_page_png(found, OUT / "report-pdf-page1.png", head_hash=chain.head_hash, title=title)
+        # The page as a reader draws it, at the size of the old screenshot (A4 at 110 dpi).
+        page1 = OUT / "report-pdf-page1"
+        subprocess.run([pdftoppm, "-png", "-r", "110", "-f", "1", "-l", "1", "-singlefile", pdf, page1], check=True)
         keep = os.environ.get("VEIL_KEEP_PDF")
         if keep:
             Path(keep).write_bytes(pdf.read_bytes())

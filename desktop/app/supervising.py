@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from desktop.core import decision_log, export, reports
@@ -11,12 +12,20 @@ from desktop.domain.errors import IntegrityFailure
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from datetime import datetime
+    from pathlib import Path
     from typing import Any
 
     from desktop.app.context import Context
     from desktop.domain.audit import OverrideContext, OverrideNotice, Verification
     from desktop.domain.reports import OpenEscalation, Report
     from desktop.domain.review import Action, DecisionInfo
+
+
+@dataclass(frozen=True)
+class ReportPdf:
+    report: Report
+    chain: Verification
+    pages: int
 
 
 class Supervising:
@@ -72,6 +81,17 @@ class Supervising:
                 f"audit chain BROKEN at event {chain.broken_id}: {chain.problem}; no report printed over it"
             )
         return found, chain
+
+    def report_pdf(
+        self, target: Path, *, since: datetime | None = None, until: datetime | None = None, title: str
+    ) -> ReportPdf:
+        """The report as an A4 PDF that prints the head hash of the chain its
+        figures were counted under, verified in the same snapshot (supervisors)."""
+        from desktop.core.report_pdf import write_pdf  # fpdf2 loads only for a PDF
+
+        found, chain = self.verified_report(since=since, until=until)
+        pages = write_pdf(found, target, head_hash=chain.head_hash, title=title)
+        return ReportPdf(found, chain, pages)
 
     def decision_rows(
         self, *, since: datetime | None = None, until: datetime | None = None

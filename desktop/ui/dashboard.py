@@ -6,22 +6,20 @@ Every number here is read from the report the caller passes to
 database work: its Refresh button only asks (``refresh_requested``); the
 caller loads a new report off the UI thread and hands it over.
 
-Charts are painted with QPainter (QtCharts is not in PySide6-Essentials).
-The painting is plain functions over a :class:`Chart`, so the PDF report
-draws the very same charts into images (:func:`render_chart`). Each chart
+Charts are painted with QPainter (QtCharts is not in PySide6-Essentials)
+from the :class:`~desktop.core.report_rows.Chart` series and layout rules
+the PDF report (:mod:`desktop.core.report_pdf`) draws from too. Each chart
 carries its numbers: on the bars where they fit, and in a caption below.
 Colours come from the theme: calm blues and amber, no saturated red.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -38,7 +36,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.reports import AgreementFigure, Report, format_duration, format_minutes
+from desktop.core.report_rows import (
+    CHART_NAMES,
+    HBAR_ROW_LINES,
+    HBARS,
+    LINE,
+    Chart,
+    agreement_rows,
+    chart_lines,
+    charts,
+    describe_range,
+    exposure_rows,
+    figures,
+    format_count,
+    labels_shown,
+    nice_ceiling,
+    reviewer_rows,
+    values_shown,
+)
 from desktop.ui.theme import colours, current_theme
 
 if TYPE_CHECKING:
@@ -46,19 +61,7 @@ if TYPE_CHECKING:
 
     from PySide6.QtGui import QPaintEvent
 
-BARS, HBARS, LINE = "bars", "hbars", "line"
-CHART_NAMES = ("per_day", "per_hour", "queue_depth", "by_action", "by_label")
-ACTION_NAMES = {"approve": "Approve", "warn": "Approve with warning", "remove": "Remove", "escalate": "Escalate"}
-
-
-@dataclass(frozen=True)
-class Chart:
-    """What one chart shows: ``points`` are (label, value) in drawing order."""
-
-    kind: str  # BARS, HBARS or LINE
-    title: str
-    points: tuple[tuple[str, float], ...]
-    caption: str  # the chart's numbers in words, shown under it
+    from desktop.domain.reports import Report
 
 
 @dataclass(frozen=True)
@@ -82,65 +85,6 @@ class ChartColours:
             series=QColor(theme.link if dark else theme.highlight),
             emphasis=QColor(theme.warning_text),
         )
-
-
-# -- the charts of a report ------------------------------------------------------
-
-
-def _short_day(iso_day: str) -> str:
-    return date.fromisoformat(iso_day).strftime("%d %b")
-
-
-def _total(points: Sequence[tuple[str, float]]) -> float:
-    return sum(value for _, value in points)
-
-
-def _peak(points: Sequence[tuple[str, float]]) -> tuple[str, float] | None:
-    return max(points, key=lambda p: p[1]) if points else None
-
-
-def _count(value: float) -> str:
-    return f"{value:,.0f}"
-
-
-def charts(report: Report) -> dict[str, Chart]:
-    """The dashboard's charts, keyed by :data:`CHART_NAMES`; the PDF prints the same."""
-    per_day = tuple((_short_day(day), float(n)) for day, n in report.decisions_per_day.items())
-    busiest = _peak(per_day)
-    per_day_caption = f"{_count(_total(per_day))} decisions over {len(per_day)} days" + (
-        f"; most on {busiest[0]} ({_count(busiest[1])})" if busiest and busiest[1] else ""
-    )
-    per_hour = tuple((hour, float(n)) for hour, n in report.decisions_per_hour.items())
-    busiest_hour = _peak(per_hour)
-    per_hour_caption = (
-        f"busiest hour {busiest_hour[0]}:00 UTC ({_count(busiest_hour[1])} decisions)"
-        if busiest_hour and busiest_hour[1]
-        else "no decisions in the range"
-    )
-    depth = tuple((_short_day(day), float(n)) for day, n in report.queue_depth.items())
-    deepest = _peak(depth)
-    depth_caption = (
-        f"now {_count(depth[-1][1])} waiting; deepest {_count(deepest[1])} ({deepest[0]})"
-        if depth and deepest
-        else "no items"
-    )
-    by_action = tuple((ACTION_NAMES.get(a, a), float(n)) for a, n in report.by_action.items())
-    by_label = tuple((report.label_names.get(code, code), float(n)) for code, n in report.by_label.items())
-    labelled = _total(by_label)
-    return {
-        "per_day": Chart(BARS, "Decisions per day (UTC)", per_day, per_day_caption),
-        "per_hour": Chart(BARS, "Decisions by hour of the day (UTC)", per_hour, per_hour_caption),
-        "queue_depth": Chart(LINE, "Queue depth at the end of each day", depth, depth_caption),
-        "by_action": Chart(HBARS, "Decisions by action", by_action, f"{_count(report.decisions)} decisions"),
-        "by_label": Chart(
-            HBARS,
-            "Decisions by warning label",
-            by_label,
-            f"{_count(labelled)} labels on {_count(report.by_action.get('warn', 0))} warnings"
-            if by_label
-            else "no labels used",
-        ),
-    }
 
 
 # -- painting ---------------------------------------------------------------
@@ -182,23 +126,12 @@ def _plain(font: QFont) -> QFont:
     return plain
 
 
-def _nice_ceiling(value: float) -> float:
-    """The axis top: 1, 2, 2.5 or 5 times a power of ten, at least ``value``."""
-    if value <= 0:
-        return 1.0
-    power = 10.0 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * power:
-            return step * power
-    return 10 * power
-
-
 def _paint_columns(
     painter: QPainter, plot: QRectF, chart: Chart, palette: ChartColours, metrics: QFontMetricsF
 ) -> None:
     values = [value for _, value in chart.points]
-    top = _nice_ceiling(max(values))
-    axis_width = metrics.horizontalAdvance(_count(top)) + metrics.height() * 0.4
+    top = nice_ceiling(max(values))
+    axis_width = metrics.horizontalAdvance(format_count(top)) + metrics.height() * 0.4
     label_height = metrics.height() * 1.3
     area = QRectF(plot.left() + axis_width, plot.top() + metrics.height(), plot.width() - axis_width, 0)
     area.setBottom(plot.bottom() - label_height)
@@ -209,12 +142,12 @@ def _paint_columns(
         painter.drawLine(QPointF(area.left(), y), QPointF(area.right(), y))
         painter.setPen(palette.muted)
         text_rect = QRectF(plot.left(), y - metrics.height() / 2, axis_width - metrics.height() * 0.3, metrics.height())
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, _count(top * fraction))
+        painter.drawText(
+            text_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, format_count(top * fraction)
+        )
     count = len(chart.points)
     slot = area.width() / count
-    # Every label that fits, evenly thinned out when they would overlap.
     widest = max(metrics.horizontalAdvance(label) for label, _ in chart.points) + metrics.height() * 0.5
-    every = max(1, math.ceil(widest / slot))
     positions = [
         QPointF(area.left() + slot * (i + 0.5), area.bottom() - (value / top) * area.height())
         for i, (_, value) in enumerate(chart.points)
@@ -237,25 +170,16 @@ def _paint_columns(
         painter.setBrush(palette.series)
         for point in positions:
             painter.drawRect(QRectF(point.x() - bar / 2, point.y(), bar, area.bottom() - point.y()))
-    # The numbers: on every point when they fit, else on the peak and the last.
-    peak = max(range(count), key=lambda i: values[i])
-    value_width = max(metrics.horizontalAdvance(_count(v)) for v in values) + metrics.height() * 0.2
+    value_width = max(metrics.horizontalAdvance(format_count(v)) for v in values) + metrics.height() * 0.2
     painter.setPen(palette.text)
-    for i, point in enumerate(positions):
-        if values[i] == 0 and chart.kind != LINE:
-            continue
-        if value_width > slot and i not in (peak, count - 1):
-            continue
+    for i in values_shown(chart, fit=value_width <= slot):
+        point = positions[i]
         box = QRectF(point.x() - value_width / 2, point.y() - metrics.height() * 1.05, value_width, metrics.height())
-        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, _count(values[i]))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, format_count(values[i]))
     painter.setPen(palette.muted)
-    for i, (label, _) in enumerate(chart.points):
-        if i % every and i != count - 1:
-            continue
-        if i != count - 1 and count - 1 - i < every and (count - 1) % every:
-            continue  # would collide with the last label, which is always shown
+    for i in labels_shown(count, slot, widest):
         box = QRectF(positions[i].x() - widest / 2, area.bottom() + metrics.height() * 0.2, widest, metrics.height())
-        painter.drawText(box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, label)
+        painter.drawText(box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, chart.points[i][0])
 
 
 def _paint_hbars(painter: QPainter, plot: QRectF, chart: Chart, palette: ChartColours, metrics: QFontMetricsF) -> None:
@@ -264,8 +188,8 @@ def _paint_hbars(painter: QPainter, plot: QRectF, chart: Chart, palette: ChartCo
     label_width = min(
         max(metrics.horizontalAdvance(label) for label, _ in chart.points) + metrics.height() * 0.6, plot.width() * 0.45
     )
-    value_width = max(metrics.horizontalAdvance(_count(v)) for v in values) + metrics.height() * 0.6
-    row = min(plot.height() / len(chart.points), metrics.height() * 1.9)
+    value_width = max(metrics.horizontalAdvance(format_count(v)) for v in values) + metrics.height() * 0.6
+    row = min(plot.height() / len(chart.points), metrics.height() * HBAR_ROW_LINES)
     bar_left = plot.left() + label_width
     bar_room = max(1.0, plot.width() - label_width - value_width)
     for i, (label, value) in enumerate(chart.points):
@@ -285,31 +209,13 @@ def _paint_hbars(painter: QPainter, plot: QRectF, chart: Chart, palette: ChartCo
         painter.drawText(
             QRectF(bar_left + length + metrics.height() * 0.3, y, value_width, row),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            _count(value),
+            format_count(value),
         )
 
 
 def chart_height(chart: Chart, font: QFont) -> float:
     """The height ``chart`` wants at ``font``: horizontal bars grow with their rows."""
-    line = QFontMetricsF(font).height()
-    if chart.kind == HBARS:
-        return line * (3.2 + 1.9 * max(1, len(chart.points)))
-    return line * 12
-
-
-def render_chart(chart: Chart, width: float, height: float, *, font: QFont, theme: str, scale: float = 1.0) -> QImage:
-    """``chart`` as an image of ``width`` x ``height`` logical pixels at ``scale`` (for print: 3 or more)."""
-    image = QImage(QSize(round(width * scale), round(height * scale)), QImage.Format.Format_ARGB32_Premultiplied)
-    image.setDevicePixelRatio(scale)
-    palette = ChartColours.for_theme(theme)
-    image.fill(palette.background)
-    painter = QPainter(image)
-    try:
-        painter.setFont(font)
-        paint_chart(painter, QRectF(0, 0, width, height), chart, palette)
-    finally:
-        painter.end()
-    return image
+    return QFontMetricsF(font).height() * chart_lines(chart)
 
 
 # -- the widget -------------------------------------------------------------
@@ -328,7 +234,7 @@ class ChartView(QWidget):
     def set_chart(self, chart: Chart) -> None:
         self.chart = chart
         # Screen readers and tooltips get the numbers the bars stand for.
-        numbers = ", ".join(f"{label}: {_count(value)}" for label, value in chart.points)
+        numbers = ", ".join(f"{label}: {format_count(value)}" for label, value in chart.points)
         self.setAccessibleName(chart.title)
         self.setAccessibleDescription(numbers)
         self.setFixedHeight(round(chart_height(chart, self.font())))
@@ -503,16 +409,7 @@ class Dashboard(QWidget):
     def show_report(self, report: Report) -> None:
         self.report = report
         self._range.setText(f"Decisions {describe_range(report)}")
-        ttd = report.time_to_decision_s
-        kappa = report.agreement.overall.kappa if report.agreement.measured else None
-        for name, text in (
-            ("decisions", _count(report.decisions)),
-            ("overrides", _count(report.overrides)),
-            ("escalations", f"{report.escalations_open} / {report.escalations_resolved}"),
-            ("ttd_median", format_duration(ttd.median)),
-            ("ttd_p90", format_duration(ttd.p90)),
-            ("kappa", f"{kappa:.2f}" if kappa is not None else "-"),
-        ):
+        for name, text in figures(report).items():
             self._figures[name].setText(text)
         for name, chart in charts(report).items():
             self._charts[name].set_chart(chart)
@@ -539,59 +436,3 @@ class Dashboard(QWidget):
         header = table.horizontalHeader().height()
         rows_height = sum(table.rowHeight(r) for r in range(len(rows)))
         table.setFixedHeight(header + rows_height + 2 * table.frameWidth() + 2)
-
-
-# -- shared with the PDF ------------------------------------------------------
-
-
-def describe_range(report: Report) -> str:
-    def when(value: datetime | None) -> str:
-        return value.astimezone(UTC).strftime("%d %b %Y %H:%M") if value else "the beginning"
-
-    return f"from {when(report.start)} to {when(report.end)} UTC"
-
-
-def reviewer_rows(report: Report) -> list[tuple[str, str, str, str]]:
-    """Reviewer, decisions, unblurred minutes, graphic minutes over the whole range."""
-    names = sorted(set(report.by_moderator) | set(report.exposure_s_by_moderator) | set(report.graphic_s_by_moderator))
-    return [
-        (
-            name,
-            _count(report.by_moderator.get(name, 0)),
-            format_minutes(report.exposure_s_by_moderator.get(name, 0.0)),
-            format_minutes(report.graphic_s_by_moderator.get(name, 0.0)),
-        )
-        for name in names
-    ]
-
-
-def exposure_rows(report: Report) -> list[tuple[str, str, str, str, str]]:
-    """Reviewer, day, unblurred minutes, graphic minutes, graphic items: one row per reviewer and day."""
-    return [
-        (name, day, format_minutes(figures.exposure_s), format_minutes(figures.graphic_s), str(figures.graphic_items))
-        for name, days in report.exposure_by_moderator_day.items()
-        for day, figures in days.items()
-    ]
-
-
-def _agreement_cells(name: str, figure: AgreementFigure) -> tuple[str, str, str, str]:
-    return (
-        name,
-        str(figure.n) if figure.n is not None else "-",
-        f"{figure.percent:.1f}%" if figure.percent is not None else "-",
-        f"{figure.kappa:.2f}" if figure.kappa is not None else "-",
-    )
-
-
-def agreement_rows(report: Report) -> list[tuple[str, str, str, str]]:
-    """Overall, then each reviewer, then each label: pairs, percent agreement, kappa."""
-    agreement = report.agreement
-    if not agreement.measured:
-        return []
-    rows = [_agreement_cells("Overall", agreement.overall)]
-    rows += [_agreement_cells(name, figure) for name, figure in agreement.by_moderator.items()]
-    rows += [
-        _agreement_cells(f"Label: {report.label_names.get(code, code)}", figure)
-        for code, figure in agreement.by_label.items()
-    ]
-    return rows

@@ -16,12 +16,12 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMessageBo
 
 from desktop.ui.audit_view import AuditView
 from desktop.ui.dashboard import Dashboard
-from desktop.ui.report_pdf import write_pdf
 from desktop.ui.workers import DbOp
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from desktop.app.supervising import ReportPdf
     from desktop.domain.audit import ChainExport, Verification
     from desktop.domain.changes import Outcome
     from desktop.domain.qa import SampleResult
@@ -109,12 +109,11 @@ class SupervisorMenu(QObject):
         if not target:
             return
 
-        def done(result: tuple[Report, Verification]) -> None:
-            report, chain = result
-            pages = write_pdf(report, Path(target), head_hash=chain.head_hash, title="Veil — moderation report")
-            self.window.statusBar().showMessage(f"Report saved: {target} ({pages} pages)", 8000)
+        def done(result: ReportPdf) -> None:
+            self.window.statusBar().showMessage(f"Report saved: {target} ({result.pages} pages)", 8000)
 
-        self._read(lambda: veil.supervision.verified_report(), done)
+        # Written on the reader, not the UI thread: a long report takes a second.
+        self._read(lambda: veil.supervision.report_pdf(Path(target), title="Veil — moderation report"), done)
 
     def verify_chain(self) -> None:
         veil = self.controller.veil

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -15,7 +16,7 @@ from desktop.domain.people import Role
 from desktop.domain.review import Action
 from tests.e2e.test_cli import VEIL, refused, veil
 from tests.support.factories import add_items, add_user
-from tests.ui.test_report_pdf import pdf_text
+from tests.support.pdf import pdf_text
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -117,6 +118,29 @@ def test_report_pdf_without_a_display(worked: str, tmp_path: Path) -> None:
     head = veil("audit", "verify", "--json", url=worked).json["head_hash"]
     assert head in pdf_text(target)
     assert f"report written to {target}" in done.stderr
+
+
+def test_report_pdf_never_loads_qt(worked: str, tmp_path: Path) -> None:
+    """On a server without Qt's libraries: PySide6 cannot even be imported, and is not needed."""
+    target = tmp_path / "report.pdf"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    code = (
+        "import sys\n"
+        "sys.modules['PySide6'] = sys.modules['shiboken6'] = None  # any import of them fails\n"
+        "from desktop.cli import main\n"
+        f"code = main(['--db', {worked!r}, 'report', '--pdf', {str(target)!r}, '--as', 'sup'])\n"
+        "loaded = sorted(m for m, v in sys.modules.items() if m.split('.')[0] in ('PySide6', 'shiboken6') and v)\n"
+        "print(loaded)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    head = veil("audit", "verify", "--json", url=worked).json["head_hash"]
+    assert head in pdf_text(target)
 
 
 def test_audit_export_then_check(worked: str, tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from PIL import Image
 
 from db.migrate import head_revision
 from tests.conftest import REPO
+from tests.support.pdf import pdf_text
 from tests.unit.test_video import make_video
 
 if TYPE_CHECKING:
@@ -132,6 +133,26 @@ def test_the_demo_feed_travels_with_the_program(bundle: Path, tmp_path: Path) ->
     queue = run(bundle, "--db", url, "queue")
     assert queue.returncode == 0, queue.stderr
     assert len(queue.stdout.splitlines()) == sum(1 for line in feed.read_text().splitlines() if line.strip())
+
+
+def test_the_pdf_report_is_written_from_the_bundle_without_qt(bundle: Path, tmp_path: Path) -> None:
+    """fpdf2, HarfBuzz and the fonts travel with the program, and no display is needed."""
+    fonts = bundle / "_internal" / "resources" / "fonts"
+    assert {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE-DejaVu.txt"} <= {path.name for path in fonts.iterdir()}
+    url = f"sqlite:///{tmp_path / 'report.sqlite3'}"
+    feed = bundle / "_internal" / "resources" / "demo" / "demo-feed.jsonl"
+    assert run(bundle, "--db", url, "ingest", "--quiet", str(feed)).returncode == 0
+    target = tmp_path / "report.pdf"
+
+    # QT_QPA_PLATFORM empty: no platform chosen, as on a server.
+    result = run(bundle, "--db", url, "report", "--pdf", str(target), env={"QT_QPA_PLATFORM": ""})
+
+    assert result.returncode == 0, result.stderr
+    verified = run(bundle, "--db", url, "audit", "verify", "--json")
+    assert verified.returncode == 0, verified.stderr
+    text = pdf_text(target)
+    assert json.loads(verified.stdout)["head_hash"] in text
+    assert "\ufffd" not in text
 
 
 def test_the_window_opens_from_the_bundle(bundle: Path, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QComboBox, QDialogButtonBox, QMessageBox
+from PySide6.QtWidgets import QApplication, QComboBox, QDialogButtonBox, QFileDialog, QMessageBox
 from sqlalchemy import select
 
 from db.models import AuditEvent, Decision, Exposure, User
@@ -32,6 +32,7 @@ from desktop.ui.theme import apply_theme, palette
 from tests.conftest import CORPUS, start_or_skip
 from tests.e2e.test_cli import DEMO, veil
 from tests.support.factories import add_items, add_user
+from tests.support.pdf import pdf_text
 from tests.ui.test_media_view import detail, detailed_picture, is_grey, on_screen, reference
 from tests.unit.test_video import make_video
 
@@ -653,3 +654,25 @@ def test_veil_gui_screenshot_with_nobody_to_sign_in_as_says_so(db_url: str, tmp_
     assert run.code == 2  # and it returned: the sign-in dialog does not hold it open
     assert "no user to sign in as" in run.err
     assert shot.exists()
+
+
+def test_a_supervisor_saves_the_report_as_a_pdf(
+    qtbot: QtBot,
+    db_url: str,
+    open_window: Callable[..., ReviewWindow],
+    workspace: Workspace,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    _ingest(db_url, DEMO)
+    add_user(workspace, "sup", Role.SUPERVISOR, by="root")
+    target = tmp_path / "report.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(target), "PDF (*.pdf)"))
+    supervisor = open_window("sup")
+
+    supervisor.actions_by_name["report_pdf"].trigger()
+
+    qtbot.waitUntil(lambda: "Report saved" in supervisor.statusBar().currentMessage(), timeout=WAIT)
+    text = pdf_text(target)
+    assert text.startswith("Veil — moderation report")
+    assert audit.verify(workspace.db).head_hash in text
