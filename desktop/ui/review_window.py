@@ -55,7 +55,9 @@ from PySide6.QtWidgets import (
 
 from db.session import describe
 from desktop import config
+from desktop.app.context import Context
 from desktop.app.outbox import Outbox
+from desktop.app.veil import Veil
 from desktop.core import audit, browse, care, decision_log, qa, reports, taxonomy
 from desktop.core.ingest.files import load_demo
 from desktop.core.media import levels
@@ -551,7 +553,7 @@ class ReviewWindow(QMainWindow):
         if workspace is None or actor is None:
             return
         if self.audit_view is None:
-            view = AuditView(workspace.db, actor, parent=None, clock=workspace.clock)
+            view = AuditView(_veil(workspace, self.settings, actor), parent=None)
             view.setWindowTitle("Audit trail")
             view.resize(1440, 900)
             self.audit_view = view
@@ -1501,3 +1503,8 @@ def _warning(view: ItemView) -> str | None:
     worst = [m["text"] for m in view.markers if m["severity"] >= 3]
     named = ", ".join(dict.fromkeys(worst)) or "extreme content"
     return f"Extreme content (S3) — marked {named}"
+
+
+def _veil(workspace: Workspace, settings: Settings, actor: Actor | None = None) -> Veil:
+    """The application layer over the window's workspace, as ``actor``, for the dialogs and views that take one."""
+    return Veil(Context(workspace, preview=settings.preview(), media_store=settings.media_store, actor=actor))
