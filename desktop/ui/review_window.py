@@ -670,7 +670,7 @@ class ReviewWindow(QMainWindow):
         workspace, actor = self.workspace, self.actor
         if workspace is None or actor is None:
             return
-        self.feedback_dialog = FeedbackDialog(workspace.db, actor, self)
+        self.feedback_dialog = FeedbackDialog(_veil(workspace, self.settings, actor), self)
         self.feedback_dialog.show()
 
     def _fill_filters(self, facets: Facets) -> None:
