@@ -457,7 +457,7 @@ class ReviewWindow(QMainWindow):
             self._signed_in(actor)
             return
         self._show_empty("Sign in to start reviewing.")
-        dialog = SignInDialog(workspace, self.settings.user, self)
+        dialog = SignInDialog(_veil(workspace, self.settings), self.settings.user, self)
         dialog.accepted.connect(lambda: self._signed_in(dialog.actor) if dialog.actor else self.close())
         dialog.rejected.connect(self.close)
         self.sign_in_dialog = dialog
