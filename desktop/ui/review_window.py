@@ -1341,14 +1341,7 @@ class ReviewWindow(QMainWindow):
         if workspace is None or actor is None:
             return
         if self.import_dialog is None:
-            dialog = ImportDialog(
-                workspace.db,
-                actor.name,
-                workspace.clock,
-                self.settings.preview(),
-                self,
-                media_store=self.settings.media_store,
-            )
+            dialog = ImportDialog(_veil(workspace, self.settings, actor), self)
             dialog.finished_import.connect(self._on_imported)
             self.import_dialog = dialog
         self.import_dialog.show()
