@@ -26,7 +26,7 @@ from desktop.core.workspace import Workspace, open_workspace
 from tests.support.pgserver import PostgresServer, ServerUnavailable, start_server
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 REPO = Path(__file__).resolve().parents[1]
 # shared/ lies beside the checkout, in CI as on a developer's machine.
@@ -163,3 +163,25 @@ def signed_in(url: str, name: str, clock: FakeClock | None = None) -> Veil:
     opened = Veil.open(url, clock=clock) if clock is not None else Veil.open(url)
     opened.sign_in(name)
     return opened
+
+
+@pytest.fixture
+def workstation(veil: Veil, db_url: str, clock: FakeClock) -> Iterator[Callable[[str], Veil]]:
+    """The application layer signed in as a name: ``veil`` for the first person
+    asked for, another workstation on the same database for each other one
+    (one person per Veil, as in the window)."""
+    opened: dict[str, Veil] = {}
+
+    def signed_in_as(name: str) -> Veil:
+        if name not in opened:
+            if opened:
+                opened[name] = signed_in(db_url, name, clock)
+            else:
+                veil.sign_in(name)
+                opened[name] = veil
+        return opened[name]
+
+    yield signed_in_as
+    for other in opened.values():
+        if other is not veil:
+            other.close()

@@ -55,7 +55,8 @@ class Auditing:
         return decision_log.facets(self._c.db, self._c.who())
 
     def names(self) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
-        """Labels' and reasons' names, inactive ones included."""
+        """Labels' and reasons' names, inactive ones included, for reading old
+        decisions; unlike the rest of this area, anyone who reviews may read them."""
         return decision_log.names(self._c.db, self._c.who())
 
     def item_history(self, item_id: int) -> ItemHistory:

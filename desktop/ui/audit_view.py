@@ -2,15 +2,15 @@
 
 :class:`AuditView` is a plain widget, for a window or a tab of its own. On
 the left, every decision event newest first in a lazy table (pages come
-from :func:`desktop.core.decision_log.page` on the view's own reader
-thread as the table scrolls); undone and overridden decisions are struck
+from ``veil.audit.page`` on the view's own reader thread as the table
+scrolls); undone and overridden decisions are struck
 through. On the right, the selected item's whole history and whether the
 audit chain still vouches for it, with "Override…" for supervisors. The
 "Verify audit chain" button walks the whole chain, as ``veil audit
 verify`` does.
 
 The view never reads the database on the UI thread and never imports SQL:
-everything goes through ``decision_log`` on a :class:`DbWorker`. Its
+everything goes through ``veil.audit`` on a :class:`DbWorker`. Its
 threads stop in :meth:`AuditView.shutdown`, which closing the view calls;
 a window that embeds it in a tab calls it when the window closes.
 """
@@ -57,8 +57,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core import decision_log
-from desktop.core.clock import Clock, system_clock
 from desktop.domain.audit import EventKind, LogFilter, Verification
 from desktop.domain.people import Permission
 from desktop.domain.review import Action, DecisionInfo
@@ -70,7 +68,7 @@ from desktop.ui.workers import DbOp, DbWorker
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from db.session import Database
+    from desktop.app.veil import Veil
     from desktop.domain.audit import (
         ChainStatus,
         HistoryEntry,
@@ -81,7 +79,6 @@ if TYPE_CHECKING:
         LogRow,
         Verification,
     )
-    from desktop.domain.people import Actor
     from desktop.domain.review import DecisionInfo
 
 PAGE = 200
@@ -300,20 +297,16 @@ class AuditView(QWidget):
     page_loaded = Signal(int)
     # int: the item whose history and chain status are now shown
     history_shown = Signal(int)
-    # desktop.core.Verification: the result of "Verify audit chain"
+    # desktop.domain.audit.Verification: the result of "Verify audit chain"
     verified = Signal(object)
-    # desktop.core.DecisionInfo: an override made from this view, saved
+    # desktop.domain.review.DecisionInfo: an override made from this view, saved
     overridden = Signal(object)
     # str: a message shown because a read failed (refused, database unreachable)
     error_shown = Signal(str)
 
-    def __init__(
-        self, database: Database, actor: Actor, parent: QWidget | None = None, *, clock: Clock = system_clock
-    ) -> None:
+    def __init__(self, veil: Veil, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._database = database
-        self._actor = actor
-        self._clock = clock
+        self._veil = veil
         self._reader = DbWorker(self, name="veil-audit-read")
         self._query = LogFilter()
         self._names = NO_NAMES
@@ -330,6 +323,10 @@ class AuditView(QWidget):
         # From the event loop, not here: a quick answer (a refusal) can come back
         # within DbOp.run(), before whoever made the view has connected its signals.
         QTimer.singleShot(0, self, self._load_facets)
+
+    def _may_override(self) -> bool:
+        actor = self._veil.actor
+        return actor is not None and actor.may(Permission.OVERRIDE)
 
     # -- building -------------------------------------------------------
 
@@ -444,7 +441,7 @@ class AuditView(QWidget):
         self.override_button = QPushButton("Override…")
         self.override_button.setToolTip("Replace the decision in force on this item, saying why")
         self.override_button.setEnabled(False)
-        self.override_button.setVisible(self._actor.may(Permission.OVERRIDE))
+        self.override_button.setVisible(self._may_override())
 
         filters = QHBoxLayout()
         for box in self.combos:
@@ -511,11 +508,11 @@ class AuditView(QWidget):
     # -- loading --------------------------------------------------------
 
     def _load_facets(self) -> None:
-        database, actor = self._database, self._actor
+        veil = self._veil
         self.status_label.setText("Loading…")
 
         def work() -> LogFacets:
-            return decision_log.facets(database, actor)
+            return veil.audit.facets()
 
         DbOp(self._reader, work).success(self._on_facets).failure(self._on_read_failed).run()
 
@@ -540,10 +537,10 @@ class AuditView(QWidget):
         self.model.reset()
 
     def _fetch_page(self, after: LogKey | None, done: Callable[[LogPage], bool]) -> None:
-        database, actor, query = self._database, self._actor, self._query
+        veil, query = self._veil, self._query
 
         def work() -> LogPage:
-            return decision_log.page(database, actor, query, after=after, limit=PAGE)
+            return veil.audit.page(query, after=after, limit=PAGE)
 
         def arrived(page: LogPage) -> None:
             if done(page):
@@ -610,12 +607,10 @@ class AuditView(QWidget):
         self.override_button.setEnabled(False)
         self._history_generation += 1
         generation = self._history_generation
-        database, actor = self._database, self._actor
+        veil = self._veil
 
         def work() -> tuple[ItemHistory, ChainStatus]:
-            return decision_log.item_history(database, actor, item_id), decision_log.chain_status(
-                database, actor, item_id
-            )
+            return veil.audit.item_history(item_id), veil.audit.chain_status(item_id)
 
         def shown(result: tuple[ItemHistory, ChainStatus]) -> None:
             if generation == self._history_generation:
@@ -641,7 +636,7 @@ class AuditView(QWidget):
         self.history_list.clear()
         for entry in history.entries:
             self.history_list.addItem(self._history_item(entry))
-        self.override_button.setEnabled(self._actor.may(Permission.OVERRIDE) and history.current_decision is not None)
+        self.override_button.setEnabled(self._may_override() and history.current_decision is not None)
         self.history_shown.emit(history.item_id)
 
     def _history_item(self, entry: HistoryEntry) -> QListWidgetItem:
@@ -707,14 +702,14 @@ class AuditView(QWidget):
 
     @Slot()
     def _on_verify_button_clicked(self) -> None:
-        database, actor = self._database, self._actor
+        veil = self._veil
         self.verify_button.setEnabled(False)
         self.verify_label.setStyleSheet("")
         self.verify_label.setText("Verifying the audit chain…")
         self.verify_label.show()
 
         def work() -> Verification:
-            return decision_log.verify_all(database, actor)
+            return veil.audit.verify()
 
         def failed(error: Exception) -> None:
             self.verify_button.setEnabled(True)
@@ -746,7 +741,7 @@ class AuditView(QWidget):
         history = self._history
         if history is None or self.override_dialog is not None:
             return
-        dialog = OverrideDialog(self._database, self._actor, history.item_id, self, clock=self._clock)
+        dialog = OverrideDialog(self._veil, history.item_id, self)
         dialog.overridden.connect(self._on_override_dialog_overridden)
         dialog.finished.connect(self._on_override_dialog_finished)
         self.override_dialog = dialog

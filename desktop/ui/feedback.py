@@ -3,8 +3,8 @@
 Moderators see overrides of their own work, so a correction reaches the
 person it is about: which item, what they decided, what it became, who
 changed it, when, and the supervisor's reason in their own words. Nobody
-sees anyone else's here (:func:`desktop.core.decision_log.overrides_of`
-reads only the reader's). The list is read on the dialog's own thread.
+sees anyone else's here (``veil.supervision.overrides_of_mine`` reads
+only the signed-in person's). The list is read on the dialog's own thread.
 """
 
 from __future__ import annotations
@@ -25,16 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core import decision_log
 from desktop.ui.decision_words import Names, decision_text, plain_tooltip, when
 from desktop.ui.workers import DbOp, DbWorker
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from db.session import Database
+    from desktop.app.veil import Veil
     from desktop.domain.audit import OverrideNotice
-    from desktop.domain.people import Actor
 
 COLUMNS = ("When", "Item", "Your decision", "Changed to", "By", "Why")
 ItemIdRole = Qt.ItemDataRole.UserRole + 1
@@ -46,12 +44,9 @@ class FeedbackDialog(QDialog):
     # str: why the list could not be read
     failed = Signal(str)
 
-    def __init__(
-        self, database: Database, actor: Actor, parent: QWidget | None = None, *, since: datetime | None = None
-    ) -> None:
+    def __init__(self, veil: Veil, parent: QWidget | None = None, *, since: datetime | None = None) -> None:
         super().__init__(parent)
-        self._database = database
-        self._actor = actor
+        self._veil = veil
         self._since = since
         self._worker = DbWorker(self, name="veil-feedback")
         self.notices: list[OverrideNotice] = []
@@ -100,11 +95,11 @@ class FeedbackDialog(QDialog):
         layout.addWidget(buttons)
 
     def _load(self) -> None:
-        database, actor, since = self._database, self._actor, self._since
+        veil, since = self._veil, self._since
 
         def work() -> tuple[list[OverrideNotice], Names]:
-            names = decision_log.names(database, actor)
-            return decision_log.overrides_of(database, actor, since=since), Names(*names)
+            names = veil.audit.names()
+            return veil.supervision.overrides_of_mine(since=since), Names(*names)
 
         DbOp(self._worker, work).success(self._on_loaded).failure(self._on_failed).run()
 

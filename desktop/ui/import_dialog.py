@@ -3,11 +3,11 @@
 The import runs on a thread of the dialog's own (``veil-import``), never on
 the window's writer: a long import must not hold up decisions, and the
 database takes both (each chunk of the import is one short transaction).
-The core reports progress after every stored chunk through a plain
-callback; the dialog turns it into a signal so the counts are drawn on the
-UI thread.
+``veil.ingest.files`` reports progress after every stored chunk through a
+plain callback; the dialog turns it into a signal so the counts are drawn
+on the UI thread.
 
-Stopping is cooperative: the core asks ``stop`` between chunks, keeps what
+Stopping is cooperative: the ingest asks ``stop`` between chunks, keeps what
 it has stored and says so in the report; running the same import again
 adds only what is missing. Closing the dialog during an import asks first,
 then waits for the chunk in hand before it closes, so nothing is left
@@ -42,16 +42,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.ingest.files import FORMATS, ingest_files
 from desktop.domain.errors import VeilError
+from desktop.domain.ingest import FORMATS
 from desktop.ui.workers import DbOp, DbWorker
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from db.session import Database
-    from desktop.core.clock import Clock
-    from desktop.core.media.previews import PreviewSettings
+    from desktop.app.veil import Veil
     from desktop.domain.ingest import IngestReport
 
 log = logging.getLogger(__name__)
@@ -71,7 +69,7 @@ def _count(number: int, noun: str) -> str:
 
 
 def _snapshot(report: IngestReport) -> IngestReport:
-    """A copy for the UI thread: the core goes on adding to its own."""
+    """A copy for the UI thread: the ingest goes on adding to its own."""
     return replace(report, errors=list(report.errors))
 
 
@@ -92,22 +90,9 @@ class ImportDialog(QDialog):
     # Emitted on the import thread: the dialog's own slot gets it queued.
     progressed = Signal(object)
 
-    def __init__(
-        self,
-        database: Database,
-        actor_name: str,
-        clock: Clock,
-        preview: PreviewSettings,
-        parent: QWidget | None = None,
-        *,
-        media_store: Path | None = None,
-    ) -> None:
+    def __init__(self, veil: Veil, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._database = database
-        self._actor_name = actor_name
-        self._clock = clock
-        self._preview = preview
-        self._media_store = media_store
+        self._veil = veil
         self._paths: list[Path] = []
         self._worker: DbWorker | None = None
         self._stop = threading.Event()
@@ -152,7 +137,7 @@ class ImportDialog(QDialog):
         options.addRow("Source name:", self.source_edit)
 
         self.progress_bar = QProgressBar()
-        self.progress_bar.setRange(0, 0)  # busy: the core does not know the total ahead
+        self.progress_bar.setRange(0, 0)  # busy: the ingest does not know the total ahead
         self.progress_bar.setTextVisible(False)
         self.progress_bar.hide()
         self.counts_label = QLabel()
@@ -253,19 +238,16 @@ class ImportDialog(QDialog):
         """Import the listed inputs on the dialog's thread."""
         if self._running or not self._paths:
             return
-        database, actor, preview, stop = self._database, self._actor_name, self._preview, self._stop
-        media_store = self._media_store
+        veil, stop = self._veil, self._stop
         paths = list(self._paths)
         fmt = str(self.format_box.currentData())
         source = self.source_edit.text().strip() or None
-        now = self._clock()
         stop.clear()
 
         def work() -> IngestReport:
-            return ingest_files(
-                database, paths, actor=actor, now=now, fmt=fmt, source=source,
-                progress=self._report_progress, preview=preview, media_store=media_store, stop=stop.is_set,
-            )  # fmt: skip
+            return veil.ingest.files(
+                paths, fmt=fmt, source=source, progress=self._report_progress, stop=stop.is_set
+            ).value
 
         if self._worker is None:
             self._worker = DbWorker(self, name="veil-import")

@@ -5,7 +5,7 @@ it needs (labels for a warning, a reason code for a removal or an
 escalation) and a reason in words, which the reviewer whose decision it
 was will read. "Override" stays disabled until all of that is given, and
 the line under the form says what is still missing. The override is saved
-by ``ReviewService.override`` on the dialog's own thread, with an id made
+by ``veil.supervision.override`` on the dialog's own thread, with an id made
 when the dialog opens, so sending again after an error can never record it
 twice. Errors from the service are shown in the dialog, which stays open.
 """
@@ -34,17 +34,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core import decision_log
-from desktop.core.clock import Clock, system_clock
-from desktop.core.review import ReviewService
 from desktop.domain.review import Action
 from desktop.ui.decision_words import Names, action_name, decision_text, when
 from desktop.ui.workers import DbOp, DbWorker
 
 if TYPE_CHECKING:
-    from db.session import Database
+    from desktop.app.veil import Veil
     from desktop.domain.audit import OverrideContext
-    from desktop.domain.people import Actor
     from desktop.domain.review import DecisionInfo
     from desktop.domain.taxonomy import LabelInfo
 
@@ -54,27 +50,17 @@ _CODE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class OverrideDialog(QDialog):
-    # desktop.core.review.DecisionInfo: the override, saved
+    # desktop.domain.review.DecisionInfo: the override, saved
     overridden = Signal(object)
     # the decision in force and the labels and reasons have arrived
     loaded = Signal()
     # str: an error shown in the dialog (the service refused, or the database)
     failed = Signal(str)
 
-    def __init__(
-        self,
-        database: Database,
-        actor: Actor,
-        item_id: int,
-        parent: QWidget | None = None,
-        *,
-        clock: Clock = system_clock,
-    ) -> None:
+    def __init__(self, veil: Veil, item_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._database = database
-        self._actor = actor
+        self._veil = veil
         self._item_id = item_id
-        self._clock = clock
         self._worker = DbWorker(self, name="veil-override")
         self._context: OverrideContext | None = None
         self._labels: list[LabelInfo] = []
@@ -170,10 +156,10 @@ class OverrideDialog(QDialog):
     # -- loading --------------------------------------------------------
 
     def _load(self) -> None:
-        database, actor, item_id = self._database, self._actor, self._item_id
+        veil, item_id = self._veil, self._item_id
 
         def work() -> OverrideContext:
-            return decision_log.override_context(database, actor, item_id)
+            return veil.supervision.override_context(item_id)
 
         DbOp(self._worker, work).success(self._on_loaded).failure(self._on_failed).run()
 
@@ -288,14 +274,12 @@ class OverrideDialog(QDialog):
         labels = self.ticked_labels() if action == Action.WARN else []
         reason = self.chosen_reason() if action in _REASON_KINDS else None
         why = self.why_edit.toPlainText().strip()
-        database, actor, item_id, clock, override_id = (
-            self._database, self._actor, self._item_id, self._clock, self._override_id,
-        )  # fmt: skip
+        veil, item_id, override_id = self._veil, self._item_id, self._override_id
 
         def work() -> DecisionInfo:
-            return ReviewService(database, clock=clock).override(
-                actor, item_id, action, reason_note=why, labels=labels, reason=reason, override_id=override_id
-            )
+            return veil.supervision.override(
+                item_id, action, why=why, labels=labels, reason=reason, override_id=override_id
+            ).value
 
         self._saving = True
         self.error_label.hide()

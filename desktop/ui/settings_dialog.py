@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.session import parse_url
 from desktop import config
+from desktop.app.database_url import check_url
 from desktop.domain.errors import VeilError
 from desktop.ui.theme import colours, current_theme
 
@@ -311,7 +311,7 @@ class SettingsDialog(QDialog):
         try:
             if changes.get("db_url") is not None:
                 # save_user takes any text as a URL; a typo would only show at the next start.
-                parse_url(str(changes["db_url"]))
+                check_url(str(changes["db_url"]))
             config.save_user(changes)
         except VeilError as err:
             self.error_label.setText(f"Not saved: {err}")

@@ -28,14 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.session import describe
-from desktop.core import users
 from desktop.domain.errors import VeilError
 from desktop.ui.theme import colours, current_theme
 from desktop.ui.workers import DbOp, DbWorker
 
 if TYPE_CHECKING:
-    from desktop.core.workspace import Workspace
+    from desktop.app.veil import Veil
     from desktop.domain.people import Actor, UserInfo
 
 
@@ -60,9 +58,9 @@ class SignInDialog(QDialog):
     # A refusal or failure, in the one line the dialog shows (str).
     refused = Signal(str)
 
-    def __init__(self, workspace: Workspace, suggested: str, parent: QWidget | None = None) -> None:
+    def __init__(self, veil: Veil, suggested: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.workspace = workspace
+        self.veil = veil
         self.suggested = suggested
         self.actor: Actor | None = None
         self._users: dict[str, UserInfo] = {}  # enabled users by name
@@ -80,7 +78,7 @@ class SignInDialog(QDialog):
         self.setWindowTitle("Sign in to Veil")
         # Wide enough for the hints on one line: wrapped labels make Qt guess the height short.
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 60)
-        where = QLabel(f"Database: {describe(self.workspace.db.url)}")
+        where = QLabel(f"Database: {self.veil.where}")
         where.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
@@ -133,11 +131,10 @@ class SignInDialog(QDialog):
     # == users ================================================================
 
     def _list_users(self) -> None:
-        workspace = self.workspace
+        veil = self.veil
 
         def work() -> list[UserInfo]:
-            with workspace.db.read() as session:
-                return [user for user in users.list_users(session) if not user.disabled]
+            return [user for user in veil.people.list() if not user.disabled]
 
         if self._worker is not None:
             DbOp(self._worker, work).success(self._on_users_listed).failure(self._on_list_failed).run()
@@ -206,18 +203,19 @@ class SignInDialog(QDialog):
 
     @Slot()
     def sign_in(self) -> None:
-        """Check the chosen user and password on the worker; accept on success."""
+        """Check the chosen user and password on the worker; on success the Veil
+        works as them from then on, and the dialog accepts."""
         name = self._chosen()
         if self._busy or not self._listed or not name or self._worker is None:
             return
         password = self.password_edit.text() if self.password_edit.isEnabled() else None
-        workspace = self.workspace
+        veil = self.veil
         self._busy = True
         self.message_label.hide()
         self._update()
 
         def work() -> Actor:
-            return workspace.sign_in(name, password or None)
+            return veil.sign_in(name, password or None)
 
         DbOp(self._worker, work).success(self._on_signed_in).failure(self._on_sign_in_failed).run()
 

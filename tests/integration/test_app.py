@@ -174,20 +174,25 @@ def test_a_reports_verified_head_is_the_head_its_figures_were_counted_under(
     assert later.audit_events == again.events == found.audit_events + 1
 
 
+class FastWorkstationClock:
+    """A workstation's own clock, two hours fast (not a test's stand-in for the server)."""
+
+    wall = True
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + timedelta(hours=2)
+
+
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_second_review_leases_are_measured_by_the_servers_clock(team: dict[str, Veil], db_url: str) -> None:
     """A workstation whose clock runs two hours fast still leases a second review for ten minutes."""
 
-    def fast() -> datetime:
-        return datetime.now(UTC) + timedelta(hours=2)
-
-    fast.wall = True  # type: ignore[attr-defined] - a workstation's own clock, not a test's stand-in for the server
     amira, sup = team["amira"], team["sup"]
     first = amira.review.next().value
     assert first.claim is not None
     amira.review.decide(pending(amira, first.claim.item_id))
     sup.second_review.sample(1.0, seed=3)
-    ben = Veil.open(db_url, clock=fast)
+    ben = Veil.open(db_url, clock=FastWorkstationClock())
     try:
         ben.sign_in("ben")
         before = datetime.now(UTC)

@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication, QComboBox
     from pytestqt.qtbot import QtBot
 
+    from desktop.app.veil import Veil
     from desktop.core.workspace import Workspace
-    from desktop.domain.people import Actor
     from tests.conftest import FakeClock
     from tests.integration.test_decision_log import World
 
@@ -42,11 +42,11 @@ def _threads() -> list[str]:
 
 
 @pytest.fixture
-def open_view(qtbot: QtBot, workspace: Workspace) -> Iterator[Callable[[Actor], AuditView]]:
+def open_view(qtbot: QtBot, workstation: Callable[[str], Veil]) -> Iterator[Callable[[str], AuditView]]:
     made: list[AuditView] = []
 
-    def make(actor: Actor) -> AuditView:
-        view = AuditView(workspace.db, actor, clock=workspace.clock)
+    def make(name: str) -> AuditView:
+        view = AuditView(workstation(name))
         qtbot.addWidget(view)
         view.resize(1400, 800)
         made.append(view)
@@ -87,10 +87,10 @@ def choose(qtbot: QtBot, view: AuditView, box: QComboBox, data: object) -> None:
 
 
 def test_the_view_lists_decisions_and_strikes_through_withdrawn_ones(
-    qtbot: QtBot, workspace: Workspace, clock: FakeClock, open_view: Callable[[Actor], AuditView]
+    qtbot: QtBot, workspace: Workspace, clock: FakeClock, open_view: Callable[[str], AuditView]
 ) -> None:
     world = build(workspace, clock)
-    view = loaded(qtbot, open_view(world.boss))
+    view = loaded(qtbot, open_view("boss"))
 
     assert event_numbers(world, view) == [9, 8, 7, 6, 5, 4, 3, 2, 1]
     assert [n for n, row in zip(event_numbers(world, view), range(9), strict=True) if struck(view, row)] == [4, 3]
@@ -108,10 +108,10 @@ def test_the_view_lists_decisions_and_strikes_through_withdrawn_ones(
 
 
 def test_each_filter_narrows_the_table(
-    qtbot: QtBot, workspace: Workspace, clock: FakeClock, open_view: Callable[[Actor], AuditView]
+    qtbot: QtBot, workspace: Workspace, clock: FakeClock, open_view: Callable[[str], AuditView]
 ) -> None:
     world = build(workspace, clock)
-    view = loaded(qtbot, open_view(world.boss))
+    view = loaded(qtbot, open_view("boss"))
 
     choose(qtbot, view, view.reviewer_box, "alice")
     assert event_numbers(world, view) == [6, 5, 4, 3, 1]
@@ -171,10 +171,10 @@ def world_day(workspace: Workspace, world: World) -> QDate:
 
 
 def test_selecting_a_row_shows_the_history_and_chain_status(
-    qtbot: QtBot, workspace: Workspace, clock: FakeClock, open_view: Callable[[Actor], AuditView]
+    qtbot: QtBot, workspace: Workspace, clock: FakeClock, open_view: Callable[[str], AuditView]
 ) -> None:
     world = build(workspace, clock)
-    view = loaded(qtbot, open_view(world.boss))
+    view = loaded(qtbot, open_view("boss"))
     item = world.items["D"]
     row = event_numbers(world, view).index(6)
 
@@ -216,10 +216,10 @@ def test_selecting_a_row_shows_the_history_and_chain_status(
 
 
 def test_an_override_from_the_view_is_saved_and_shown(
-    qtbot: QtBot, workspace: Workspace, clock: FakeClock, open_view: Callable[[Actor], AuditView]
+    qtbot: QtBot, workspace: Workspace, clock: FakeClock, open_view: Callable[[str], AuditView]
 ) -> None:
     world = build(workspace, clock)
-    view = loaded(qtbot, open_view(world.boss))
+    view = loaded(qtbot, open_view("boss"))
     row = event_numbers(world, view).index(1)  # alice's warning on item A
     with qtbot.waitSignal(view.history_shown, timeout=WAIT):
         view.table.selectRow(row)
@@ -265,10 +265,10 @@ def test_an_override_from_the_view_is_saved_and_shown(
 
 
 def test_verify_audit_chain_says_ok_or_names_the_broken_event(
-    qtbot: QtBot, workspace: Workspace, clock: FakeClock, open_view: Callable[[Actor], AuditView]
+    qtbot: QtBot, workspace: Workspace, clock: FakeClock, open_view: Callable[[str], AuditView]
 ) -> None:
     world = build(workspace, clock)
-    view = loaded(qtbot, open_view(world.boss))
+    view = loaded(qtbot, open_view("boss"))
     expected = audit.verify(workspace.db)
 
     with qtbot.waitSignal(view.verified, timeout=WAIT) as done:
@@ -291,10 +291,10 @@ def test_verify_audit_chain_says_ok_or_names_the_broken_event(
 
 
 def test_a_moderator_is_told_no(
-    qtbot: QtBot, workspace: Workspace, clock: FakeClock, open_view: Callable[[Actor], AuditView]
+    qtbot: QtBot, workspace: Workspace, clock: FakeClock, open_view: Callable[[str], AuditView]
 ) -> None:
-    world = build(workspace, clock)
-    view = open_view(world.alice)
+    build(workspace, clock)
+    view = open_view("alice")
 
     with qtbot.waitSignal(view.error_shown, timeout=WAIT) as refused:
         view.show()
@@ -306,13 +306,13 @@ def test_a_moderator_is_told_no(
 
 
 def test_the_table_pages_as_it_scrolls(
-    qtbot: QtBot, workspace: Workspace, open_view: Callable[[Actor], AuditView]
+    qtbot: QtBot, workspace: Workspace, open_view: Callable[[str], AuditView]
 ) -> None:
     alice = add_user(workspace, "alice")
-    boss = add_user(workspace, "boss", Role.SUPERVISOR)
+    add_user(workspace, "boss", Role.SUPERVISOR)
     ids = add_items(workspace, 450, severity=0)
     workspace.review.approve_many(alice, [(i, str(uuid.uuid4())) for i in ids])
-    view = loaded(qtbot, open_view(boss))
+    view = loaded(qtbot, open_view("boss"))
     assert view.model.rowCount() == 200 and view.model.canFetchMore()
 
     while view.model.canFetchMore():

@@ -17,19 +17,19 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QTableWidgetItem
     from pytestqt.qtbot import QtBot
 
+    from desktop.app.veil import Veil
     from desktop.core.workspace import Workspace
-    from desktop.domain.people import Actor
     from tests.conftest import FakeClock
 
 WAIT = 15_000
 
 
 @pytest.fixture
-def open_feedback(qtbot: QtBot, workspace: Workspace) -> Iterator[Callable[[Actor], FeedbackDialog]]:
+def open_feedback(qtbot: QtBot, workstation: Callable[[str], Veil]) -> Iterator[Callable[[str], FeedbackDialog]]:
     made: list[FeedbackDialog] = []
 
-    def make(actor: Actor) -> FeedbackDialog:
-        dialog = FeedbackDialog(workspace.db, actor)
+    def make(name: str) -> FeedbackDialog:
+        dialog = FeedbackDialog(workstation(name))
         qtbot.addWidget(dialog)
         made.append(dialog)
         with qtbot.waitSignal(dialog.loaded, timeout=WAIT):
@@ -53,7 +53,7 @@ def rows(dialog: FeedbackDialog) -> list[dict[str, str]]:
 
 
 def test_a_moderator_sees_the_overrides_of_their_own_decisions_only(
-    workspace: Workspace, clock: FakeClock, open_feedback: Callable[[Actor], FeedbackDialog]
+    workspace: Workspace, clock: FakeClock, open_feedback: Callable[[str], FeedbackDialog]
 ) -> None:
     world = build(workspace, clock)
     clock.advance(minutes=5)
@@ -61,7 +61,7 @@ def test_a_moderator_sees_the_overrides_of_their_own_decisions_only(
         world.boss, world.items["A"], Action.REMOVE, reason="victim-dignity", reason_note="A face is recognisable"
     )
 
-    listed = rows(open_feedback(world.alice))
+    listed = rows(open_feedback("alice"))
 
     assert [(r["Item"], r["Your decision"], r["Changed to"], r["By"], r["Why"]) for r in listed] == [
         (
@@ -83,11 +83,11 @@ def test_a_moderator_sees_the_overrides_of_their_own_decisions_only(
 
 
 def test_no_overrides_says_so_and_a_withdrawn_one_is_marked(
-    workspace: Workspace, clock: FakeClock, open_feedback: Callable[[Actor], FeedbackDialog]
+    workspace: Workspace, clock: FakeClock, open_feedback: Callable[[str], FeedbackDialog]
 ) -> None:
     world = build(workspace, clock)
 
-    before = open_feedback(world.bob)
+    before = open_feedback("bob")
     assert before.table.rowCount() == 0 and not before.table.isVisible()
     assert before.status_label.text() == "None of your decisions has been overridden."
 
@@ -95,10 +95,10 @@ def test_no_overrides_says_so_and_a_withdrawn_one_is_marked(
     workspace.review.override(world.boss, world.items["E"], Action.APPROVE, reason_note="it is not spam")
     clock.advance(minutes=1)
     workspace.review.undo_last(world.boss)
-    after = open_feedback(world.bob)
+    after = open_feedback("bob")
 
     (row,) = rows(after)
     assert row["Your decision"] == "Remove — Spam or off-topic"
     assert row["Changed to"] == "Approve\n(override withdrawn: your decision stands)"
     assert cell(after, 0, "Changed to").font().strikeOut()
-    assert not rows(open_feedback(world.carol))
+    assert not rows(open_feedback("carol"))

@@ -13,8 +13,10 @@ on, so the core sees the request at its next check, every time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import sqlite3
 import threading
 from typing import TYPE_CHECKING
 
@@ -24,11 +26,9 @@ from PySide6.QtCore import QMetaObject, QObject, Qt, QTimer, Slot
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from db.session import Database
 from desktop.core import browse
-from desktop.core.media.previews import DEFAULTS
 from desktop.ui.import_dialog import ImportDialog
-from tests.conftest import FakeClock
+from tests.conftest import signed_in
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
     from pytestqt.qtbot import QtBot
 
+    from db.session import Database
+    from desktop.app.veil import Veil
     from desktop.core.workspace import Workspace
     from desktop.domain.ingest import IngestReport
 
@@ -63,11 +65,11 @@ def _import_threads() -> list[str]:
 
 
 @pytest.fixture
-def make_dialog(qtbot: QtBot) -> Iterator[Callable[[Database], ImportDialog]]:
+def make_dialog(qtbot: QtBot) -> Iterator[Callable[[Veil], ImportDialog]]:
     made: list[ImportDialog] = []
 
-    def make(database: Database) -> ImportDialog:
-        dialog = ImportDialog(database, "root", FakeClock(), DEFAULTS)
+    def make(veil: Veil) -> ImportDialog:
+        dialog = ImportDialog(veil)
         qtbot.addWidget(dialog)
         dialog.show()
         qtbot.waitExposed(dialog)
@@ -82,8 +84,14 @@ def make_dialog(qtbot: QtBot) -> Iterator[Callable[[Database], ImportDialog]]:
 
 
 @pytest.fixture
+def importer(veil: Veil) -> Veil:
+    veil.sign_in("root")  # the importer is a known user, as in the window
+    return veil
+
+
+@pytest.fixture
 def database(workspace: Workspace) -> Database:
-    workspace.actor("root")  # the importer is a known user, as in the window
+    """The same database, to check what the import stored."""
     return workspace.db
 
 
@@ -95,7 +103,7 @@ def _run(qtbot: QtBot, dialog: ImportDialog) -> IngestReport:
 
 
 def test_a_manifest_and_a_folder_of_pictures_land_in_the_queue(
-    qtbot: QtBot, make_dialog: Callable[[Database], ImportDialog], database: Database, workspace: Workspace,
+    qtbot: QtBot, make_dialog: Callable[[Veil], ImportDialog], importer: Veil, database: Database, workspace: Workspace,
     tmp_path: Path,
 ) -> None:  # fmt: skip
     feed = tmp_path / "feed"
@@ -106,7 +114,7 @@ def test_a_manifest_and_a_folder_of_pictures_land_in_the_queue(
     photos.mkdir()
     _picture(photos / "one.jpg", (20, 90, 140))
     _picture(photos / "two.jpg", (140, 120, 20))
-    dialog = make_dialog(database)
+    dialog = make_dialog(importer)
 
     dialog.add_paths([manifest, photos, manifest])  # the same input twice is listed once
     assert dialog.path_list.count() == 2
@@ -124,13 +132,13 @@ def test_a_manifest_and_a_folder_of_pictures_land_in_the_queue(
 
 
 def test_missing_and_unreadable_inputs_are_named_in_the_error_list(
-    qtbot: QtBot, make_dialog: Callable[[Database], ImportDialog], database: Database, tmp_path: Path
+    qtbot: QtBot, make_dialog: Callable[[Veil], ImportDialog], importer: Veil, database: Database, tmp_path: Path
 ) -> None:
     missing = tmp_path / "gone.jsonl"
     junk = tmp_path / "dump.bin"
     junk.write_bytes(bytes(range(256)) * 8)
     manifest = _manifest(tmp_path / "morning.jsonl", 2, prefix="morning")
-    dialog = make_dialog(database)
+    dialog = make_dialog(importer)
     dialog.add_paths([missing, junk, manifest])
 
     report = _run(qtbot, dialog)
@@ -147,12 +155,12 @@ def test_missing_and_unreadable_inputs_are_named_in_the_error_list(
 
 
 def test_the_chosen_format_and_source_name_are_used(
-    qtbot: QtBot, make_dialog: Callable[[Database], ImportDialog], database: Database, tmp_path: Path
+    qtbot: QtBot, make_dialog: Callable[[Veil], ImportDialog], importer: Veil, database: Database, tmp_path: Path
 ) -> None:
     # Lines that auto-detection would take for a manifest, read as a plain text feed instead.
     notes = tmp_path / "notes.log"
     notes.write_text('{"text": "not a manifest here"}\n\nsecond entry of the feed\n', encoding="utf-8")
-    dialog = make_dialog(database)
+    dialog = make_dialog(importer)
     dialog.add_paths([notes])
     dialog.format_box.setCurrentIndex(dialog.format_box.findData("text"))
     dialog.source_edit.setText("field-notes")
@@ -164,10 +172,10 @@ def test_the_chosen_format_and_source_name_are_used(
 
 
 def test_cancel_keeps_what_was_stored_and_a_rerun_adds_the_rest(
-    qtbot: QtBot, make_dialog: Callable[[Database], ImportDialog], database: Database, tmp_path: Path
+    qtbot: QtBot, make_dialog: Callable[[Veil], ImportDialog], importer: Veil, database: Database, tmp_path: Path
 ) -> None:
     manifests = [_manifest(tmp_path / f"part-{k}.jsonl", 500, prefix=f"part{k}") for k in range(3)]
-    dialog = make_dialog(database)
+    dialog = make_dialog(importer)
     dialog.add_paths(manifests)
     reported: list[int] = []
 
@@ -216,10 +224,10 @@ class _Closer(QObject):
 
 
 def test_closing_during_an_import_asks_then_stops_and_waits_for_it(
-    qtbot: QtBot, make_dialog: Callable[[Database], ImportDialog], database: Database, tmp_path: Path
+    qtbot: QtBot, make_dialog: Callable[[Veil], ImportDialog], importer: Veil, database: Database, tmp_path: Path
 ) -> None:
     manifests = [_manifest(tmp_path / f"part-{k}.jsonl", 500, prefix=f"part{k}") for k in range(3)]
-    dialog = make_dialog(database)
+    dialog = make_dialog(importer)
     dialog.add_paths(manifests)
     closer = _Closer(dialog)
     closed_at: list[bool] = []
@@ -242,11 +250,11 @@ def test_closing_during_an_import_asks_then_stops_and_waits_for_it(
 
 
 def test_closing_from_outside_stops_the_import_and_waits_for_it(
-    qtbot: QtBot, make_dialog: Callable[[Database], ImportDialog], database: Database, tmp_path: Path
+    qtbot: QtBot, make_dialog: Callable[[Veil], ImportDialog], importer: Veil, database: Database, tmp_path: Path
 ) -> None:
     # What the window does when it quits with the dialog open: done() without a question.
     manifests = [_manifest(tmp_path / f"part-{k}.jsonl", 500, prefix=f"part{k}") for k in range(3)]
-    dialog = make_dialog(database)
+    dialog = make_dialog(importer)
     dialog.add_paths(manifests)
     QTest.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     assert dialog.running
@@ -260,12 +268,15 @@ def test_closing_from_outside_stops_the_import_and_waits_for_it(
 
 
 def test_a_database_that_cannot_be_used_is_reported_in_one_line(
-    qtbot: QtBot, make_dialog: Callable[[Database], ImportDialog], tmp_path: Path, caplog: pytest.LogCaptureFixture
+    qtbot: QtBot, make_dialog: Callable[[Veil], ImportDialog], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # An SQLite file that is not a Veil database: no tables at all.
-    database = Database(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    # An SQLite file that stopped being a whole Veil database behind Veil's back: a table is gone.
+    path = tmp_path / "broken.sqlite3"
+    broken = signed_in(f"sqlite:///{path}", "root")
     try:
-        dialog = make_dialog(database)
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            conn.execute("DROP TABLE team_setting")
+        dialog = make_dialog(broken)
         dialog.add_paths([_manifest(tmp_path / "feed.jsonl", 2, prefix="feed")])
         # The unexpected error goes to the log with its traceback, for whoever supports the installation.
         with caplog.at_level(logging.ERROR), qtbot.assertNotEmitted(dialog.finished_import, wait=0):
@@ -277,4 +288,4 @@ def test_a_database_that_cannot_be_used_is_reported_in_one_line(
         assert dialog.summary_label.text() == f"The import failed: {reason}"
         assert dialog.start_button.isEnabled()
     finally:
-        database.dispose()
+        broken.close()

@@ -24,19 +24,19 @@ if TYPE_CHECKING:
 
     from pytestqt.qtbot import QtBot
 
+    from desktop.app.veil import Veil
     from desktop.core.workspace import Workspace
-    from desktop.domain.people import Actor
     from tests.conftest import FakeClock
 
 WAIT = 15_000
 
 
 @pytest.fixture
-def open_dialog(qtbot: QtBot, workspace: Workspace) -> Iterator[Callable[[Actor, int], OverrideDialog]]:
+def open_dialog(qtbot: QtBot, workstation: Callable[[str], Veil]) -> Iterator[Callable[[str, int], OverrideDialog]]:
     made: list[OverrideDialog] = []
 
-    def make(actor: Actor, item_id: int) -> OverrideDialog:
-        dialog = OverrideDialog(workspace.db, actor, item_id, clock=workspace.clock)
+    def make(name: str, item_id: int) -> OverrideDialog:
+        dialog = OverrideDialog(workstation(name), item_id)
         qtbot.addWidget(dialog)
         made.append(dialog)
         return dialog
@@ -63,10 +63,10 @@ def tick(dialog: OverrideDialog, code: str) -> None:
 
 
 def test_override_waits_for_everything_it_needs_and_a_reason(
-    qtbot: QtBot, workspace: Workspace, clock: FakeClock, open_dialog: Callable[[Actor, int], OverrideDialog]
+    qtbot: QtBot, workspace: Workspace, clock: FakeClock, open_dialog: Callable[[str, int], OverrideDialog]
 ) -> None:
     world = build(workspace, clock)
-    dialog = shown(qtbot, open_dialog(world.boss, world.items["B"]))  # bob's approval
+    dialog = shown(qtbot, open_dialog("boss", world.items["B"]))  # bob's approval
 
     assert dialog.in_force_label.text().startswith("In force: Approve\nby bob, ")
     assert not dialog.ok_button.isEnabled() and dialog.hint_label.text() == "Choose the new decision."
@@ -99,11 +99,11 @@ def test_override_waits_for_everything_it_needs_and_a_reason(
 
 
 def test_the_override_is_recorded(
-    qtbot: QtBot, workspace: Workspace, clock: FakeClock, open_dialog: Callable[[Actor, int], OverrideDialog]
+    qtbot: QtBot, workspace: Workspace, clock: FakeClock, open_dialog: Callable[[str, int], OverrideDialog]
 ) -> None:
     world = build(workspace, clock)
     item = world.items["D"]  # alice's escalation
-    dialog = shown(qtbot, open_dialog(world.boss, item))
+    dialog = shown(qtbot, open_dialog("boss", item))
     assert "Escalate — Unsure which decision applies" in dialog.in_force_label.text()
     assert "Note: not sure about the flag" in dialog.in_force_label.text()
     clock.advance(hours=1)
@@ -131,10 +131,10 @@ def test_the_override_is_recorded(
 
 
 def test_a_refusal_is_shown_in_the_dialog_and_a_retry_records_once(
-    qtbot: QtBot, workspace: Workspace, clock: FakeClock, open_dialog: Callable[[Actor, int], OverrideDialog]
+    qtbot: QtBot, workspace: Workspace, clock: FakeClock, open_dialog: Callable[[str, int], OverrideDialog]
 ) -> None:
     world = build(workspace, clock)
-    dialog = shown(qtbot, open_dialog(world.boss, world.items["A"]))
+    dialog = shown(qtbot, open_dialog("boss", world.items["A"]))
     dialog.action_buttons[Action.WARN].click()
     tick(dialog, "medical")
     QTest.keyClicks(dialog.why_edit, "It is surgery footage, not violence")
@@ -160,13 +160,13 @@ def test_a_refusal_is_shown_in_the_dialog_and_a_retry_records_once(
 
 
 def test_nothing_to_override_and_no_right_to(
-    qtbot: QtBot, workspace: Workspace, clock: FakeClock, open_dialog: Callable[[Actor, int], OverrideDialog]
+    qtbot: QtBot, workspace: Workspace, clock: FakeClock, open_dialog: Callable[[str, int], OverrideDialog]
 ) -> None:
     world = build(workspace, clock)
     (pending,) = add_items(workspace, 1, severity=0, prefix="fresh")
 
-    empty = shown(qtbot, open_dialog(world.boss, pending))
-    refused = open_dialog(world.alice, world.items["A"])
+    empty = shown(qtbot, open_dialog("boss", pending))
+    refused = open_dialog("alice", world.items["A"])
     with qtbot.waitSignal(refused.failed, timeout=WAIT) as failed:
         refused.show()
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from pytestqt.qtbot import QtBot
 
+    from desktop.app.veil import Veil
     from desktop.core.workspace import Workspace
     from desktop.domain.people import Actor
 
@@ -33,11 +34,11 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def open_dialog(qtbot: QtBot, workspace: Workspace) -> Iterator[Callable[[str], SignInDialog]]:
+def open_dialog(qtbot: QtBot, veil: Veil) -> Iterator[Callable[[str], SignInDialog]]:
     made: list[SignInDialog] = []
 
     def make(suggested: str) -> SignInDialog:
-        dialog = SignInDialog(workspace, suggested)
+        dialog = SignInDialog(veil, suggested)
         qtbot.addWidget(dialog)
         with qtbot.waitSignal(dialog.users_listed, timeout=WAIT):
             dialog.show()
@@ -77,7 +78,7 @@ def _refused(qtbot: QtBot, dialog: SignInDialog) -> str:
 
 
 def test_a_user_without_a_password_signs_in_with_enter(
-    qtbot: QtBot, workspace: Workspace, open_dialog: Callable[[str], SignInDialog]
+    qtbot: QtBot, workspace: Workspace, veil: Veil, open_dialog: Callable[[str], SignInDialog]
 ) -> None:
     admin(workspace)
     add_user(workspace, "ani")
@@ -92,10 +93,11 @@ def test_a_user_without_a_password_signs_in_with_enter(
     assert dialog.actor is not None
     assert (dialog.actor.name, dialog.actor.role) == ("ani", Role.MODERATOR)
     assert dialog.result() == dialog.DialogCode.Accepted
+    assert veil.actor == dialog.actor  # the Veil works as them from now on
 
 
 def test_a_password_is_required_and_checked(
-    qtbot: QtBot, workspace: Workspace, open_dialog: Callable[[str], SignInDialog]
+    qtbot: QtBot, workspace: Workspace, veil: Veil, open_dialog: Callable[[str], SignInDialog]
 ) -> None:
     boss = admin(workspace)
     add_user(workspace, "ani", Role.SUPERVISOR)
@@ -111,6 +113,7 @@ def test_a_password_is_required_and_checked(
     assert reason == "Wrong password for 'ani'"
     assert dialog.message_label.text() == reason and dialog.message_label.isVisible()
     assert (dialog.isVisible(), dialog.actor) == (True, None)  # a tuple: mypy keeps actor's type for below
+    assert veil.actor is None
     assert dialog.password_edit.text() == ""
     assert QApplication.focusWidget() is dialog.password_edit
 
