@@ -493,6 +493,7 @@ class ReviewWindow(QMainWindow):
             self.decision_panel.show_item(None, can_decide=False)
             self.item_panel.clear()
             self._show_empty("The queue is empty. Nothing is waiting for you.", offer_demo=True)
+            self._update_status()
             self.item_shown.emit(0)
             return
         view = loaded.view
