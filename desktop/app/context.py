@@ -19,9 +19,9 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from db.session import Database
-    from desktop.core.clock import Clock
     from desktop.core.review import ReviewService
     from desktop.core.workspace import Workspace
+    from desktop.domain.clock import Clock
     from desktop.domain.people import Actor
 
 

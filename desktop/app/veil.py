@@ -27,9 +27,9 @@ from desktop.app.ingesting import Ingesting
 from desktop.app.reviewing import Reviewing
 from desktop.app.second_review import SecondReview
 from desktop.app.supervising import Supervising
-from desktop.core.clock import Clock, system_clock
 from desktop.core.media.previews import DEFAULTS, PreviewSettings
 from desktop.core.workspace import open_workspace
+from desktop.domain.clock import Clock, system_clock
 
 if TYPE_CHECKING:
     from pathlib import Path

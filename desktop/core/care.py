@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 
 from db.models import Decision, Exposure
 from desktop.core import audit
-from desktop.core.clock import Clock, system_clock
 from desktop.core.clock import now as clock_now
 from desktop.domain.care import ANSWERS, REMINDERS, Day
+from desktop.domain.clock import Clock, system_clock
 from desktop.domain.errors import UsageError
 from desktop.domain.review import Action
 

@@ -1,4 +1,4 @@
-"""The one place the services learn the time, so tests can move it.
+"""The time by which the services compare leases and ages.
 
 Leases and ages are compared with :func:`now` inside the transaction that
 compares them. On PostgreSQL with a workstation's own clock that is the
@@ -10,20 +10,14 @@ one. A test's clock (any other callable) stands in for the server too.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
+from desktop.domain.clock import Clock, system_clock
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-
-class Clock(Protocol):
-    def __call__(self) -> datetime: ...
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 def is_wall_clock(clock: Clock) -> bool:

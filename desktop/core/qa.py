@@ -26,11 +26,11 @@ from sqlalchemy.orm import aliased
 
 from db.models import Decision, Item, QaTask, User
 from desktop.core import audit
-from desktop.core.clock import Clock, system_clock
 from desktop.core.clock import now as clock_now
 from desktop.core.review import DEFAULT_LEASE, ReviewService, _check_uuid, decision_info
 from desktop.domain import agreement as measures
 from desktop.domain.agreement import Agreement as Agreement  # the front ends print it
+from desktop.domain.clock import Clock, system_clock
 from desktop.domain.errors import Conflict, NotFound, PermissionDenied, UsageError
 from desktop.domain.people import Actor, Permission
 from desktop.domain.qa import (

@@ -48,8 +48,8 @@ from sqlalchemy.orm import aliased
 from db.models import AuditEvent, Decision, Exposure, Item, Label, Reason, User
 from desktop.core import audit, qa
 from desktop.core.audit import GENESIS
-from desktop.core.clock import Clock, system_clock
 from desktop.core.clock import now as clock_now
+from desktop.domain.clock import Clock, system_clock
 from desktop.domain.errors import UsageError
 from desktop.domain.people import Actor, Permission
 from desktop.domain.reports import (

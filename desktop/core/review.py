@@ -23,9 +23,9 @@ from sqlalchemy import case, delete, exists, func, or_, select
 
 from db.models import Decision, Exposure, Item, Marker, Media, QaTask, Skip, Source, User
 from desktop.core import audit, taxonomy
-from desktop.core.clock import Clock, system_clock
 from desktop.core.clock import now as clock_now
 from desktop.core.ingest.paths import file_uri_path
+from desktop.domain.clock import Clock, system_clock
 from desktop.domain.errors import Conflict, NotFound, PermissionDenied, UsageError
 from desktop.domain.people import Actor, Permission
 from desktop.domain.review import (

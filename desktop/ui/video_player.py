@@ -30,9 +30,9 @@ from PySide6.QtCore import Q_ARG, QMetaObject, QObject, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QStyle, QToolButton, QVBoxLayout, QWidget
 
-from desktop.core.clock import system_clock
 from desktop.core.media.playback import LEVELS, PLAY_EDGE, FrameSource, render
 from desktop.core.media.previews import DEFAULTS, PreviewError, PreviewSettings
+from desktop.domain.clock import system_clock
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from PIL import Image
     from PySide6.QtGui import QHideEvent, QPaintEvent, QShowEvent
 
-    from desktop.core.clock import Clock
+    from desktop.domain.clock import Clock
 
 log = logging.getLogger(__name__)
 
