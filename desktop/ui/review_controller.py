@@ -29,20 +29,17 @@ from PySide6.QtGui import QImage
 from desktop import config
 from desktop.app.outbox import Outbox
 from desktop.app.veil import Veil
-from desktop.core.media import levels
 from desktop.domain.changes import Outcome
 from desktop.domain.errors import Unavailable
 from desktop.domain.people import Permission
 from desktop.domain.queue import QueueFilter
 from desktop.domain.review import DecisionRequest, ItemStatus, PendingDecision
+from desktop.ui.picture_loader import PictureLoader
 from desktop.ui.queue_model import PAGE, QueueModel
 from desktop.ui.workers import DbOp, DbWorker
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection
-    from pathlib import Path
-
-    from PIL import Image
 
     from desktop.config import Settings
     from desktop.domain.care import Day
@@ -98,13 +95,6 @@ def loaded(shown: Shown) -> Loaded:
     return Loaded(shown, {media_id: QImage.fromData(jpeg) for media_id, jpeg in shown.previews.items()})
 
 
-def _qimage(image: Image.Image) -> QImage:
-    rgb = image.convert("RGB")
-    data = rgb.tobytes()
-    # copy(): the QImage must own its pixels, not borrow the bytes object's.
-    return QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888).copy()
-
-
 class ReviewController(QObject):
     # The database is open: someone must sign in (nobody is named, or the named user has a password).
     sign_in_needed = Signal()
@@ -128,18 +118,13 @@ class ReviewController(QObject):
     message = Signal(str, int)
     # Something that needs the reviewer's attention until dismissed (kind, text).
     alert = Signal(str, str)
-    # A picture for a reveal or another blur (item id, media id, level, QImage or error text).
-    image_ready = Signal(int, int, int, object)
-    image_failed = Signal(int, int, int, str)
-    # A video's original, to play on request (item id, media id, path).
-    video_ready = Signal(int, int, object)
 
     def __init__(self, settings: Settings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
         self.writer = DbWorker(self, name="veil-write")
         self.reader = DbWorker(self, name="veil-read")
-        self.pictures = DbWorker(self, name="veil-pictures", threads=2)
+        self.pictures = PictureLoader(self)
         self.veil: Veil | None = None
         self.actor: Actor | None = None
         self.outbox = Outbox(config.data_dir() / "pending-decisions.jsonl")
@@ -424,42 +409,7 @@ class ReviewController(QObject):
     def _on_ahead(self, found: Loaded) -> None:
         self._ahead[found.view.id] = found
 
-    # == pictures and exposure ================================================
-
-    def want_image(self, item_id: int, media_id: int, level: int) -> None:
-        """A picture at ``level`` (a blur step, or unblurred), from the stored
-        preview when it is blurred enough, else from the original in memory."""
-        veil, current = self.veil, self.current
-        if veil is None or current is None or current.view.id != item_id or current.view.media_withheld:
-            return
-        step = levels.STEPS[level]
-        stored = levels.stored_strength(current.view.severity)
-        jpeg = current.previews.get(media_id)
-        preview = self.settings.preview()
-
-        def work() -> QImage:
-            if step is not None and jpeg is not None and not levels.needs_original(step, stored):
-                return _qimage(levels.from_preview(jpeg, stored, step, preview))
-            # The original, decoded at screen size in memory for this item only.
-            return _qimage(levels.from_original(veil.review.original(media_id), step))
-
-        DbOp(self.pictures, work).success(lambda image: self.image_ready.emit(item_id, media_id, level, image)).failure(
-            lambda error: self.image_failed.emit(item_id, media_id, level, str(error))
-        ).run()
-
-    def want_video(self, item_id: int, media_id: int) -> None:
-        """A video's original, on request only."""
-        veil, current = self.veil, self.current
-        if veil is None or current is None or current.view.id != item_id or current.view.media_withheld:
-            return
-
-        def opened(path: Path) -> None:
-            if self.current is not None and self.current.view.id == item_id:  # else the reviewer moved on
-                self.video_ready.emit(item_id, media_id, path)
-
-        DbOp(self.reader, lambda: veil.review.original(media_id)).success(opened).failure(
-            lambda error: self.message.emit(f"The video cannot be played: {error}", 8000)
-        ).run()
+    # == exposure =============================================================
 
     def record_exposure(
         self, item_id: int, media_id: int | None, mode: str, started_at: datetime, seconds: float
@@ -663,7 +613,7 @@ class ReviewController(QObject):
         self.current = None
         for timer in (self._renew_timer, self._counts_timer, self._retry_timer):
             timer.stop()
-        self.pictures.shutdown()
+        self.pictures.worker.shutdown()
         self.reader.shutdown()
         self.writer.shutdown()
         if self.veil is not None:

@@ -18,13 +18,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
-    QComboBox,
     QDialog,
     QFrame,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -34,7 +30,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSplitter,
-    QTableView,
     QTextEdit,
     QVBoxLayout,
     QWidget,
@@ -43,8 +38,8 @@ from PySide6.QtWidgets import (
 from desktop import config
 from desktop.core.media import levels
 from desktop.domain.people import Permission
-from desktop.domain.queue import QueueFilter
-from desktop.domain.review import Action, ItemStatus
+from desktop.domain.review import Action
+from desktop.ui.banner import Banner
 from desktop.ui.care_reminders import CareReminders
 from desktop.ui.decision_panel import DecisionPanel
 from desktop.ui.feedback import FeedbackDialog
@@ -52,6 +47,7 @@ from desktop.ui.import_dialog import ImportDialog
 from desktop.ui.item_panel import ItemPanel
 from desktop.ui.media_view import Level, MediaGrid, ViewPrefs
 from desktop.ui.queue_model import ItemIdRole
+from desktop.ui.queue_pane import QueuePane
 from desktop.ui.review_controller import ReviewController
 from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.shortcut_sheet import ShortcutSheet
@@ -68,7 +64,6 @@ if TYPE_CHECKING:
     from desktop.config import Settings
     from desktop.domain.ingest import IngestReport
     from desktop.domain.people import Actor
-    from desktop.domain.queue import Facets
     from desktop.domain.review import DecisionInfo, ItemView
     from desktop.ui.review_controller import Loaded, Opened
 
@@ -113,70 +108,21 @@ class ReviewWindow(QMainWindow):
         self.setWindowTitle("Veil")
         self.resize(1440, 900)
 
-        self.banner = QFrame()
-        self.banner.setObjectName("banner")
-        self.banner.setFrameShape(QFrame.Shape.StyledPanel)
-        banner_row = QHBoxLayout(self.banner)
-        self.banner_text = QLabel()
-        self.banner_text.setWordWrap(True)
-        self.banner_button = QPushButton("Dismiss")
-        banner_row.addWidget(self.banner_text, 1)
-        banner_row.addWidget(self.banner_button)
-        self.banner.hide()
-        self._banner_kind: str | None = None
+        self.banner = Banner()
+        self.banner_text, self.banner_button = self.banner.text, self.banner.button
 
         # -- the queue
-        self.filter_status = QComboBox()
-        self.filter_status.addItem("Pending", ItemStatus.PENDING)
-        self.filter_marker = QComboBox()
-        self.filter_label = QComboBox()
-        self.filter_source = QComboBox()
-        self.filter_language = QComboBox()
-        for box, what in (
-            (self.filter_marker, "Any marker"),
-            (self.filter_label, "Any label"),
-            (self.filter_source, "Any source"),
-            (self.filter_language, "Any language"),
-        ):
-            box.addItem(what, None)
-            box.setToolTip(f"Show only items with this {what.split()[1]}")
-        self.filters = [self.filter_status, self.filter_marker, self.filter_label]
-        self.filters += [self.filter_source, self.filter_language]
-        for box in self.filters:
-            # Long source names must not widen the queue: the list drops down wider instead.
-            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            box.setMinimumContentsLength(6)
-        self.queue_count = QLabel()
-        self.queue_count.setObjectName("queueCount")
-        self.table = QTableView()
-        self.table.setModel(self.controller.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # J/K move; the table never eats the keys
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        # Fixed starting widths: sizing to contents would let one long marker list push the text out of sight.
-        metrics = self.table.fontMetrics()
-        for column, sample in enumerate(("Sev.", "21+ cue:wound", "live-blog", "17 min", "Media")):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(column, metrics.horizontalAdvance(sample) + 16)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)  # the text takes what is left
-        queue = QWidget()
-        queue_layout = QVBoxLayout(queue)
-        queue_layout.setContentsMargins(0, 0, 0, 0)
-        filters = QHBoxLayout()
-        for box in (self.filter_status, self.filter_marker, self.filter_label):
-            filters.addWidget(box)
-        filters2 = QHBoxLayout()
-        for box in (self.filter_source, self.filter_language):
-            filters2.addWidget(box)
-        queue_layout.addLayout(filters)
-        queue_layout.addLayout(filters2)
-        queue_layout.addWidget(self.table, 1)
-        queue_layout.addWidget(self.queue_count)
+        self.queue = QueuePane(self.controller.model)
+        # The panes' widgets by their old names: tests and the shortcuts reach them here.
+        self.table, self.queue_count = self.queue.table, self.queue.count
+        self.filter_status, self.filter_marker, self.filter_label = (
+            self.queue.status,
+            self.queue.marker,
+            self.queue.label,
+        )
+        self.filter_source, self.filter_language = self.queue.source, self.queue.language
+        self.filters = self.queue.filters
+        queue = self.queue
 
         # -- the item
         self.item_panel = ItemPanel()
@@ -328,23 +274,25 @@ class ReviewWindow(QMainWindow):
         c.counts_changed.connect(self._on_counts)
         c.message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
         c.alert.connect(self._show_banner)
-        c.image_ready.connect(lambda item, media, level, image: self.grid.set_image(item, media, Level(level), image))
-        c.image_failed.connect(
+        pictures = c.pictures
+        pictures.image_ready.connect(
+            lambda item, media, level, image: self.grid.set_image(item, media, Level(level), image)
+        )
+        pictures.image_failed.connect(
             lambda item, media, level, why: self.grid.set_image_error(item, media, Level(level), why)
         )
-        c.video_ready.connect(self._play)
+        pictures.video_ready.connect(self._play)
         c.model.rowsInserted.connect(lambda *_args: self._select_current_row())
         self.decision_panel.decided.connect(c.decide)
         self.item_panel.apply_suggestion.connect(c.apply_suggestion)
-        self.grid.image_wanted.connect(c.want_image)
+        self.grid.image_wanted.connect(pictures.want_image)
         self.grid.exposure_ended.connect(self._on_exposure_ended)
         self.grid.level_changed.connect(self._on_level_changed)
-        self.grid.play_requested.connect(c.want_video)
-        self.banner_button.clicked.connect(self._dismiss_banner)
+        self.grid.play_requested.connect(pictures.want_video)
+        self.banner.dismissed.connect(self._on_banner_dismissed)
         self.load_demo_button.clicked.connect(self._load_demo)
         self.table.clicked.connect(self._on_table_clicked)
-        for box in self.filters:
-            box.currentIndexChanged.connect(self._on_filter_changed)
+        self.queue.filter_changed.connect(c.set_filter)
 
     # == opening ==============================================================
 
@@ -375,7 +323,7 @@ class ReviewWindow(QMainWindow):
         # Qt appends " — Veil" (the application's display name) to every title.
         self.setWindowTitle(f"{opened.actor.name} ({opened.actor.role.value}) — {opened.where}")
         self.decision_panel.set_taxonomy(opened.labels, opened.reasons)
-        self._fill_filters(opened.facets)
+        self.queue.fill(opened.facets, escalations=opened.actor.may(Permission.RESOLVE_ESCALATIONS))
         if opened.actor.may(Permission.AUDIT):
             self.supervisor = SupervisorMenu(
                 self, self.controller, failed=lambda text: self._show_banner("error", text)
@@ -393,50 +341,18 @@ class ReviewWindow(QMainWindow):
         self.status_db.setText("No database")
         self.open_failed.emit(message)
 
-    def _fill_filters(self, facets: Facets) -> None:
-        assert self.actor is not None
-        if self.actor.may(Permission.RESOLVE_ESCALATIONS):
-            self.filter_status.addItem("Escalated", ItemStatus.ESCALATED)
-        self.filter_status.addItem("Decided", ItemStatus.DECIDED)
-        for box, values in (
-            (self.filter_marker, facets.markers),
-            (self.filter_label, facets.labels),
-            (self.filter_source, facets.sources),
-            (self.filter_language, facets.languages),
-        ):
-            box.blockSignals(True)
-            for value in values:
-                box.addItem(value, value)
-            box.blockSignals(False)
-
     # == the queue ============================================================
-
-    def _on_filter_changed(self) -> None:
-        self.controller.set_filter(
-            QueueFilter(
-                status=self.filter_status.currentData() or ItemStatus.PENDING,
-                marker=self.filter_marker.currentData(),
-                label=self.filter_label.currentData(),
-                source=self.filter_source.currentData(),
-                language=self.filter_language.currentData(),
-            )
-        )
 
     def refresh(self) -> None:
         self.controller.refresh()
 
     def _on_counts(self, pending: int) -> None:
-        self.queue_count.setText(f"{pending:,} pending")
+        self.queue.set_count(pending)
         self._update_status()
 
     def _select_current_row(self) -> None:
-        item = self.current.view.id if self.current else None
-        row = self.model.row_of(item) if item is not None else None
-        if row is None:
-            return
         self._selecting = True
-        self.table.selectRow(row)
-        self.table.scrollTo(self.model.index(row, 0))
+        self.queue.select_item(self.current.view.id if self.current else None)
         self._selecting = False
 
     # == moving between items ================================================
@@ -457,8 +373,8 @@ class ReviewWindow(QMainWindow):
                 "<b>Blind second review.</b> The first decision is hidden: decide as you would. "
                 "Ctrl+2 returns to the queue.",
             )
-        elif self._banner_kind == "second-review":
-            self._dismiss_banner()
+        else:
+            self.banner.clear("second-review")
 
     def step_item(self, step: int) -> None:
         """J/K: the item after or before the one shown, in the list."""
@@ -586,27 +502,16 @@ class ReviewWindow(QMainWindow):
         self.reminder_shown.emit(kind)
 
     def _show_banner(self, kind: str, text: str) -> None:
-        self._banner_kind = kind
-        self.banner.setProperty("kind", kind)
-        self.banner.style().unpolish(self.banner)
-        self.banner.style().polish(self.banner)
-        self.banner_text.setText(text)
-        self.banner_button.setVisible(kind != "offline")
-        self.banner.show()
+        self.banner.say(kind, text)
 
-    def _dismiss_banner(self) -> None:
-        kind = self._banner_kind
-        self.banner.hide()
-        self._banner_kind = None
-        if kind is not None and self.care is not None:
+    def _on_banner_dismissed(self, kind: str) -> None:
+        if self.care is not None:
             self.care.dismissed(kind)
 
     def _set_connected(self, connected: bool) -> None:
         if connected:
             self.status_db.setText("● Database connected")
-            if self._banner_kind == "offline":
-                self.banner.hide()
-                self._banner_kind = None
+            self.banner.clear("offline")
         else:
             self.status_db.setText("○ Database not answering")
             pending = (

@@ -1,0 +1,80 @@
+"""Pictures on request: an item's media at another blur step, unblurred for a reveal, or a video's original.
+
+From the stored (blurred) preview when it is blurred enough, else from the
+original decoded in memory at screen size, for the item shown only; on two
+threads of their own, so a slow original never holds up a decision.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
+
+from desktop.core.media import levels
+from desktop.ui.workers import DbOp, DbWorker
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from PIL import Image
+
+    from desktop.ui.review_controller import ReviewController
+
+
+class PictureLoader(QObject):
+    # A picture for a reveal or another blur (item id, media id, level, QImage), or why not.
+    image_ready = Signal(int, int, int, object)
+    image_failed = Signal(int, int, int, str)
+    # A video's original, to play on request (item id, media id, path).
+    video_ready = Signal(int, int, object)
+
+    def __init__(self, controller: ReviewController) -> None:
+        super().__init__(controller)
+        self.controller = controller
+        self.worker = DbWorker(self, name="veil-pictures", threads=2)
+
+    def want_image(self, item_id: int, media_id: int, level: int) -> None:
+        """A picture at ``level`` (a blur step, or unblurred), from the stored
+        preview when it is blurred enough, else from the original in memory."""
+        veil, current = self.controller.veil, self.controller.current
+        if veil is None or current is None or current.view.id != item_id or current.view.media_withheld:
+            return
+        step = levels.STEPS[level]
+        stored = levels.stored_strength(current.view.severity)
+        jpeg = current.previews.get(media_id)
+        preview = self.controller.settings.preview()
+
+        def work() -> QImage:
+            if step is not None and jpeg is not None and not levels.needs_original(step, stored):
+                return _qimage(levels.from_preview(jpeg, stored, step, preview))
+            # The original, decoded at screen size in memory for this item only.
+            return _qimage(levels.from_original(veil.review.original(media_id), step))
+
+        DbOp(self.worker, work).success(lambda image: self.image_ready.emit(item_id, media_id, level, image)).failure(
+            lambda error: self.image_failed.emit(item_id, media_id, level, str(error))
+        ).run()
+
+    def want_video(self, item_id: int, media_id: int) -> None:
+        """A video's original, on request only."""
+        veil, current = self.controller.veil, self.controller.current
+        if veil is None or current is None or current.view.id != item_id or current.view.media_withheld:
+            return
+
+        def opened(path: Path) -> None:
+            if (
+                self.controller.current is not None and self.controller.current.view.id == item_id
+            ):  # else the reviewer moved on
+                self.video_ready.emit(item_id, media_id, path)
+
+        DbOp(self.controller.reader, lambda: veil.review.original(media_id)).success(opened).failure(
+            lambda error: self.controller.message.emit(f"The video cannot be played: {error}", 8000)
+        ).run()
+
+
+def _qimage(image: Image.Image) -> QImage:
+    rgb = image.convert("RGB")
+    data = rgb.tobytes()
+    # copy(): the QImage must own its pixels, not borrow the bytes object's.
+    return QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888).copy()
