@@ -27,16 +27,18 @@ from db.migrate import backup_sqlite, current_revision, head_revision
 from db.session import Database, describe
 from desktop import __version__, config
 from desktop.core import audit, export, qa, reports, taxonomy, team_settings, users
-from desktop.core.ingest.files import FORMATS, Enricher, ingest_entries, ingest_files
+from desktop.core.ingest.files import Enricher, ingest_entries, ingest_files
 from desktop.core.ingest.folder import read_folder
 from desktop.core.ingest.watch import FolderWatch
 from desktop.core.workspace import Workspace, open_workspace
 from desktop.domain.errors import IntegrityFailure, UsageError, VeilError
-from desktop.domain.ingest import IngestReport
+from desktop.domain.ingest import FORMATS, IngestReport
 from desktop.domain.people import Actor, parse_role
+from desktop.domain.qa import parse_rate
 from desktop.domain.reports import AgreementFigure, Report, format_duration, format_minutes
 from desktop.domain.review import ItemView, parse_action
 from desktop.domain.taxonomy import BLURS, DEFAULT_SETTINGS, SEVERITIES, LabelInfo
+from desktop.domain.team import parse_bool
 
 if TYPE_CHECKING:
     from desktop.domain import agreement as measures
@@ -325,7 +327,7 @@ def cmd_qa_sample(args: argparse.Namespace, ctx: Context) -> int:
     result = qa.sample(
         ctx.workspace.db,
         ctx.actor(),
-        rate=qa.parse_rate(args.rate),
+        rate=parse_rate(args.rate),
         moderator=args.moderator,
         seed=args.seed,
         since=args.since,
@@ -695,7 +697,7 @@ def cmd_settings_list(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_settings_set(args: argparse.Namespace, ctx: Context) -> int:
     actor = ctx.actor()
-    value = team_settings.parse_bool(args.value)
+    value = parse_bool(args.value)
     with ctx.workspace.db.write() as session:
         saved = team_settings.set_value(session, actor, args.key, value, ctx.workspace.clock())
     ctx.emit(saved.as_dict(), lambda: say(f"{saved.key} = {str(saved.value).lower()}"))

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from datetime import datetime
 
 
+# What ``veil ingest --format`` and the import dialog offer; auto: decided by each input's content.
+FORMATS = ("auto", "text", "jsonl", "csv", "telegram", "folder")
 MEDIA_TYPES = ("image", "video", "animation", "audio", "voice", "sticker", "file", "link", "unknown")
 
 

@@ -34,6 +34,7 @@ from desktop.core.media.hashes import fingerprint, identify
 from desktop.core.media.isolation import end_with_caller
 from desktop.core.media.previews import DEFAULTS, PreviewSettings
 from desktop.core.resources import resource
+from desktop.domain.ingest import FORMATS as FORMATS  # the import dialog offers them
 from desktop.domain.ingest import IngestError, IngestReport, ItemDraft, MediaRef
 
 if TYPE_CHECKING:
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 
     from db.session import Database
 
-FORMATS = ("auto", "text", "jsonl", "csv", "telegram", "folder")
 CHUNK = 500
 _HEAD = 64 * 1024
 # Below this many files in a chunk, starting worker processes costs more than it saves.
