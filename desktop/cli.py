@@ -26,14 +26,14 @@ from PIL import Image
 from db.migrate import backup_sqlite, current_revision, head_revision
 from db.session import Database, describe
 from desktop import __version__, config
-from desktop.core import audit, export, qa, reports, taxonomy, team_settings, users
+from desktop.core import audit, decision_log, export, qa, reports, taxonomy, team_settings, users
 from desktop.core.ingest.files import Enricher, ingest_entries, ingest_files
 from desktop.core.ingest.folder import read_folder
 from desktop.core.ingest.watch import FolderWatch
 from desktop.core.workspace import Workspace, open_workspace
 from desktop.domain.errors import IntegrityFailure, UsageError, VeilError
 from desktop.domain.ingest import FORMATS, IngestReport
-from desktop.domain.people import Actor, parse_role
+from desktop.domain.people import Actor, Permission, parse_role
 from desktop.domain.qa import parse_rate
 from desktop.domain.reports import AgreementFigure, Report, format_duration, format_minutes
 from desktop.domain.review import ItemView, parse_action
@@ -425,7 +425,8 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace, ctx: Context) -> int:
-    result = audit.verify(ctx.workspace.db)
+    # The whole team's history: the audit permission, as in the window.
+    result = decision_log.verify_all(ctx.workspace.db, ctx.actor())
 
     def human() -> None:
         if result.ok:
@@ -452,6 +453,7 @@ def cmd_audit_check(args: argparse.Namespace, ctx: Context) -> int:
     source = Path(args.file)
     if not source.is_file():
         raise UsageError(f"no file {source}")
+    ctx.actor().require(Permission.AUDIT)
     # A damaged byte is the export's damage to report, not a crash.
     with source.open(encoding="utf-8", errors="replace") as lines:
         result = audit.check_export(ctx.workspace.db, lines)
@@ -885,7 +887,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit_cmd = sub.add_parser("audit", parents=[common], help="the audit chain").add_subparsers(
         dest="audit_command", required=True
     )
-    p = audit_cmd.add_parser("verify", parents=[common], help="check the hash chain; exit 3 if broken")
+    p = audit_cmd.add_parser(
+        "verify", parents=[common, acting], help="check the hash chain; exit 3 if broken (supervisors)"
+    )
     p.set_defaults(handler=cmd_audit_verify)
     p = audit_cmd.add_parser(
         "export", parents=[common, acting], help="write the whole chain as JSONL, ending with its head (supervisors)"
@@ -893,7 +897,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_audit_export)
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="a new file (never overwritten)")
     p = audit_cmd.add_parser(
-        "check", parents=[common], help="check that the chain still begins with an export's events; exit 3 if not"
+        "check",
+        parents=[common, acting],
+        help="check that the chain still begins with an export's events; exit 3 if not (supervisors)",
     )
     p.set_defaults(handler=cmd_audit_check)
     p.add_argument("file", metavar="FILE", help="a file made by: veil audit export -o FILE")
