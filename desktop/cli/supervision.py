@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desktop.cli.gui import write_report_pdf
 from desktop.cli.output import say
 from desktop.domain.reports import format_duration, format_minutes
 from desktop.domain.review import parse_action
@@ -56,8 +57,6 @@ def report(args: argparse.Namespace, ctx: Context) -> int:
     if args.pdf:
         # The figures and the chain they name are read in one snapshot; a broken chain gets no report.
         found, _chain = supervision.verified_report(since=args.since, until=args.until)
-        from desktop.cli.gui import write_report_pdf  # Qt draws the PDF
-
         target = Path(args.pdf)
         write_report_pdf(found, target)
         say(f"report written to {target} (audit chain: {found.audit_events} events, head {found.audit_head_hash})")
