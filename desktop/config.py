@@ -18,13 +18,15 @@ import sys
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import TYPE_CHECKING, Any, get_type_hints
 
 import platformdirs
 import tomli_w
 
-from desktop.core.media.previews import PreviewSettings
 from desktop.domain.errors import UsageError
+
+if TYPE_CHECKING:
+    from desktop.core.media.previews import PreviewSettings
 
 APP = "veil"
 
@@ -155,6 +157,10 @@ class Settings:
         return self.values.user or getpass.getuser()
 
     def preview(self) -> PreviewSettings:
+        # Here, not at the top: the previews module loads Pillow, which
+        # commands that only read settings (veil --help, veil queue) never need.
+        from desktop.core.media.previews import PreviewSettings
+
         edge = self.values.preview_long_edge
         if not 64 <= edge <= 4096:
             raise UsageError(f"setting preview_long_edge from {self.origins['preview_long_edge']} must be 64 to 4096")

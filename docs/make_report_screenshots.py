@@ -177,7 +177,7 @@ def main() -> None:
         dashboard.grab().save(str(OUT / "dashboard.png"))
         dashboard.close()
         pdf = Path(tmp) / "report.pdf"
-        title = "Veil decisions report"
+        title = "Veil — moderation report"
         pages = write_pdf(found, pdf, head_hash=chain.head_hash, title=title)
         # The page as a reader draws it, at the size of the old screenshot (A4 at 110 dpi).
         page1 = OUT / "report-pdf-page1"

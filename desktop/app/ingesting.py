@@ -14,7 +14,7 @@ from desktop.domain.errors import UsageError
 from desktop.domain.ingest import IngestReport
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Generator, Iterable
     from datetime import datetime
     from pathlib import Path
 
@@ -49,7 +49,7 @@ class Ingesting:
 
     def watch(
         self, root: Path, *, source: str | None = None, workers: int | None = None, interval: float = 1.0
-    ) -> Iterator[tuple[list[Path], Outcome[IngestReport]]]:
+    ) -> Generator[tuple[list[Path], Outcome[IngestReport]], None, None]:
         """Keep taking new files below ``root`` once they stop growing, a batch
         at a time, until the caller stops iterating. A batch the database did
         not store is offered again at the next look."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop.core import decision_log, export, reports
@@ -12,13 +13,15 @@ from desktop.domain.errors import IntegrityFailure
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from datetime import datetime
-    from pathlib import Path
-    from typing import Any
+    from typing import Any, TextIO
 
     from desktop.app.context import Context
     from desktop.domain.audit import OverrideContext, OverrideNotice, Verification
     from desktop.domain.reports import OpenEscalation, Report
     from desktop.domain.review import Action, DecisionInfo
+
+
+PDF_TITLE = "Veil — moderation report"
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ class Supervising:
         return found, chain
 
     def report_pdf(
-        self, target: Path, *, since: datetime | None = None, until: datetime | None = None, title: str
+        self, target: Path, *, since: datetime | None = None, until: datetime | None = None, title: str = PDF_TITLE
     ) -> ReportPdf:
         """The report as an A4 PDF that prints the head hash of the chain its
         figures were counted under, verified in the same snapshot (supervisors)."""
@@ -98,3 +101,21 @@ class Supervising:
     ) -> Iterator[dict[str, Any]]:
         """One export row per decision event (supervisors); see :mod:`desktop.core.export` for writing them."""
         return export.decision_rows(self._c.db, self._c.who(), since=since, until=until)
+
+    def export_decisions(
+        self,
+        out: TextIO | Path,
+        *,
+        fmt: str = "jsonl",
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> int:
+        """Write one row per decision event as JSONL or CSV (supervisors) to a
+        stream, or to a file created (or replaced) only once the role is
+        checked; returns how many rows were written."""
+        rows = self.decision_rows(since=since, until=until)
+        writer = export.write_csv if fmt == "csv" else export.write_jsonl
+        if isinstance(out, Path):
+            with out.open("w", encoding="utf-8", newline="") as file:
+                return writer(rows, file)
+        return writer(rows, out)

@@ -18,7 +18,7 @@ import random
 import secrets
 from collections import defaultdict
 from contextlib import contextmanager
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import exists, or_, select
@@ -54,21 +54,6 @@ if TYPE_CHECKING:
     from desktop.domain.review import Action
 
 MAX_SEED = 2**63 - 1  # what a BIGINT column holds
-
-
-def parse_rate(text: str) -> float:
-    """A sampling rate from ``0.05`` or ``5%``: a fraction, 0 < rate <= 1."""
-    raw = text.strip()
-    percent = raw.endswith("%")
-    try:
-        value = Decimal(raw.removesuffix("%").strip())
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if percent:
-        value /= 100
-    if not value.is_finite() or not 0 < value <= 1:
-        raise UsageError(f"a rate is a fraction in (0, 1] or a percentage like 5%, not {text!r}")
-    return float(value)
 
 
 def stratum_size(rate: float, n: int) -> int:

@@ -31,15 +31,6 @@ KNOWN: dict[str, tuple[bool, str]] = {
 }
 
 
-def parse_bool(text: str) -> bool:
-    lowered = text.strip().lower()
-    if lowered in ("true", "on", "yes", "1"):
-        return True
-    if lowered in ("false", "off", "no", "0"):
-        return False
-    raise UsageError(f"not a yes/no value: {text!r} (use true or false)")
-
-
 def listing(session: Session) -> list[SettingInfo]:
     rows = {row.key: (row, name) for row, name in session.execute(select(TeamSetting, User.name).join(User))}
     found = []

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
 
-# What an input may be read as ("auto": judged by its content), for ``--format`` and the import dialog.
+# What ``veil ingest --format`` and the import dialog offer; auto: decided by each input's content.
 FORMATS = ("auto", "text", "jsonl", "csv", "telegram", "folder")
 MEDIA_TYPES = ("image", "video", "animation", "audio", "voice", "sticker", "file", "link", "unknown")
 

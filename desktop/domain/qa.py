@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from desktop.domain.agreement import Agreement as Agreement  # the front ends print it
+from desktop.domain.errors import UsageError
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -192,3 +194,18 @@ BLIND_FIELDS = (
 def blind_item(view: ItemView) -> dict[str, Any]:
     shown = view.as_dict()
     return {key: shown[key] for key in BLIND_FIELDS}
+
+
+def parse_rate(text: str) -> float:
+    """A sampling rate from ``0.05`` or ``5%``: a fraction, 0 < rate <= 1."""
+    raw = text.strip()
+    percent = raw.endswith("%")
+    try:
+        value = Decimal(raw.removesuffix("%").strip())
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if percent:
+        value /= 100
+    if not value.is_finite() or not 0 < value <= 1:
+        raise UsageError(f"a rate is a fraction in (0, 1] or a percentage like 5%, not {text!r}")
+    return float(value)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from desktop.domain.errors import UsageError
+
 if TYPE_CHECKING:
     from datetime import datetime
 
@@ -25,3 +27,12 @@ class SettingInfo:
             "set_by": self.set_by,
             "set_at": self.set_at.isoformat() if self.set_at else None,
         }
+
+
+def parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("true", "on", "yes", "1"):
+        return True
+    if lowered in ("false", "off", "no", "0"):
+        return False
+    raise UsageError(f"not a yes/no value: {text!r} (use true or false)")

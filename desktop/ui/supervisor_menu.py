@@ -113,7 +113,7 @@ class SupervisorMenu(QObject):
             self.window.statusBar().showMessage(f"Report saved: {target} ({result.pages} pages)", 8000)
 
         # Written on the reader, not the UI thread: a long report takes a second.
-        self._read(lambda: veil.supervision.report_pdf(Path(target), title="Veil — moderation report"), done)
+        self._read(lambda: veil.supervision.report_pdf(Path(target)), done)
 
     def verify_chain(self) -> None:
         veil = self.controller.veil

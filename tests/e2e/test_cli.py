@@ -69,7 +69,7 @@ def demo(db_url: str) -> str:
 def _state(url: str) -> tuple[Any, ...]:
     """What a refused command must leave as it was."""
     queue = veil("queue", "--json", "--limit", "100", url=url).json
-    verify = veil("audit", "verify", "--json", url=url).json
+    verify = veil("audit", "verify", "--json", url=url, user="root").json
     return (json.dumps(queue), verify["events"], verify["head_hash"])
 
 
@@ -142,7 +142,7 @@ def test_review_round_trip(demo: str, tmp_path: Path) -> None:
     assert [r["action"] for r in table] == ["warn", "remove"]
     assert {"item_id", "action", "labels", "note", "reviewer", "decided_at", "round", "overrides"} <= set(table[0])
 
-    verify = veil("audit", "verify", "--json", url=demo)
+    verify = veil("audit", "verify", "--json", url=demo, user="sup")
     assert verify.code == 0 and verify.json["ok"] is True
 
 
@@ -174,7 +174,7 @@ def test_tampered_chain_exits_3_naming_the_event(demo: str) -> None:
         conn.exec_driver_sql("UPDATE audit_event SET actor = 'someone-else' WHERE id = 3")
     engine.dispose()
 
-    run = veil("audit", "verify", url=demo)
+    run = veil("audit", "verify", url=demo, user="root")
     assert run.code == 3
     assert "event 3" in run.err and "edited" in run.err
 
@@ -193,6 +193,8 @@ def test_tampered_chain_exits_3_naming_the_event(demo: str) -> None:
         (("skips", "clear"), "may not clear skips"),
         (("claim", "--escalations"), "may not resolve escalations"),
         (("export",), "may not read the audit trail"),
+        (("audit", "verify"), "may not read the audit trail"),
+        (("audit", "verify", "--json"), "may not read the audit trail"),
         (("settings", "set", "near_duplicates.auto_apply", "true"), "may not change team settings"),
     ],
 )

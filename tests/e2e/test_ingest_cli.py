@@ -157,7 +157,7 @@ def test_kill_during_a_big_ingest_loses_nothing_and_a_rerun_finishes(tmp_path: P
     # The pool's workers end too, rather than wait for tasks for good.
     assert not wait_for_exit(workers, timeout=30), "worker processes outlived the killed ingest"
 
-    verify = veil("audit", "verify", "--json", url=url)
+    verify = veil("audit", "verify", "--json", url=url, user="root")
     assert verify.code == 0, verify.err
     partial = len(veil("queue", "--json", "--limit", "100000", url=url).json)
     assert 0 < partial < 60_000

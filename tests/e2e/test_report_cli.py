@@ -59,7 +59,7 @@ def test_report_json(worked: str) -> None:
     assert set(data["agreement"]) >= {"overall", "by_moderator", "by_label"}
     assert set(data["agreement"]["overall"]) == {"n", "percent", "kappa"}
     assert sum(data["decisions_per_day"].values()) == 3 and sum(data["decisions_per_hour"].values()) == 3
-    verify = veil("audit", "verify", "--json", url=worked).json
+    verify = veil("audit", "verify", "--json", url=worked, user="sup").json
     assert data["audit"] == {"events": verify["events"], "head_hash": verify["head_hash"]}
 
 
@@ -115,7 +115,7 @@ def test_report_pdf_without_a_display(worked: str, tmp_path: Path) -> None:
 
     assert done.returncode == 0, done.stderr
     assert target.read_bytes().startswith(b"%PDF-")
-    head = veil("audit", "verify", "--json", url=worked).json["head_hash"]
+    head = veil("audit", "verify", "--json", url=worked, user="sup").json["head_hash"]
     assert head in pdf_text(target)
     assert f"report written to {target}" in done.stderr
 
@@ -147,10 +147,10 @@ def test_audit_export_then_check(worked: str, tmp_path: Path) -> None:
     export = tmp_path / "chain.jsonl"
 
     made = veil("audit", "export", "-o", str(export), "--json", url=worked, user="sup")
-    checked = veil("audit", "check", str(export), url=worked)
+    checked = veil("audit", "check", str(export), url=worked, user="sup")
 
     assert made.code == 0, made.err
-    verify = veil("audit", "verify", "--json", url=worked).json
+    verify = veil("audit", "verify", "--json", url=worked, user="sup").json
     assert made.json == {"file": str(export), "events": verify["events"], "head_hash": verify["head_hash"]}
     lines = export.read_text().splitlines()
     assert len(lines) == verify["events"] + 1
@@ -165,12 +165,12 @@ def test_audit_check_passes_after_more_work_and_fails_on_a_forged_line(worked: s
     assert veil("audit", "export", "-o", str(export), url=worked, user="sup").code == 0
     assert veil("decide", "4", "--action", "approve", url=worked, user="mod").code == 0
 
-    later = veil("audit", "check", str(export), "--json", url=worked)
+    later = veil("audit", "check", str(export), "--json", url=worked, user="sup")
     lines = export.read_text().splitlines()
     event = json.loads(lines[4])
     forged = tmp_path / "forged.jsonl"
     forged.write_text("\n".join([*lines[:4], json.dumps({**event, "hash": "f" * 64}), *lines[5:]]) + "\n")
-    broken = veil("audit", "check", str(forged), url=worked)
+    broken = veil("audit", "check", str(forged), url=worked, user="sup")
 
     assert later.code == 0, later.err
     assert later.json["ok"] and later.json["database_events"] > later.json["events"]
@@ -191,7 +191,7 @@ def test_audit_check_names_the_event_rewritten_in_the_database(worked: str, tmp_
         conn.exec_driver_sql("UPDATE audit_event SET actor = 'someone-else' WHERE id = 3")
     engine.dispose()
 
-    run = veil("audit", "check", str(export), url=worked)
+    run = veil("audit", "check", str(export), url=worked, user="sup")
 
     assert run.code == 3
     assert "event 3" in run.err and "edited" in run.err
@@ -203,11 +203,13 @@ def test_audit_export_never_overwrites_and_is_for_supervisors(worked: str, tmp_p
 
     again = veil("audit", "export", "-o", str(export), url=worked, user="sup")
     by_moderator = veil("audit", "export", "-o", str(tmp_path / "mine.jsonl"), url=worked, user="mod")
-    not_an_export = veil("audit", "check", str(export), url=worked)
+    not_an_export = veil("audit", "check", str(export), url=worked, user="sup")
+    check_by_moderator = veil("audit", "check", str(export), url=worked, user="mod")
 
     refused(again, 2, "exists")
     assert export.read_text() == "keep me\n"
     refused(by_moderator, 2, "may not read the audit trail")
     assert not (tmp_path / "mine.jsonl").exists() and not list(tmp_path.glob("*.partial"))
     refused(not_an_export, 2, "not an audit export")
-    refused(veil("audit", "check", str(tmp_path / "missing.jsonl"), url=worked), 2, "no file")
+    refused(check_by_moderator, 2, "mod is a moderator and may not read the audit trail")
+    refused(veil("audit", "check", str(tmp_path / "missing.jsonl"), url=worked, user="sup"), 2, "no file")

@@ -18,7 +18,7 @@ from desktop.core import audit, qa
 from desktop.core.ingest.files import ingest_files
 from desktop.domain.errors import Conflict, NotFound, PermissionDenied, UsageError
 from desktop.domain.people import Role
-from desktop.domain.qa import BLIND_FIELDS
+from desktop.domain.qa import BLIND_FIELDS, parse_rate
 from desktop.domain.review import Action, ItemStatus
 from tests.support.factories import add_items, add_user
 
@@ -41,13 +41,13 @@ NO: tuple[Action, list[str]] = (Action.APPROVE, [])
     ("text", "rate"), [("0.05", 0.05), ("5%", 0.05), (" 12.5 % ", 0.125), ("1", 1.0), ("100%", 1.0), ("0.5%", 0.005)]
 )
 def test_a_rate_is_a_fraction_or_a_percentage(text: str, rate: float) -> None:
-    assert qa.parse_rate(text) == pytest.approx(rate)
+    assert parse_rate(text) == pytest.approx(rate)
 
 
 @pytest.mark.parametrize("text", ["0", "0%", "5", "101%", "-0.1", "abc", "", "nan", "inf%"])
 def test_a_rate_outside_zero_to_one_is_refused(text: str) -> None:
     with pytest.raises(UsageError, match="a rate is a fraction"):
-        qa.parse_rate(text)
+        parse_rate(text)
 
 
 @pytest.mark.parametrize(

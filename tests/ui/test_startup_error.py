@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from desktop import cli
+from desktop.cli.gui import window_was_asked_for
+from desktop.cli.parser import build_parser
 from desktop.ui.app import startup_error_box
 
 if TYPE_CHECKING:
@@ -43,5 +44,5 @@ def test_only_a_window_start_with_a_screen_gets_the_box(
         monkeypatch.delenv(name, raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    args = cli.build_parser().parse_args(argv)
-    assert cli._window_was_asked_for(args) is expected
+    args = build_parser().parse_args(argv)
+    assert window_was_asked_for(args) is expected

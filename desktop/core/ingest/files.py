@@ -34,7 +34,7 @@ from desktop.core.media.hashes import fingerprint, identify
 from desktop.core.media.isolation import end_with_caller
 from desktop.core.media.previews import DEFAULTS, PreviewSettings
 from desktop.core.resources import resource
-from desktop.domain.ingest import FORMATS as FORMATS  # the command line still imports them from here
+from desktop.domain.ingest import FORMATS as FORMATS  # the import dialog offers them
 from desktop.domain.ingest import IngestError, IngestReport, ItemDraft, MediaRef
 
 if TYPE_CHECKING:

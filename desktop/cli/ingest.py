@@ -1,0 +1,88 @@
+"""``veil ingest``: files and folders into the queue, once or as a watched folder."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from desktop.cli.output import say
+from desktop.domain.errors import UsageError
+
+if TYPE_CHECKING:
+    import argparse
+
+    from desktop.app.veil import Veil
+    from desktop.cli.context import Context
+    from desktop.domain.ingest import IngestReport
+
+
+def ingest(args: argparse.Namespace, ctx: Context) -> int:
+    veil = ctx.signed_in()
+    if args.watch:
+        return _watch(args, ctx, veil)
+    progress = Progress(enabled=not args.quiet)
+    report = veil.ingest.files(
+        [Path(p) for p in args.paths], fmt=args.format, source=args.source, workers=args.workers, progress=progress
+    ).value
+    progress.done()
+
+    def human() -> None:
+        say(f"{report.items_added} items added, {report.items_duplicate} already present, {report.media_added} media")
+        for error in report.errors:
+            say(f"error: {error.path}: {error.error}")
+
+    ctx.emit(report.as_dict(), human)
+    return 1 if report.errors else 0
+
+
+class Progress:
+    """A line on stderr every second or so while a long ingest runs."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self.started = time.monotonic()
+        self.last = self.started
+        self.shown = False
+
+    def __call__(self, report: IngestReport) -> None:
+        now = time.monotonic()
+        if not self.enabled or now - self.last < 1.0:
+            return
+        self.last = now
+        rate = report.items_added / max(now - self.started, 1e-9)
+        end = "\r" if sys.stderr.isatty() else "\n"
+        print(
+            f"ingest: {report.items_added:,} added, {report.items_duplicate:,} already present, "
+            f"{len(report.errors):,} errors ({rate:,.0f} items/s)",
+            end=end,
+            file=sys.stderr,
+            flush=True,
+        )
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown and sys.stderr.isatty():
+            print(file=sys.stderr)
+
+
+def _watch(args: argparse.Namespace, ctx: Context, veil: Veil) -> int:
+    if len(args.paths) != 1 or not Path(args.paths[0]).is_dir():
+        raise UsageError("--watch takes one folder")
+    root = Path(args.paths[0])
+    say(f"watching {root} (Ctrl+C to stop)")
+    batches = veil.ingest.watch(root, source=args.source, workers=args.workers, interval=args.interval)
+    # closing(): the workers end with the watch, whichever side Ctrl+C interrupts.
+    with contextlib.closing(batches):
+        try:
+            for ready, outcome in batches:
+                report = outcome.value
+                summary = f"{len(ready)} new file(s): {report.items_added} items added, {len(report.errors)} errors"
+                ctx.emit({**report.as_dict(), "files": [str(p) for p in ready]}, partial(say, summary))
+                sys.stdout.flush()
+        except KeyboardInterrupt:
+            say("stopped watching")
+    return 0
