@@ -26,7 +26,7 @@ import tomli_w
 from desktop.domain.errors import UsageError
 
 if TYPE_CHECKING:
-    from desktop.core.media.previews import PreviewSettings
+    from desktop.domain.previews import PreviewSettings
 
 APP = "veil"
 
@@ -159,7 +159,7 @@ class Settings:
     def preview(self) -> PreviewSettings:
         # Here, not at the top: the previews module loads Pillow, which
         # commands that only read settings (veil --help, veil queue) never need.
-        from desktop.core.media.previews import PreviewSettings
+        from desktop.domain.previews import PreviewSettings
 
         edge = self.values.preview_long_edge
         if not 64 <= edge <= 4096:

@@ -25,6 +25,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from desktop.core.media import previews
+from desktop.domain.previews import PREVIEW_EDGE
 
 DOCS = Path(__file__).resolve().parent
 REPO = DOCS.parent
@@ -81,7 +82,7 @@ def stored_preview(path: Path, strength: str) -> Image.Image:
 
 def panels(path: Path) -> list[tuple[str, Image.Image]]:
     """The unblurred downscale, then each strength's preview, labelled with its sigma."""
-    plain = previews.reveal(path, long_edge=previews.PREVIEW_EDGE).convert("RGB")
+    plain = previews.reveal(path, long_edge=PREVIEW_EDGE).convert("RGB")
     row = [(f"unblurred, {plain.width}x{plain.height}", plain)]
     for strength in STRENGTHS:
         preview = stored_preview(path, strength)

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from db.session import describe
 from desktop.core.clock import now as clock_now
-from desktop.core.media.previews import DEFAULTS, PreviewSettings
 from desktop.domain.errors import UsageError
 
 if TYPE_CHECKING:
@@ -23,6 +22,7 @@ if TYPE_CHECKING:
     from desktop.core.workspace import Workspace
     from desktop.domain.clock import Clock
     from desktop.domain.people import Actor
+    from desktop.domain.previews import PreviewSettings
 
 
 @dataclass
@@ -30,7 +30,7 @@ class Context:
     """The open workspace, the signed-in person and the ingest settings."""
 
     workspace: Workspace
-    preview: PreviewSettings = DEFAULTS
+    preview: PreviewSettings | None = None  # None: the defaults
     media_store: Path | None = None
     actor: Actor | None = None
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from desktop.core.ingest.files import Enricher, ingest_entries, ingest_files
-from desktop.core.ingest.folder import read_folder
-from desktop.core.ingest.watch import FolderWatch
 from desktop.core.resources import resource
 from desktop.domain.changes import Changes, Outcome
 from desktop.domain.errors import UsageError
 from desktop.domain.ingest import IngestReport
+from desktop.domain.previews import DEFAULTS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable
@@ -37,9 +35,12 @@ class Ingesting:
     ) -> Outcome[IngestReport]:
         """Read each input and store its items, a chunk at a time (what is
         stored stays when ``stop`` says so or one input fails)."""
+        # Images, video and hashes load only to ingest.
+        from desktop.core.ingest.files import ingest_files
+
         report = ingest_files(
-            self._c.db, paths, actor=self._c.who().name, now=self._now(), fmt=fmt, source=source,
-            progress=progress, preview=self._c.preview, workers=workers, media_store=self._c.media_store, stop=stop,
+            self._c.db, paths, actor=self._c.who().name, now=self._now(), fmt=fmt, source=source, progress=progress,
+            preview=self._c.preview or DEFAULTS, workers=workers, media_store=self._c.media_store, stop=stop,
         )  # fmt: skip
         return Outcome(report, _changes(report))
 
@@ -55,8 +56,14 @@ class Ingesting:
         not store is offered again at the next look."""
         if not root.is_dir():
             raise UsageError("--watch takes one folder")
+        from desktop.core.ingest.files import Enricher, ingest_entries
+        from desktop.core.ingest.folder import read_folder
+        from desktop.core.ingest.watch import FolderWatch
+
         watch = FolderWatch(root)
-        with Enricher(preview=self._c.preview, workers=workers, media_store=self._c.media_store) as enricher:
+        with Enricher(
+            preview=self._c.preview or DEFAULTS, workers=workers, media_store=self._c.media_store
+        ) as enricher:
             while True:
                 ready = watch.poll()
                 if ready:

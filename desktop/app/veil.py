@@ -27,7 +27,6 @@ from desktop.app.ingesting import Ingesting
 from desktop.app.reviewing import Reviewing
 from desktop.app.second_review import SecondReview
 from desktop.app.supervising import Supervising
-from desktop.core.media.previews import DEFAULTS, PreviewSettings
 from desktop.core.workspace import open_workspace
 from desktop.domain.clock import Clock, system_clock
 
@@ -37,6 +36,7 @@ if TYPE_CHECKING:
     from db.migrate import UpgradeResult
     from desktop.config import Settings
     from desktop.domain.people import Actor
+    from desktop.domain.previews import PreviewSettings
 
 
 class Veil:
@@ -63,7 +63,7 @@ class Veil:
         lease: timedelta | None = None,
         undo_grace: timedelta | None = None,
         busy_timeout_ms: int | None = None,
-        preview: PreviewSettings = DEFAULTS,
+        preview: PreviewSettings | None = None,
         media_store: Path | None = None,
     ) -> Veil:
         """Open (upgrading and seeding as needed) the database at ``url``."""

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from PySide6.QtGui import QCloseEvent, QKeyEvent
 
-    from desktop.core.media.previews import PreviewSettings
+    from desktop.domain.previews import PreviewSettings
 
 KEYS = "Space play/pause · ← → jump · R reveal · C colour · Esc close — muted: audio never plays"
 

@@ -31,8 +31,9 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QStyle, QToolButton, QVBoxLayout, QWidget
 
 from desktop.core.media.playback import LEVELS, PLAY_EDGE, FrameSource, render
-from desktop.core.media.previews import DEFAULTS, PreviewError, PreviewSettings
+from desktop.core.media.previews import PreviewError
 from desktop.domain.clock import system_clock
+from desktop.domain.previews import DEFAULTS, PreviewSettings
 
 if TYPE_CHECKING:
     from datetime import datetime

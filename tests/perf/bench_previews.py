@@ -55,11 +55,12 @@ import PIL
 from PIL import Image, ImageCms, ImageDraw, ImageFilter, ImageFont
 
 from desktop.core.media import previews
+from desktop.domain.previews import PREVIEW_EDGE
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-EDGE = previews.PREVIEW_EDGE
+EDGE = PREVIEW_EDGE
 QUALITY = previews.JPEG_QUALITY
 
 WORDS = (

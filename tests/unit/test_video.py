@@ -25,9 +25,10 @@ from PIL import Image, ImageFilter, ImageStat
 from desktop.core.media.containers import is_video
 from desktop.core.media.hashes import fingerprint
 from desktop.core.media.isolation import run_isolated
-from desktop.core.media.previews import PREVIEW_EDGE, PreviewError, PreviewSettings
+from desktop.core.media.previews import PreviewError
 from desktop.core.media.video import VideoPreview, storyboard
 from desktop.domain.ingest import MediaRef
+from desktop.domain.previews import PREVIEW_EDGE, PreviewSettings
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -32,10 +32,10 @@ from desktop.core.ingest.text import looks_like_text, read_text
 from desktop.core.markers import MarkerEngine
 from desktop.core.media.hashes import fingerprint, identify
 from desktop.core.media.isolation import end_with_caller
-from desktop.core.media.previews import DEFAULTS, PreviewSettings
 from desktop.core.resources import resource
 from desktop.domain.ingest import FORMATS as FORMATS  # the import dialog offers them
 from desktop.domain.ingest import IngestError, IngestReport, ItemDraft, MediaRef
+from desktop.domain.previews import DEFAULTS, PreviewSettings
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator

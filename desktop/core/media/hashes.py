@@ -19,15 +19,8 @@ import pdqhash
 from PIL import Image
 
 from desktop.core.media.containers import HEAD_BYTES, is_video
-from desktop.core.media.previews import (
-    DEFAULTS,
-    PreviewError,
-    PreviewSettings,
-    blurred_preview,
-    flatten,
-    open_scaled,
-    to_jpeg,
-)
+from desktop.core.media.previews import PreviewError, blurred_preview, flatten, open_scaled, to_jpeg
+from desktop.domain.previews import DEFAULTS, PreviewSettings
 
 if TYPE_CHECKING:
     from pathlib import Path

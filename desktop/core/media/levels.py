@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from PIL import Image, ImageFilter
 
-from desktop.core.media.previews import DEFAULTS, PreviewSettings, reveal, sigma_for
+from desktop.core.media.previews import reveal, sigma_for
+from desktop.domain.previews import DEFAULTS, PreviewSettings
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -28,8 +28,9 @@ from av.codec.context import ThreadType
 from av.stream import Discard
 from PIL import Image, ImageFilter
 
-from desktop.core.media.previews import DEFAULTS, MAX_PIXELS, PreviewError, PreviewSettings, sigma_for
+from desktop.core.media.previews import MAX_PIXELS, PreviewError, sigma_for
 from desktop.core.media.video import _OPEN_OPTIONS, _duration, _over_limit, _scaled, _unreadable, _video_stream
+from desktop.domain.previews import DEFAULTS, PreviewSettings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

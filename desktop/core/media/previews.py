@@ -23,14 +23,13 @@ from typing import TYPE_CHECKING, BinaryIO, cast
 import pillow_heif
 from PIL import Image, ImageCms, ImageFilter
 
+from desktop.domain.previews import DEFAULTS, STRENGTHS, PreviewSettings
+
 if TYPE_CHECKING:
     from pathlib import Path
 
-# Fractions of the preview's short side used as the Gaussian sigma.
-STRENGTHS = {"peek": 0.012, "default": 0.03, "strong": 0.06, "opaque": 0.12}
 # Floors for small pictures, so "strong" stays stronger than "default" there too.
 MIN_SIGMA = {"peek": 3.0, "default": 8.0, "strong": 12.0, "opaque": 24.0}
-PREVIEW_EDGE = 512
 REVEAL_EDGE = 2048
 MAX_PIXELS = 120_000_000
 JPEG_QUALITY = 80
@@ -53,25 +52,6 @@ class Preview:
     width: int  # of the original
     height: int
     frames: int  # 1 for a still image
-
-
-@dataclass(frozen=True)
-class PreviewSettings:
-    """What an installation may change: the preview's size and the blur of
-    each strength, as a fraction of the preview's short side."""
-
-    long_edge: int = PREVIEW_EDGE
-    default: float = STRENGTHS["default"]
-    strong: float = STRENGTHS["strong"]
-    opaque: float = STRENGTHS["opaque"]
-
-    def fraction(self, strength: str) -> float:
-        return {"default": self.default, "strong": self.strong, "opaque": self.opaque}.get(
-            strength, STRENGTHS.get(strength, 0.0)
-        )
-
-
-DEFAULTS = PreviewSettings()
 
 
 def sigma_for(size: tuple[int, int], strength: str = "default", settings: PreviewSettings = DEFAULTS) -> float:

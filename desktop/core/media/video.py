@@ -44,7 +44,8 @@ from av.stream import Discard, Disposition
 from PIL import Image
 
 from desktop.core.media.containers import is_video
-from desktop.core.media.previews import DEFAULTS, MAX_PIXELS, PreviewError, PreviewSettings, blur, sigma_for, to_jpeg
+from desktop.core.media.previews import MAX_PIXELS, PreviewError, blur, sigma_for, to_jpeg
+from desktop.domain.previews import DEFAULTS, PreviewSettings
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
