@@ -13,10 +13,10 @@ break and budget reminders :mod:`desktop.ui.care_reminders`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSplitter,
     QTextEdit,
     QVBoxLayout,
@@ -38,7 +37,6 @@ from PySide6.QtWidgets import (
 from desktop import config
 from desktop.core.media import levels
 from desktop.domain.people import Permission
-from desktop.domain.review import Action
 from desktop.ui.banner import Banner
 from desktop.ui.care_reminders import CareReminders
 from desktop.ui.decision_panel import DecisionPanel
@@ -48,16 +46,17 @@ from desktop.ui.item_panel import ItemPanel
 from desktop.ui.media_view import Level, MediaGrid, ViewPrefs
 from desktop.ui.queue_model import ItemIdRole
 from desktop.ui.queue_pane import QueuePane
+from desktop.ui.review_actions import review_actions
 from desktop.ui.review_controller import ReviewController
 from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.shortcut_sheet import ShortcutSheet
 from desktop.ui.sign_in import SignInDialog
+from desktop.ui.status_line import StatusLine
 from desktop.ui.supervisor_menu import SupervisorMenu
 from desktop.ui.theme import apply_theme
 from desktop.ui.video_dialog import VideoDialog
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from datetime import datetime
     from pathlib import Path
 
@@ -98,7 +97,7 @@ class ReviewWindow(QMainWindow):
         self.import_dialog: ImportDialog | None = None
         self._selecting = False  # the window itself moves the table's selection
         self._build()
-        self._build_actions()
+        self.actions_by_name = review_actions(self)
         self._connect()
         _application().installEventFilter(self)  # Space held over the media
 
@@ -174,93 +173,14 @@ class ReviewWindow(QMainWindow):
         self.setCentralWidget(main)
         self._show_empty("Opening the database…")
 
-        self.status_queue = QLabel()
-        self.status_today = QLabel()
-        self.status_exposure = QLabel()
-        self.status_level = QLabel()
-        self.status_db = QLabel()
-        for label in (self.status_queue, self.status_today, self.status_exposure, self.status_level):
-            # A narrow window cuts the status short rather than growing past the screen.
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-            self.statusBar().addWidget(label, 1)
-        self.statusBar().addPermanentWidget(self.status_db)
+        self.status = StatusLine(self.statusBar())
+        self.status_today, self.status_exposure = self.status.today, self.status.exposure
 
     def _view_prefs(self) -> ViewPrefs:
         return ViewPrefs(
             greyscale=bool(self.settings.values.greyscale),
             s3_warning_screen=bool(self.settings.values.s3_warning_screen),
         )
-
-    def _build_actions(self) -> None:
-        """Every action in a menu, with its shortcut shown there and in its tooltip."""
-        self.actions_by_name: dict[str, QAction] = {}
-        panel, grid = self.decision_panel, self.grid
-        Key = QKeySequence.StandardKey  # noqa: N806 - a short alias for the table below
-        # menu, name, text, shortcut, what it does, slot
-        table: list[tuple[str, str, str, str | QKeySequence.StandardKey, str, Callable[[], object]]] = [
-            ("&File", "import", "&Import…", "Ctrl+I", "Add files, folders, manifests or Telegram exports",
-             self.show_import),
-            ("&File", "demo", "Load &demo feed", "", "Add the bundled demo feed to the queue", self._load_demo),
-            ("&File", "settings", "&Settings…", "Ctrl+,", "Blur, greyscale, reminders, theme, database",
-             self.show_settings),
-            ("&File", "refresh", "&Refresh", Key.Refresh, "Read the queue again", self.refresh),
-            ("&File", "quit", "&Quit", Key.Quit, "Close Veil", self.close),
-            ("&Review", "approve", "&Approve", "A", "Approve the item", lambda: panel.request(Action.APPROVE)),
-            ("&Review", "warn", "Approve with &warning", "W", "Approve with warning labels: tick them (1-9)",
-             lambda: panel.request(Action.WARN)),
-            ("&Review", "remove", "Re&move", "X", "Remove the item, with a reason",
-             lambda: panel.request(Action.REMOVE)),
-            ("&Review", "escalate", "&Escalate", "E", "Send the item to a supervisor, with a reason",
-             lambda: panel.request(Action.ESCALATE)),
-            ("&Review", "skip", "&Skip", "S", "Pass the item on; it will not come back to you", self.controller.skip),
-            ("&Review", "undo", "&Undo last decision", "U", "Withdraw your last decision, within the grace period",
-             self.controller.undo),
-            ("&Review", "note", "&Note", "N", "Write a note to go with the decision", panel.focus_note),
-            ("&Review", "suggestion", "Apply the near-duplicate's decision", "Y",
-             "Decide as was decided on the near-duplicate", self.controller.apply_suggestion),
-            ("&Review", "bulk", "Approve selected &quiet items", "Shift+A",
-             "Approve the selected items that have no media, no markers and severity S0", self.approve_selected),
-            ("&Review", "second_review", "Blind second &review", "Ctrl+2",
-             "Decide sampled items again without seeing the first decision; again to return to the queue",
-             self.toggle_second_review),
-            ("&Review", "feedback", "My &feedback…", "Ctrl+F",
-             "Your decisions that a supervisor overrode, with their reasons", self.show_feedback),
-            ("&Review", "next", "&Next item", "J", "The next item in the list", lambda: self.step_item(+1)),
-            ("&Review", "previous", "&Previous item", "K", "The previous item in the list", lambda: self.step_item(-1)),
-            ("&View", "reveal", "&Reveal", "R", "The medium under the mouse unblurred, in greyscale; again to blur",
-             grid.toggle_reveal),
-            ("&View", "reveal_all", "Reveal &all media", "Shift+R", "All the item's media unblurred; again to blur",
-             grid.reveal_all),
-            ("&View", "colour", "&Colour", "C", "Colour on or off (greyscale is the default)", grid.toggle_colour),
-            ("&View", "stronger", "&Stronger blur", "[", "One step towards opaque", lambda: grid.step_level(-1)),
-            ("&View", "lighter", "&Lighter blur", "]", "One step towards clear", lambda: grid.step_level(+1)),
-            ("&Help", "shortcuts", "&Keyboard shortcuts", "?", "Every shortcut on one sheet", self.show_shortcuts),
-        ]  # fmt: skip
-        menus: dict[str, Any] = {}
-        for menu_name, name, text, keys, tip, slot in table:
-            menu = menus.get(menu_name) or menus.setdefault(menu_name, self.menuBar().addMenu(menu_name))
-            act = QAction(text, self)
-            act.setShortcut(QKeySequence(keys))
-            shown = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-            act.setToolTip(f"{tip} ({shown})" if shown else tip)
-            act.setStatusTip(tip)
-            act.triggered.connect(slot)
-            menu.addAction(act)
-            self.addAction(act)
-            self.actions_by_name[name] = act
-        # Keys without a menu entry of their own: arrows as J/K, number keys for labels.
-        hidden: list[tuple[str, str, Callable[[], None]]] = [
-            ("next2", "Down", lambda: self.step_item(+1)),
-            ("previous2", "Up", lambda: self.step_item(-1)),
-            # triggered(checked) would fill n: the first parameter takes it instead.
-            *[(f"label{n}", str(n), lambda _checked=False, n=n: panel.toggle_label(n)) for n in range(1, 10)],
-        ]
-        for name, keys, slot in hidden:
-            act = QAction(self)
-            act.setShortcut(QKeySequence(keys))
-            act.triggered.connect(slot)
-            self.addAction(act)
-            self.actions_by_name[name] = act
 
     def _connect(self) -> None:
         c = self.controller
@@ -287,10 +207,10 @@ class ReviewWindow(QMainWindow):
         self.item_panel.apply_suggestion.connect(c.apply_suggestion)
         self.grid.image_wanted.connect(pictures.want_image)
         self.grid.exposure_ended.connect(self._on_exposure_ended)
-        self.grid.level_changed.connect(self._on_level_changed)
+        self.grid.level_changed.connect(self.status.show_level)
         self.grid.play_requested.connect(pictures.want_video)
         self.banner.dismissed.connect(self._on_banner_dismissed)
-        self.load_demo_button.clicked.connect(self._load_demo)
+        self.load_demo_button.clicked.connect(self.load_demo)
         self.table.clicked.connect(self._on_table_clicked)
         self.queue.filter_changed.connect(c.set_filter)
 
@@ -338,7 +258,7 @@ class ReviewWindow(QMainWindow):
 
     def _on_open_failed(self, message: str) -> None:
         self._show_empty(f"<h3>Veil cannot open its database</h3><p>{message}</p>")
-        self.status_db.setText("No database")
+        self.status.show_database("none")
         self.open_failed.emit(message)
 
     # == the queue ============================================================
@@ -462,10 +382,6 @@ class ReviewWindow(QMainWindow):
             self.video.deleteLater()
             self.video = None
 
-    def _on_level_changed(self, level: int) -> None:
-        step = levels.STEPS[level]
-        self.status_level.setText(f"Blur: {step or 'clear'}")
-
     # == deciding =============================================================
 
     def approve_selected(self) -> None:
@@ -510,10 +426,10 @@ class ReviewWindow(QMainWindow):
 
     def _set_connected(self, connected: bool) -> None:
         if connected:
-            self.status_db.setText("● Database connected")
+            self.status.show_database("connected")
             self.banner.clear("offline")
         else:
-            self.status_db.setText("○ Database not answering")
+            self.status.show_database("offline")
             pending = (
                 " Your decision is kept and will be saved when it answers again (pending)."
                 if self.controller.pending
@@ -523,13 +439,7 @@ class ReviewWindow(QMainWindow):
         self.connection_changed.emit(connected)
 
     def _update_status(self) -> None:
-        pending = self.controller.pending_count
-        self.status_queue.setText(f"Queue: {pending:,} pending" if pending is not None else "Queue: …")
-        if self.care is not None:
-            tracker = self.care.tracker
-            self.status_today.setText(f"Today: {tracker.day.decisions} decisions")
-            minutes, seconds = divmod(int(tracker.session_reveal_s), 60)
-            self.status_exposure.setText(f"Revealed this session: {minutes}:{seconds:02d}")
+        self.status.show_day(self.controller.pending_count, self.care.tracker if self.care else None)
 
     # == other windows ========================================================
 
@@ -586,7 +496,7 @@ class ReviewWindow(QMainWindow):
             self.import_dialog = None  # the next one makes previews with the new sizes
         self.statusBar().showMessage("Settings saved", 5000)
 
-    def _load_demo(self) -> None:
+    def load_demo(self) -> None:
         self.load_demo_button.setEnabled(False)
 
         def done(added: int) -> None:

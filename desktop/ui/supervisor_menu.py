@@ -11,15 +11,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMessageBox
 
 from desktop.ui.audit_view import AuditView
 from desktop.ui.dashboard import Dashboard
+from desktop.ui.review_actions import menu_action
 from desktop.ui.workers import DbOp
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from PySide6.QtGui import QAction
 
     from desktop.app.supervising import ReportPdf
     from desktop.domain.audit import ChainExport, Verification
@@ -57,14 +59,7 @@ class SupervisorMenu(QObject):
              self.sample_second_review),
         ]  # fmt: skip
         for name, text, keys, tip, slot in entries:
-            act = QAction(text, window)
-            act.setShortcut(QKeySequence(keys))
-            act.setToolTip(tip)
-            act.setStatusTip(tip)
-            act.triggered.connect(slot)
-            self.menu.addAction(act)
-            window.addAction(act)
-            self.actions[name] = act
+            self.actions[name] = menu_action(window, self.menu, text, keys, tip, slot)
 
     def show_audit(self) -> None:
         veil = self.controller.veil
