@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from desktop.config import Settings
+    from desktop.domain.changes import Changes
     from desktop.domain.ingest import IngestReport
     from desktop.domain.people import Actor
     from desktop.domain.review import DecisionInfo, ItemView
@@ -194,6 +195,7 @@ class ReviewWindow(QMainWindow):
         c.counts_changed.connect(self._on_counts)
         c.message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
         c.alert.connect(self._show_banner)
+        c.changed.connect(self._on_changed)
         pictures = c.pictures
         pictures.image_ready.connect(
             lambda item, media, level, image: self.grid.set_image(item, media, Level(level), image)
@@ -346,6 +348,12 @@ class ReviewWindow(QMainWindow):
         self._update_status()
         # Emitted once the event loop has painted the new item.
         QTimer.singleShot(0, lambda item=view.id: self.item_shown.emit(item))
+
+    def _on_changed(self, changes: Changes) -> None:
+        """What an operation changed, handed to the views that show it (the review
+        loop's own views are kept current by the controller)."""
+        if self.supervisor is not None:
+            self.supervisor.apply(changes)
 
     def _show_empty(self, text: str, *, offer_demo: bool = False) -> None:
         self.empty.setText(text)

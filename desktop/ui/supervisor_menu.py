@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from desktop.app.supervising import ReportPdf
     from desktop.domain.audit import ChainExport, Verification
-    from desktop.domain.changes import Outcome
+    from desktop.domain.changes import Changes, Outcome
     from desktop.domain.qa import SampleResult
     from desktop.domain.reports import Report
     from desktop.ui.review_controller import ReviewController
@@ -69,6 +69,8 @@ class SupervisorMenu(QObject):
             view = AuditView(veil, parent=None)
             view.setWindowTitle("Audit trail")
             view.resize(1440, 900)
+            # An override there changes the list and its counts here.
+            view.overridden.connect(lambda _decision: self.controller.refresh())
             self.audit_view = view
         self.audit_view.show()
         self.audit_view.raise_()
@@ -164,6 +166,15 @@ class SupervisorMenu(QObject):
 
     def _read(self, work: Callable[[], T], done: Callable[[T], None]) -> None:
         DbOp(self.controller.reader, work).success(done).failure(lambda error: self._failed(str(error))).run()
+
+    def apply(self, changes: Changes) -> None:
+        """Refresh the supervisors' open views that show what ``changes`` touched."""
+        if not changes.history:
+            return
+        if self.audit_view is not None and self.audit_view.isVisible():
+            self.audit_view.refresh()
+        if self.dashboard is not None and self.dashboard.isVisible():
+            self._load_report()
 
     def close(self) -> None:
         if self.audit_view is not None:

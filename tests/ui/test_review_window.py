@@ -676,3 +676,21 @@ def test_a_supervisor_saves_the_report_as_a_pdf(
     text = pdf_text(target)
     assert text.startswith("Veil — moderation report")
     assert audit.verify(workspace.db).head_hash in text
+
+
+def test_an_open_dashboard_follows_the_decisions_made_in_the_window(
+    qtbot: QtBot, db_url: str, open_window: Callable[..., ReviewWindow]
+) -> None:
+    """A decision's change notice reaches the supervisors' open views: no Refresh needed."""
+    _ingest(db_url, DEMO)
+    window = open_window()  # root: an admin, who has the supervisors' menu
+    window.actions_by_name["dashboard"].trigger()
+    menu = window.supervisor
+    assert menu is not None and menu.dashboard is not None
+    dashboard = menu.dashboard
+    qtbot.waitUntil(lambda: dashboard.report is not None, timeout=WAIT)
+    assert dashboard.report is not None and dashboard.report.decisions == 0
+    with qtbot.waitSignal(window.item_shown, timeout=WAIT):
+        window.actions_by_name["approve"].trigger()  # A, wherever the focus now is
+    qtbot.waitUntil(lambda: dashboard.report is not None and dashboard.report.decisions == 1, timeout=WAIT)
+    dashboard.close()
