@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from desktop.core import taxonomy, team_settings, users
+from desktop.core import taxonomy
+from desktop.core.people import team_settings, users
 from desktop.domain.changes import Changes, Outcome
 
 if TYPE_CHECKING:

@@ -12,7 +12,8 @@ import contextlib
 import uuid
 from typing import TYPE_CHECKING
 
-from desktop.core import browse, qa
+from desktop.core import browse
+from desktop.core.supervision import qa
 from desktop.domain.changes import Changes, Outcome, of_items
 from desktop.domain.errors import Unavailable, VeilError
 from desktop.domain.review import Action, ItemStatus, Next, Shown

@@ -25,6 +25,7 @@ from sqlalchemy import func, insert, select
 from db.models import AuditEvent, Base, Decision, User
 from desktop.domain.audit import EXPORT_FIELDS, ChainExport, ExportCheck, Verification
 from desktop.domain.errors import IntegrityFailure, UsageError
+from desktop.domain.people import Permission
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -261,9 +262,6 @@ def export_chain(database: Database, actor: Actor, out: TextIO, *, batch: int = 
     ``out`` holds what came before it, so callers write to a temporary file.
     Supervisors and admins only: payloads carry notes and user names.
     """
-    # Imported here: desktop.core.users appends to this chain, so it imports this module first.
-    from desktop.domain.people import Permission
-
     actor.require(Permission.AUDIT)
     prev = GENESIS
     count = 0

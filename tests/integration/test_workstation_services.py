@@ -13,9 +13,10 @@ from PIL import Image
 from sqlalchemy import event, func, select
 
 from db.models import AuditEvent, Decision, User
-from desktop.core import browse, care, users
+from desktop.core import browse, care
 from desktop.core.ingest.files import CHUNK, ingest_files
 from desktop.core.ingest.store import store
+from desktop.core.people import users
 from desktop.domain.care import Day, Policy, Tracker
 from desktop.domain.errors import Conflict, NotFound, PermissionDenied, UsageError
 from desktop.domain.ingest import ItemDraft, MarkerDraft, MediaRef

@@ -1,4 +1,4 @@
-"""A :class:`~desktop.core.reports.Report` as rows, words and chart series, for every front end that shows one.
+"""A :class:`~desktop.domain.reports.Report` as rows, words and chart series, for every front end that shows one.
 
 The window's dashboard paints these with Qt and the PDF draws them with its
 own primitives; both take the text of every cell, caption and axis from
