@@ -24,7 +24,7 @@ from sqlalchemy import case, delete, exists, func, or_, select
 from db.models import Decision, Exposure, Item, Marker, Media, QaTask, Skip, Source, User
 from desktop.core import audit, taxonomy
 from desktop.core.clock import now as clock_now
-from desktop.core.ingest.paths import file_uri_path
+from desktop.core.media.originals import file_uri_path
 from desktop.domain.clock import Clock, system_clock
 from desktop.domain.errors import Conflict, NotFound, PermissionDenied, UsageError
 from desktop.domain.people import Actor, Permission
