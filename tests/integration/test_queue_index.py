@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 
-from desktop.core.review import ReviewService
+from desktop.core.review.decisions import ReviewService
 from desktop.domain.people import Actor, Role
 from desktop.domain.review import ItemStatus
 from tests.support.factories import add_items

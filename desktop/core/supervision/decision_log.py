@@ -6,7 +6,7 @@ function before anything is read); the one exception is
 :func:`overrides_of`, which shows any reviewer the overrides of their own
 decisions and nobody else's.
 
-The log pages like the queue does (see :mod:`desktop.core.browse`): each
+The log pages like the queue does (see :mod:`desktop.core.review.listing`): each
 page starts after the key of the last row before it, newest first, so the
 thousandth page costs what the first does. A row is one decision event: a
 primary decision, a blind second review (round 2 and later), an undo or an
@@ -25,7 +25,7 @@ from sqlalchemy.orm import aliased
 
 from db.models import AuditEvent, Decision, Item, Marker, Reason, Source, User
 from desktop.core import audit, taxonomy
-from desktop.core.review import decision_in_force, decision_info, marker_codes
+from desktop.core.review.decisions import decision_in_force, decision_info, marker_codes
 from desktop.domain.audit import (
     ChainStatus,
     DecisionRef,

@@ -27,7 +27,7 @@ from sqlalchemy.orm import aliased
 from db.models import Decision, Item, QaTask, User
 from desktop.core import audit
 from desktop.core.clock import now as clock_now
-from desktop.core.review import DEFAULT_LEASE, ReviewService, _check_uuid, decision_info
+from desktop.core.review.decisions import DEFAULT_LEASE, ReviewService, _check_uuid, decision_info
 from desktop.domain import agreement as measures
 from desktop.domain.agreement import Agreement as Agreement  # the front ends print it
 from desktop.domain.clock import Clock, system_clock

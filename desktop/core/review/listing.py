@@ -14,7 +14,7 @@ from sqlalchemy import String, and_, case, cast, exists, func, select, tuple_
 
 from db.models import Decision, Item, Label, Marker, Source, User
 from desktop.core.clock import now as clock_now
-from desktop.core.review import marker_codes, media_counts
+from desktop.core.review.decisions import marker_codes, media_counts
 from desktop.domain.clock import Clock, system_clock
 from desktop.domain.queue import EXCERPT, Facets, PageKey, QueueFilter, QueueRow
 from desktop.domain.review import ItemStatus
