@@ -25,7 +25,8 @@ from sqlalchemy.orm import aliased
 
 from db.models import AuditEvent, Decision, Item, Marker, Reason, Source, User
 from desktop.core import audit, taxonomy
-from desktop.core.review.decisions import decision_in_force, decision_info, marker_codes
+from desktop.core.review.decisions import decision_in_force, decision_info
+from desktop.core.review.listing import marker_codes
 from desktop.domain.audit import (
     ChainStatus,
     DecisionRef,
