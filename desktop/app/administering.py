@@ -15,7 +15,7 @@ from desktop.domain.changes import Changes, Outcome
 if TYPE_CHECKING:
     from desktop.app.context import Context
     from desktop.domain.people import Role, UserInfo
-    from desktop.domain.taxonomy import LabelInfo, ReasonInfo
+    from desktop.domain.taxonomy import ActionInfo, LabelInfo, ReasonInfo
     from desktop.domain.team import SettingInfo
 
 
@@ -54,6 +54,10 @@ class TaxonomyAdmin:
     def labels(self, *, include_inactive: bool = False) -> list[LabelInfo]:
         with self._c.db.read() as session:
             return taxonomy.labels(session, include_inactive=include_inactive)
+
+    def actions(self) -> list[ActionInfo]:
+        """The four decisions, their names and keys, and what each must carry (the taxonomy file's)."""
+        return list(taxonomy.actions())
 
     def reasons(self) -> dict[str, list[ReasonInfo]]:
         """Removal and escalation reasons, by action."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -233,7 +233,7 @@ def record_decision(
     review's measurement (``moves_item=False``), and appends the decision
     to the audit chain as a ``kind`` event.
     """
-    checked_labels, reason_row = _check_payload(session, action, labels, reason)
+    checked_labels, reason_row = taxonomy.check_decision(session, action, labels, reason)
     if reason_row is not None and reason_row.withholds_media:
         # Safety outranks everything, a blind second review included:
         # suspected CSAM is withheld from everyone at once.
@@ -261,26 +261,6 @@ def record_decision(
     session.flush()
     audit.append_decision(session, row, kind=kind, actor=actor.name)
     return decision_info(row, actor.name)
-
-
-def _check_payload(
-    session: Session, action: Action, labels: Sequence[str], reason: str | None
-) -> tuple[list[str], Any]:
-    checked = taxonomy.check_labels(session, list(labels)) if labels else []
-    reason_row = None
-    if action == Action.APPROVE:
-        if checked:
-            raise UsageError("approve takes no labels; use warn to approve with warning labels")
-        if reason:
-            raise UsageError("approve takes no reason")
-    elif action == Action.WARN:
-        if not checked:
-            raise UsageError("warn needs at least one label (--label CODE; see: veil labels list)")
-        if reason:
-            raise UsageError("warn takes labels, not a reason")
-    else:
-        reason_row = taxonomy.check_reason(session, action.value, reason)
-    return checked, reason_row
 
 
 def _next_seq(session: Session, item_id: int) -> int:
