@@ -45,9 +45,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.review import Action, DecisionRequest
+from desktop.domain.review import ACTION_NAMES, Action, DecisionRequest
 from desktop.domain.taxonomy import Lack, decision_problem
-from desktop.ui.item_panel import ACTION_NAMES, local_time
+from desktop.ui.item_panel import local_time
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

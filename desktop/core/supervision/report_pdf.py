@@ -27,7 +27,6 @@ from fpdf.fonts import FontFace, TTFFont
 from desktop import __version__
 from desktop.core.resources import resource
 from desktop.core.supervision.report_rows import (
-    ACTION_NAMES,
     HBAR_ROW_LINES,
     HBARS,
     LINE,
@@ -45,6 +44,7 @@ from desktop.core.supervision.report_rows import (
     values_shown,
 )
 from desktop.domain.reports import format_duration
+from desktop.domain.review import ACTION_NAMES
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -14,13 +14,12 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from desktop.domain.reports import format_duration, format_minutes
+from desktop.domain.review import ACTION_NAMES
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from desktop.domain.reports import AgreementFigure, Report
-
-ACTION_NAMES = {"approve": "Approve", "warn": "Approve with warning", "remove": "Remove", "escalate": "Escalate"}
 
 BARS, HBARS, LINE = "bars", "hbars", "line"
 CHART_NAMES = ("per_day", "per_hour", "queue_depth", "by_action", "by_label")
