@@ -62,7 +62,7 @@ class TaxonomyAdmin:
     def reasons(self) -> dict[str, list[ReasonInfo]]:
         """Removal and escalation reasons, by action."""
         with self._c.db.read() as session:
-            return {kind: taxonomy.reasons(session, kind) for kind in ("remove", "escalate")}
+            return taxonomy.reasons_by_kind(session)
 
     def set_label(self, label: LabelInfo) -> Outcome[LabelInfo]:
         """Add a label, or change one by its code (admins)."""

@@ -190,6 +190,11 @@ def reasons(session: Session, kind: str) -> list[ReasonInfo]:
     return [ReasonInfo(r.kind, r.code, r.name, r.description, r.withholds_media) for r in rows]
 
 
+def reasons_by_kind(session: Session) -> dict[str, list[ReasonInfo]]:
+    """The active reasons of each action that requires one ("remove", "escalate"), keyed by its code."""
+    return {a.code.value: reasons(session, a.code.value) for a in actions() if a.requires is Requires.REASON}
+
+
 def check_decision(
     session: Session, action: Action, labels: Sequence[str], reason: str | None
 ) -> tuple[list[str], Reason | None]:

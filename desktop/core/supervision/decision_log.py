@@ -315,7 +315,7 @@ def facets(database: Database, actor: Actor) -> LogFacets:
             sources=list(session.scalars(select(Source.name).order_by(Source.name))),
             markers=list(session.scalars(select(Marker.code).distinct().order_by(Marker.code))),
             labels=taxonomy.labels(session, include_inactive=True),
-            reasons={kind: taxonomy.reasons(session, kind) for kind in ("remove", "escalate")},
+            reasons=taxonomy.reasons_by_kind(session),
         )
 
 
@@ -582,7 +582,7 @@ def override_context(database: Database, actor: Actor, item_id: int) -> Override
             status=item.status,
             in_force=in_force,
             labels=taxonomy.labels(session),
-            reasons={kind: taxonomy.reasons(session, kind) for kind in ("remove", "escalate")},
+            reasons=taxonomy.reasons_by_kind(session),
         )
 
 
