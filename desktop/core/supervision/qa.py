@@ -26,7 +26,7 @@ from sqlalchemy.orm import aliased
 from db.models import Decision, Item, QaTask, User
 from desktop.core import audit
 from desktop.core.clock import now as clock_now
-from desktop.core.review.claims import DEFAULT_LEASE
+from desktop.core.review.claims import DEFAULT_LEASE, locked_item
 from desktop.core.review.decisions import checked_id, decision_info, record_decision
 from desktop.core.review.items import show
 from desktop.core.transactions import writing
@@ -289,9 +289,7 @@ def decide(
     with writing(database, into) as session:
         # The item's lock orders this row's item_seq among the item's other
         # events and makes a concurrent retry find the first attempt's row.
-        item = session.get(Item, item_id, with_for_update=True)
-        if item is None:
-            raise NotFound(f"no item {item_id}")
+        item = locked_item(session, item_id)
         now = clock_now(session, clock)
         earlier = session.get(Decision, decision_id)
         if earlier is not None:
