@@ -105,7 +105,7 @@ class User(Base):
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
-    # scrypt, with its parameters and salt (see desktop.core.users); None: no password.
+    # scrypt, with its parameters and salt (see desktop.core.people.users); None: no password.
     password_hash: Mapped[str | None] = mapped_column(String(200))
 
 

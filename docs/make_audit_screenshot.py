@@ -37,10 +37,12 @@ class Clock:
 
 
 def build(url: str, clock: Clock) -> None:
-    from db.models import Action, Role
-    from desktop.core import qa, users
     from desktop.core.ingest.files import ingest_files
+    from desktop.core.people import users
+    from desktop.core.supervision import qa
     from desktop.core.workspace import open_workspace
+    from desktop.domain.people import Role
+    from desktop.domain.review import Action
 
     ws = open_workspace(url, clock=clock)
     try:

@@ -27,11 +27,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 OUT = REPO / "docs" / "screenshots"
 
-from db.models import Action, Role  # noqa: E402 - after the path is set
-from desktop.core import audit, qa, reports, users  # noqa: E402
-from desktop.core.ingest import ItemDraft  # noqa: E402
+from desktop.core import audit  # noqa: E402 - after the path is set
 from desktop.core.ingest.store import store  # noqa: E402
+from desktop.core.people import users  # noqa: E402
+from desktop.core.supervision import qa, reports  # noqa: E402
 from desktop.core.workspace import Workspace, open_workspace  # noqa: E402
+from desktop.domain.ingest import ItemDraft  # noqa: E402
+from desktop.domain.people import Actor, Role  # noqa: E402
+from desktop.domain.review import Action  # noqa: E402
 
 START = datetime(2026, 11, 9, tzinfo=UTC)
 DAYS = 14
@@ -47,7 +50,7 @@ class Clock:
         return self.now
 
 
-def build(ws: Workspace, clock: Clock) -> users.Actor:
+def build(ws: Workspace, clock: Clock) -> Actor:
     rng = random.Random(20261109)
     admin = ws.actor("it-admin")
     with ws.db.write() as session:
@@ -116,9 +119,7 @@ def build(ws: Workspace, clock: Clock) -> users.Actor:
     return lead
 
 
-def second_reviews(
-    ws: Workspace, lead: users.Actor, shift: list[users.Actor], day: datetime, rng: random.Random
-) -> None:
+def second_reviews(ws: Workspace, lead: Actor, shift: list[Actor], day: datetime, rng: random.Random) -> None:
     """The supervisor samples a tenth of the day's decisions; the others review them again, blind."""
     qa.sample(
         ws.db, lead, rate=0.1, now=ws.clock(), since=day, until=day + timedelta(days=1), seed=rng.randrange(2**32)
@@ -147,7 +148,7 @@ def second_reviews(
 def main() -> None:
     from PySide6.QtWidgets import QApplication
 
-    from desktop.core.report_pdf import write_pdf
+    from desktop.core.supervision.report_pdf import write_pdf
     from desktop.ui.dashboard import Dashboard
     from desktop.ui.theme import apply_theme
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from desktop.core import taxonomy, team_settings, users
+from desktop.core import taxonomy
+from desktop.core.people import team_settings, users
 from desktop.domain.changes import Changes, Outcome
 
 if TYPE_CHECKING:
     from desktop.app.context import Context
     from desktop.domain.people import Role, UserInfo
-    from desktop.domain.taxonomy import LabelInfo, ReasonInfo
+    from desktop.domain.taxonomy import ActionInfo, LabelInfo, ReasonInfo
     from desktop.domain.team import SettingInfo
 
 
@@ -54,10 +55,14 @@ class TaxonomyAdmin:
         with self._c.db.read() as session:
             return taxonomy.labels(session, include_inactive=include_inactive)
 
+    def actions(self) -> list[ActionInfo]:
+        """The four decisions, their names and keys, and what each must carry (the taxonomy file's)."""
+        return list(taxonomy.actions())
+
     def reasons(self) -> dict[str, list[ReasonInfo]]:
         """Removal and escalation reasons, by action."""
         with self._c.db.read() as session:
-            return {kind: taxonomy.reasons(session, kind) for kind in ("remove", "escalate")}
+            return taxonomy.reasons_by_kind(session)
 
     def set_label(self, label: LabelInfo) -> Outcome[LabelInfo]:
         """Add a label, or change one by its code (admins)."""

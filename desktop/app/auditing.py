@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from desktop.core import audit, decision_log
+from desktop.core import audit
+from desktop.core.supervision import decision_log
 from desktop.domain.people import Permission
 
 if TYPE_CHECKING:

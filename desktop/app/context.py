@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from db.session import Database
-    from desktop.core.review import ReviewService
+    from desktop.core.review.service import ReviewService
     from desktop.core.workspace import Workspace
     from desktop.domain.clock import Clock
     from desktop.domain.people import Actor

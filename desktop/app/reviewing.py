@@ -12,7 +12,8 @@ import contextlib
 import uuid
 from typing import TYPE_CHECKING
 
-from desktop.core import browse, qa
+from desktop.core.review import listing
+from desktop.core.supervision import qa
 from desktop.domain.changes import Changes, Outcome, of_items
 from desktop.domain.errors import Unavailable, VeilError
 from desktop.domain.review import Action, ItemStatus, Next, Shown
@@ -193,14 +194,14 @@ class Reviewing:
 
     def page(self, query: QueueFilter, *, after: PageKey | None = None, limit: int = 200) -> list[QueueRow]:
         """One page of the window's list: rows matching ``query`` in review order, after ``after``."""
-        return browse.page(self._c.db, query, after=after, limit=limit, clock=self._c.clock)
+        return listing.page(self._c.db, query, after=after, limit=limit, clock=self._c.clock)
 
     def count(self, status: ItemStatus = ItemStatus.PENDING) -> int:
-        return browse.count(self._c.db, status)
+        return listing.count(self._c.db, status)
 
     def facets(self) -> Facets:
         """What the list's filters can offer: the sources, languages, markers and labels present."""
-        return browse.facets(self._c.db)
+        return listing.facets(self._c.db)
 
     def show(self, item_id: int, *, as_viewer: bool = True) -> ItemView:
         """One item with its history, as the signed-in person may see it

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from desktop.core import qa
+from desktop.core.supervision import qa
 from desktop.domain.changes import Changes, Outcome, of_items
 from desktop.domain.review import Shown
 

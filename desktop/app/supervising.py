@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop.core import decision_log, export, reports
+from desktop.core.supervision import decision_log, export, reports
 from desktop.domain.changes import Outcome, of_items
 from desktop.domain.errors import IntegrityFailure
 
@@ -90,7 +90,7 @@ class Supervising:
     ) -> ReportPdf:
         """The report as an A4 PDF that prints the head hash of the chain its
         figures were counted under, verified in the same snapshot (supervisors)."""
-        from desktop.core.report_pdf import write_pdf  # fpdf2 loads only for a PDF
+        from desktop.core.supervision.report_pdf import write_pdf  # fpdf2 loads only for a PDF
 
         found, chain = self.verified_report(since=since, until=until)
         pages = write_pdf(found, target, head_hash=chain.head_hash, title=title)
@@ -99,7 +99,7 @@ class Supervising:
     def decision_rows(
         self, *, since: datetime | None = None, until: datetime | None = None
     ) -> Iterator[dict[str, Any]]:
-        """One export row per decision event (supervisors); see :mod:`desktop.core.export` for writing them."""
+        """One export row per decision event (supervisors); :mod:`desktop.core.supervision.export` writes them."""
         return export.decision_rows(self._c.db, self._c.who(), since=since, until=until)
 
     def export_decisions(

@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from sqlalchemy import func, insert, select
 
 from db.models import AuditEvent, Base, Decision, User
 from desktop.domain.audit import EXPORT_FIELDS, ChainExport, ExportCheck, Verification
 from desktop.domain.errors import IntegrityFailure, UsageError
+from desktop.domain.people import Permission
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -68,6 +70,62 @@ def event_hash(
         }
     )
     return hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
+
+
+class Link(Protocol):
+    """One event of the chain as its hash covers it: a row, or an event in an export."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor(self) -> str | None: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def item_id(self) -> int | None: ...
+    @property
+    def payload(self) -> str: ...
+    @property
+    def prev_hash(self) -> str: ...
+    @property
+    def hash(self) -> str: ...
+
+
+def event_name(link: Link) -> str:
+    """An event as problems name it: "audit event 9 (claim at 2026-11-20T09:14:00+00:00)"."""
+    return f"audit event {link.id} ({link.kind} at {link.at.isoformat(timespec='seconds')})"
+
+
+def link_problem(
+    link: Link, expected_id: int, prev: str | None, *, exported: bool = False, content: bool = True
+) -> tuple[int, str] | None:
+    """What is wrong with ``link`` as the chain's ``expected_id``-th event, after the event whose hash is ``prev``.
+
+    The chain's one rule, checked in this order: ids run 1..N with none
+    missing, each event stores the hash of the one before it (``prev``;
+    None when that one is not known), and each event's hash is the hash of
+    its own content (unless ``content`` is False: only its place is asked
+    about). The first thing wrong, as the id of the event it concerns and
+    the problem in words, an event of an ``exported`` file named as such;
+    None when the event fits.
+    """
+    if link.id != expected_id:
+        return expected_id, f"{_named(expected_id, exported)} is missing (deleted)"
+    where = _named(link.id, exported) if exported else event_name(link)
+    if prev is not None and link.prev_hash != prev:
+        return link.id, f"{where} does not follow the event before it (deleted or reordered)"
+    if (
+        content
+        and event_hash(link.prev_hash, link.id, link.at, link.actor, link.kind, link.item_id, link.payload) != link.hash
+    ):
+        return link.id, f"{where} was edited: its content does not match its hash"
+    return None
+
+
+def _named(event_id: int, exported: bool) -> str:
+    return f"the export's event {event_id}" if exported else f"audit event {event_id}"
 
 
 def lock_chain(session: Session) -> None:
@@ -126,6 +184,26 @@ def decision_payload(row: Decision) -> dict[str, Any]:
     }
 
 
+def decision_mismatch(decision: Decision, reviewer: str, event: AuditEvent | None) -> str | None:
+    """What is wrong between a decision row and the event that recorded it
+    (every field the event vouches for must match); None when they match."""
+    where = f"decision {decision.id} (item {decision.item_id})"
+    if event is None:
+        return f"{where} has no audit event (events deleted?)"
+    try:
+        recorded = json.loads(event.payload)
+    except ValueError:
+        recorded = None
+    if (
+        recorded != decision_payload(decision)
+        or event.actor != reviewer
+        or event.at != decision.decided_at
+        or event.item_id != decision.item_id
+    ):
+        return f"{where} was edited: it no longer matches audit event {event.id}"
+    return None
+
+
 def append_decision(session: Session, row: Decision, *, kind: str, actor: str) -> str:
     return append(
         session,
@@ -174,18 +252,10 @@ def _check_decisions(session: Session, walked: Verification) -> Verification:
     try:
         for decision, reviewer, matched in rows:
             event: AuditEvent | None = matched
-            where = f"decision {decision.id} (item {decision.item_id})"
-            if event is None:
-                # The newest events were deleted: the chain alone cannot tell.
-                return broken(walked.events + 1, f"{where} has no audit event (events deleted?)")
-            recorded = json.loads(event.payload)
-            if (
-                recorded != decision_payload(decision)
-                or event.actor != reviewer
-                or event.at != decision.decided_at
-                or event.item_id != decision.item_id
-            ):
-                return broken(event.id, f"{where} was edited: it no longer matches audit event {event.id}")
+            problem = decision_mismatch(decision, reviewer, event)
+            if problem is not None:
+                # No event: the newest events were deleted, which the chain alone cannot tell.
+                return broken(event.id if event is not None else walked.events + 1, problem)
     finally:
         rows.close()
     orphan = session.execute(
@@ -204,19 +274,9 @@ def _walk(rows: Iterable[AuditEvent]) -> Verification:
     prev = GENESIS
     count = 0
     for event in rows:
-        expected_id = count + 1
-        where = f"audit event {event.id} ({event.kind} at {event.at.isoformat(timespec='seconds')})"
-        if event.id != expected_id:
-            return Verification(False, count, prev, expected_id, f"audit event {expected_id} is missing (deleted)")
-        if event.prev_hash != prev:
-            problem = f"{where} does not follow the event before it (deleted or reordered)"
-            return Verification(False, count, prev, event.id, problem)
-        recomputed = event_hash(
-            event.prev_hash, event.id, event.at, event.actor, event.kind, event.item_id, event.payload
-        )
-        if recomputed != event.hash:
-            problem = f"{where} was edited: its content does not match its hash"
-            return Verification(False, count, prev, event.id, problem)
+        problem = link_problem(event, count + 1, prev)
+        if problem is not None:
+            return Verification(False, count, prev, *problem)
         prev = event.hash
         count += 1
     return Verification(True, count, prev)
@@ -261,9 +321,6 @@ def export_chain(database: Database, actor: Actor, out: TextIO, *, batch: int = 
     ``out`` holds what came before it, so callers write to a temporary file.
     Supervisors and admins only: payloads carry notes and user names.
     """
-    # Imported here: desktop.core.users appends to this chain, so it imports this module first.
-    from desktop.domain.people import Permission
-
     actor.require(Permission.AUDIT)
     prev = GENESIS
     count = 0
@@ -271,9 +328,9 @@ def export_chain(database: Database, actor: Actor, out: TextIO, *, batch: int = 
         rows = session.execute(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch)).scalars()
         try:
             for event in rows:
-                walked = _walk_one(event, count + 1, prev)
-                if walked is not None:
-                    raise IntegrityFailure(f"audit chain broken at event {walked[0]}: {walked[1]}; nothing exported")
+                problem = link_problem(event, count + 1, prev)
+                if problem is not None:
+                    raise IntegrityFailure(f"audit chain broken at event {problem[0]}: {problem[1]}; nothing exported")
                 line = {
                     "id": event.id,
                     "kind": event.kind,
@@ -291,19 +348,6 @@ def export_chain(database: Database, actor: Actor, out: TextIO, *, batch: int = 
             rows.close()
     out.write(json.dumps({"head_hash": prev, "events": count}) + "\n")
     return ChainExport(count, prev)
-
-
-def _walk_one(event: AuditEvent, expected_id: int, prev: str) -> tuple[int, str] | None:
-    """The first thing wrong with ``event`` as the chain's ``expected_id``-th link, if any."""
-    if event.id != expected_id:
-        return expected_id, f"audit event {expected_id} is missing (deleted)"
-    if event.prev_hash != prev:
-        return event.id, f"audit event {event.id} does not follow the event before it (deleted or reordered)"
-    if event_hash(event.prev_hash, event.id, event.at, event.actor, event.kind, event.item_id, event.payload) != (
-        event.hash
-    ):
-        return event.id, f"audit event {event.id} was edited: its content does not match its hash"
-    return None
 
 
 def _export_line(text: str) -> dict[str, Any] | None:
@@ -352,7 +396,7 @@ def check_export(database: Database, lines: Iterable[str], *, batch: int = 5000)
                     return failed(exported + 1, f"line {number} of the export is not an audit event (damaged?)")
                 problem = _exported_event_problem(line, exported + 1, prev)
                 if problem is not None:
-                    return failed(exported + 1, problem)
+                    return failed(*problem)
                 event_id = exported + 1
                 row = next(stored, None)
                 if row is None:
@@ -363,9 +407,9 @@ def check_export(database: Database, lines: Iterable[str], *, batch: int = 5000)
                         f"event {event_id} differs: the database has {row.hash[:12]}..., "
                         f"the export {str(line['hash'])[:12]}... (history rewritten?)",
                     )
-                walked = _walk_one(row, event_id, prev)
-                if walked is not None:
-                    return failed(*walked)
+                problem = link_problem(row, event_id, prev)
+                if problem is not None:
+                    return failed(*problem)
                 exported += 1
                 prev = row.hash
         finally:
@@ -382,19 +426,33 @@ def check_export(database: Database, lines: Iterable[str], *, batch: int = 5000)
     return ExportCheck(True, exported, whole.events, prev)
 
 
-def _exported_event_problem(line: dict[str, Any], expected_id: int, prev: str) -> str | None:
+@dataclass(frozen=True)
+class _ExportedEvent:
+    """An event line of an export, as :class:`Link` reads it."""
+
+    id: int
+    at: datetime
+    actor: str | None
+    kind: str
+    item_id: int | None
+    payload: str
+    prev_hash: str
+    hash: str
+
+
+def _exported_event_problem(line: dict[str, Any], expected_id: int, prev: str) -> tuple[int, str] | None:
     """What is wrong with one event line of an export as its ``expected_id``-th event, if anything."""
     try:
-        at = datetime.fromisoformat(str(line["at"]))
-        if line["id"] != expected_id:
-            return f"the export's event {expected_id} is missing (the next line is event {line['id']})"
-        if line["prev_hash"] != prev:
-            return f"the export's event {expected_id} does not follow the one before it (edited?)"
-        recomputed = event_hash(
-            prev, expected_id, at, line["actor"], line["kind"], line["item_id"], str(line["payload"])
+        event = _ExportedEvent(
+            line["id"],
+            datetime.fromisoformat(str(line["at"])),
+            line["actor"],
+            line["kind"],
+            line["item_id"],
+            str(line["payload"]),
+            line["prev_hash"],
+            line["hash"],
         )
+        return link_problem(event, expected_id, prev, exported=True)
     except (TypeError, ValueError):
-        return f"the export's event {expected_id} is damaged"
-    if recomputed != line["hash"]:
-        return f"the export's event {expected_id} was edited: its content does not match its hash"
-    return None
+        return expected_id, f"the export's event {expected_id} is damaged"

@@ -1,13 +1,16 @@
 """Warning labels, decision actions and reason codes.
 
 The bundled ``resources/taxonomy.toml`` seeds an empty database; after that
-the database is the source of truth and admins change it through
-:func:`set_label` and :func:`set_label_active` (audited like any change).
+the database is the source of truth for labels and reasons, and admins
+change it through :func:`set_label` and :func:`set_label_active` (audited
+like any change). The actions, and what each requires, are the file's
+(:func:`actions`). :func:`check_decision` checks a decision against both.
 """
 
 from __future__ import annotations
 
 import tomllib
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -17,7 +20,7 @@ from desktop.core import audit
 from desktop.core.resources import resource
 from desktop.domain.errors import NotFound, UsageError
 from desktop.domain.people import Actor, Permission
-from desktop.domain.review import Action
+from desktop.domain.review import DECISIONS, Action
 from desktop.domain.taxonomy import (
     AGE_GATES,
     BLURS,
@@ -26,10 +29,14 @@ from desktop.domain.taxonomy import (
     ActionInfo,
     LabelInfo,
     ReasonInfo,
+    Requires,
     Taxonomy,
+    decision_problem,
+    requirement,
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import datetime
     from pathlib import Path
 
@@ -84,15 +91,32 @@ def load_file(path: Path | None = None) -> Taxonomy:
         )
         for raw in data.get("reason", [])
     ]
-    actions = [
-        ActionInfo(Action(raw["code"]), str(raw["name"]), str(raw["key"]), str(raw["requires"]))
-        for raw in data.get("action", [])
-    ]
-    if {a.code for a in actions} != {Action.APPROVE, Action.WARN, Action.REMOVE, Action.ESCALATE}:
+    actions = [_check_action(raw) for raw in data.get("action", [])]
+    if {a.code for a in actions} != set(DECISIONS):
         raise UsageError(f"{path}: the four actions approve, warn, remove, escalate must each be defined")
     if len({label.code for label in labels}) != len(labels):
         raise UsageError(f"{path}: a label code is defined twice")
     return Taxonomy(labels, reasons, actions)
+
+
+def _check_action(raw: dict[str, Any]) -> ActionInfo:
+    code = str(raw.get("code", ""))
+    where = f"action {code or '(no code)'}"
+    try:
+        name, key, requires = str(raw["name"]), str(raw["key"]), str(raw["requires"])
+    except KeyError as missing:
+        raise UsageError(f"{where}: missing {missing}") from None
+    if code not in {a.value for a in DECISIONS}:
+        raise UsageError(f"{where}: the actions are approve, warn, remove and escalate")
+    if requires not in {r.value for r in Requires}:
+        raise UsageError(f"{where}: requires must be one of {[r.value for r in Requires]}, not {requires!r}")
+    return ActionInfo(Action(code), name, key, Requires(requires))
+
+
+@cache
+def actions() -> tuple[ActionInfo, ...]:
+    """The decisions and what each requires, as the bundled taxonomy file defines them (read once)."""
+    return tuple(load_file().actions)
 
 
 def seed_if_empty(session: Session, now: datetime, taxonomy: Taxonomy | None = None) -> bool:
@@ -166,28 +190,35 @@ def reasons(session: Session, kind: str) -> list[ReasonInfo]:
     return [ReasonInfo(r.kind, r.code, r.name, r.description, r.withholds_media) for r in rows]
 
 
-def check_labels(session: Session, codes: list[str]) -> list[str]:
-    """The given label codes, checked: each active and known, none repeated."""
-    wanted = list(dict.fromkeys(codes))
-    found = {
-        row.code: row for row in session.scalars(select(Label).where(Label.code.in_(wanted), Label.active.is_(True)))
-    }
+def reasons_by_kind(session: Session) -> dict[str, list[ReasonInfo]]:
+    """The active reasons of each action that requires one ("remove", "escalate"), keyed by its code."""
+    return {a.code.value: reasons(session, a.code.value) for a in actions() if a.requires is Requires.REASON}
+
+
+def check_decision(
+    session: Session, action: Action, labels: Sequence[str], reason: str | None
+) -> tuple[list[str], Reason | None]:
+    """A decision's label codes (each once) and its reason's row, checked: every
+    code known and active, and what the action requires
+    (:func:`desktop.domain.taxonomy.decision_problem`)."""
+    wanted = list(dict.fromkeys(labels))
+    found = (
+        {row.code: row for row in session.scalars(select(Label).where(Label.code.in_(wanted), Label.active.is_(True)))}
+        if wanted
+        else {}
+    )
     unknown = [code for code in wanted if code not in found]
     if unknown:
         raise UsageError(f"unknown label code {unknown[0]!r} (see: veil labels list)")
-    if wanted and all(found[code].accompanies_only for code in wanted):
-        names = ", ".join(wanted)
-        raise UsageError(f"{names} only accompanies another label; add the label that describes the content")
-    return wanted
-
-
-def check_reason(session: Session, kind: str, code: str | None) -> Reason:
-    if not code:
-        raise UsageError(f"{kind} needs a reason code (see: veil labels reasons)")
-    reason = session.get(Reason, (kind, code))
-    if reason is None or not reason.active:
-        raise UsageError(f"unknown {kind} reason {code!r} (see: veil labels reasons)")
-    return reason
+    problem = decision_problem(action, [_info(found[code]) for code in wanted], reason, actions())
+    if problem is not None:
+        raise UsageError(problem.message)
+    if requirement(action, actions()) is not Requires.REASON:
+        return wanted, None
+    row = session.get(Reason, (action.value, reason))
+    if row is None or not row.active:
+        raise UsageError(f"unknown {action.value} reason {reason!r} (see: veil labels reasons)")
+    return wanted, row
 
 
 def set_label(session: Session, actor: Actor, label: LabelInfo, now: datetime) -> LabelInfo:

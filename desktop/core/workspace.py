@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING
 from db.errors import CannotConnect
 from db.migrate import UpgradeResult, upgrade
 from db.session import DEFAULT_BUSY_TIMEOUT_MS, Database, parse_url
-from desktop.core import taxonomy, users
-from desktop.core.review import DEFAULT_LEASE, DEFAULT_UNDO_GRACE, ReviewService
+from desktop.core import taxonomy
+from desktop.core.people import users
+from desktop.core.review.claims import DEFAULT_LEASE
+from desktop.core.review.decisions import DEFAULT_UNDO_GRACE
+from desktop.core.review.service import ReviewService
 from desktop.domain.clock import Clock, system_clock
 from desktop.domain.errors import NotFound
 

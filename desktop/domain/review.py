@@ -28,6 +28,19 @@ class Action(enum.StrEnum):
 
 DECISIONS = (Action.APPROVE, Action.WARN, Action.REMOVE, Action.ESCALATE)
 
+# What people read for each action, in the window and in reports (keyed by
+# the action, whose value is its code: a code finds its name too).
+ACTION_NAMES: dict[str, str] = {
+    Action.APPROVE: "Approve",
+    Action.WARN: "Approve with warning",
+    Action.REMOVE: "Remove",
+    Action.ESCALATE: "Escalate",
+    Action.UNDO: "Undo",
+}
+
+# An item's severity, 0 to 3, in words.
+SEVERITY_NAMES = ("none", "mild", "graphic", "extreme")
+
 
 @dataclass(frozen=True)
 class Claim:

@@ -1,4 +1,4 @@
-"""The supervisors' dashboard: the figures of one :class:`~desktop.core.reports.Report`.
+"""The supervisors' dashboard: the figures of one :class:`~desktop.domain.reports.Report`.
 
 Every number here is read from the report the caller passes to
 :meth:`Dashboard.show_report`, never from the database, so ``veil report
@@ -7,8 +7,8 @@ database work: its Refresh button only asks (``refresh_requested``); the
 caller loads a new report off the UI thread and hands it over.
 
 Charts are painted with QPainter (QtCharts is not in PySide6-Essentials)
-from the :class:`~desktop.core.report_rows.Chart` series and layout rules
-the PDF report (:mod:`desktop.core.report_pdf`) draws from too. Each chart
+from the :class:`~desktop.core.supervision.report_rows.Chart` series and layout rules
+the PDF report (:mod:`desktop.core.supervision.report_pdf`) draws from too. Each chart
 carries its numbers: on the bars where they fit, and in a caption below.
 Colours come from the theme: calm blues and amber, no saturated red.
 """
@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.report_rows import (
+from desktop.core.supervision.report_rows import (
     CHART_NAMES,
     HBAR_ROW_LINES,
     HBARS,

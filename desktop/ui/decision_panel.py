@@ -2,8 +2,10 @@
 
 Built for the keyboard. The window maps A, W, X, E to :meth:`DecisionPanel.request`,
 1-9 to :meth:`DecisionPanel.toggle_label` and N to :meth:`DecisionPanel.focus_note`;
-the panel checks a request the way ``ReviewService`` will and says in one
-line what is missing instead of sending something the service would refuse.
+the panel checks a request by the rule the service checks it by
+(:func:`desktop.domain.taxonomy.decision_problem`, from the taxonomy's
+actions) and says in one line what is missing instead of sending something
+the service would refuse.
 
 The fast paths:
 
@@ -43,14 +45,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.review import Action, DecisionRequest
-from desktop.ui.item_panel import ACTION_NAMES, local_time
+from desktop.domain.review import ACTION_NAMES, Action, DecisionRequest
+from desktop.domain.taxonomy import Lack, decision_problem
+from desktop.ui.item_panel import local_time
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from desktop.domain.review import DecisionInfo, ItemView
-    from desktop.domain.taxonomy import LabelInfo, ReasonInfo
+    from desktop.domain.taxonomy import ActionInfo, LabelInfo, ReasonInfo
 
 NUMBERED = 9  # labels and reasons 1-9 have a key; any after that are picked by mouse or arrows
 NOTE_LINES = 3
@@ -67,7 +70,6 @@ _TOOLTIPS = {
     Action.REMOVE: "Remove: choose a reason (1-9, then Enter). Ticked labels are recorded with it.",
     Action.ESCALATE: "Escalate to a supervisor: choose a reason (1-9, then Enter).",
 }
-_REASON_VERBS = {Action.REMOVE: "remove", Action.ESCALATE: "escalate"}
 
 
 def _digit(event: QKeyEvent) -> int | None:
@@ -214,6 +216,7 @@ class DecisionPanel(QWidget):
         super().__init__(parent)
         self._labels: list[LabelInfo] = []
         self._reasons: dict[str, list[ReasonInfo]] = {}
+        self._actions: list[ActionInfo] = []
         self._view: ItemView | None = None
         self._can_decide = False
         self._pending = False
@@ -307,10 +310,17 @@ class DecisionPanel(QWidget):
 
     # -- the taxonomy ---------------------------------------------------
 
-    def set_taxonomy(self, labels: Sequence[LabelInfo], reasons: Mapping[str, Sequence[ReasonInfo]]) -> None:
-        """The labels to offer (active ones, in this order) and the reasons by kind ("remove", "escalate")."""
+    def set_taxonomy(
+        self,
+        labels: Sequence[LabelInfo],
+        reasons: Mapping[str, Sequence[ReasonInfo]],
+        actions: Sequence[ActionInfo],
+    ) -> None:
+        """The labels to offer (active ones, in this order), the reasons by kind ("remove", "escalate")
+        and the actions with what each requires."""
         self._labels = [label for label in labels if label.active]
         self._reasons = {kind: list(found) for kind, found in reasons.items()}
+        self._actions = list(actions)
         for box in self.label_boxes:
             self._labels_layout.removeWidget(box)
             box.deleteLater()
@@ -402,35 +412,28 @@ class DecisionPanel(QWidget):
         """Decide ``action`` on the item shown, or say in the hint line what is missing."""
         if action not in _KEYS:
             raise ValueError(f"{action.value} is not a decision")
-        if not self._ready():
+        if not self._ready() or not self._actions:
             return
         labels = self._ticked()
-        if labels and all(label.accompanies_only for label in labels):
+        reason = self.reason_list.chosen() if self._reason_action == action else None
+        problem = decision_problem(action, labels, reason, self._actions)
+        if problem is not None and problem.lack is Lack.CONTENT_LABEL_MISSING:
             names = ", ".join(label.name for label in labels)
             self._hint(f"{names} only goes with another label: tick the one that describes the content")
-            return
-        codes = tuple(label.code for label in labels)
-        note = self.note_edit.toPlainText().strip() or None
-        if action == Action.APPROVE:
-            if codes:
-                self._hint("Untick the labels or press W")
-                return
-            self._send(DecisionRequest(Action.APPROVE, (), None, note))
-        elif action == Action.WARN:
-            if not codes:
-                self._hint("Tick at least one label (1-9), then press W again")
-                self.focus_labels()
-                return
-            self._send(DecisionRequest(Action.WARN, codes, None, note))
+        elif action == Action.ESCALATE and self._escalated():
+            self._hint("This item is already escalated")
+        elif problem is None:
+            note = self.note_edit.toPlainText().strip() or None
+            self._send(DecisionRequest(action, tuple(label.code for label in labels), reason, note))
+        elif problem.lack is Lack.LABELS_REFUSED:
+            self._hint("Untick the labels or press W")
+        elif problem.lack is Lack.LABEL_MISSING:
+            self._hint("Tick at least one label (1-9), then press W again")
+            self.focus_labels()
+        elif problem.lack is Lack.REASON_MISSING:
+            self._open_reasons(action)
         else:
-            if action == Action.ESCALATE and self._escalated():
-                self._hint("This item is already escalated")
-                return
-            reason = self.reason_list.chosen() if self._reason_action == action else None
-            if reason is None:
-                self._open_reasons(action)
-                return
-            self._send(DecisionRequest(action, codes, reason, note))
+            self._hint(problem.message)
 
     def toggle_label(self, number: int) -> None:
         """Tick or untick the ``number``-th label (1-9)."""
@@ -459,7 +462,7 @@ class DecisionPanel(QWidget):
         self.decided.emit(decision)
 
     def _open_reasons(self, action: Action) -> None:
-        kind = _REASON_VERBS[action]
+        kind = action.value  # reasons are kept by the kind of action they give a reason for
         reasons = self._reasons.get(kind, [])
         if not reasons:
             self._hint(f"No {kind} reasons are set up; ask an admin (veil labels reasons)")

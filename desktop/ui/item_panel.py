@@ -33,20 +33,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.review import Action
+from desktop.domain.review import ACTION_NAMES, SEVERITY_NAMES
 from desktop.ui.theme import MARKER_KINDS, colours, current_theme, marker_colours
 
 if TYPE_CHECKING:
     from desktop.domain.review import DecisionInfo, ItemView
 
-SEVERITY_NAMES = ("none", "mild", "graphic", "extreme")
-ACTION_NAMES = {
-    Action.APPROVE: "Approve",
-    Action.WARN: "Approve with warning",
-    Action.REMOVE: "Remove",
-    Action.ESCALATE: "Escalate",
-    Action.UNDO: "Undo",
-}
 KIND_NAMES = {"explicit": "Publisher's marker", "weak": "Weak marker", "cue": "Content cue"}
 # Where markers overlap, the later kind here is painted last and wins: what
 # the publisher wrote matters more than a word the engine noticed.

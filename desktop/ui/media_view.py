@@ -100,7 +100,7 @@ QLabel#mediaNotice { color: #c8c8c8; }
 
 
 class Medium(Protocol):
-    """What the grid reads of a medium: the fields of ``desktop.core.review.MediaInfo``.
+    """What the grid reads of a medium: the fields of ``desktop.domain.review.MediaInfo``.
 
     A protocol rather than the dataclass itself, so that ``desktop.ui`` does not
     import the review service (and through it SQLAlchemy), not even for types.

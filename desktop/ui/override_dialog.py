@@ -1,10 +1,11 @@
 """A supervisor overrides the decision in force on one item, and says why.
 
 The dialog shows the decision in force, offers the new decision with what
-it needs (labels for a warning, a reason code for a removal or an
-escalation) and a reason in words, which the reviewer whose decision it
-was will read. "Override" stays disabled until all of that is given, and
-the line under the form says what is still missing. The override is saved
+it needs (what the taxonomy's actions require, checked by the rule the
+service checks: :func:`desktop.domain.taxonomy.decision_problem`) and a
+reason in words, which the reviewer whose decision it was will read.
+"Override" stays disabled until all of that is given, and the line under
+the form says what is still missing. The override is saved
 by ``veil.supervision.override`` on the dialog's own thread, with an id made
 when the dialog opens, so sending again after an error can never record it
 twice. Errors from the service are shown in the dialog, which stays open.
@@ -34,7 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.review import Action
+from desktop.domain.review import DECISIONS, Action
+from desktop.domain.taxonomy import Lack, Requires, decision_problem, requirement
 from desktop.ui.decision_words import Names, action_name, decision_text, when
 from desktop.ui.workers import DbOp, DbWorker
 
@@ -42,10 +44,8 @@ if TYPE_CHECKING:
     from desktop.app.veil import Veil
     from desktop.domain.audit import OverrideContext
     from desktop.domain.review import DecisionInfo
-    from desktop.domain.taxonomy import LabelInfo
+    from desktop.domain.taxonomy import ActionInfo, LabelInfo
 
-_CHOICES = (Action.APPROVE, Action.WARN, Action.REMOVE, Action.ESCALATE)
-_REASON_KINDS = {Action.REMOVE: "remove", Action.ESCALATE: "escalate"}
 _CODE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -64,6 +64,7 @@ class OverrideDialog(QDialog):
         self._worker = DbWorker(self, name="veil-override")
         self._context: OverrideContext | None = None
         self._labels: list[LabelInfo] = []
+        self._actions: list[ActionInfo] = []
         self._saving = False
         # Made once: a retry after an error is the same override, never a second one.
         self._override_id = str(uuid.uuid4())
@@ -92,7 +93,7 @@ class OverrideDialog(QDialog):
         choices = QGridLayout(choice_box)
         self.action_group = QButtonGroup(self)
         self.action_buttons: dict[Action, QRadioButton] = {}
-        for n, action in enumerate(_CHOICES):
+        for n, action in enumerate(DECISIONS):
             button = QRadioButton(action_name(action))
             self.action_group.addButton(button, n)
             self.action_buttons[action] = button
@@ -158,12 +159,13 @@ class OverrideDialog(QDialog):
     def _load(self) -> None:
         veil, item_id = self._veil, self._item_id
 
-        def work() -> OverrideContext:
-            return veil.supervision.override_context(item_id)
+        def work() -> tuple[OverrideContext, list[ActionInfo]]:
+            return veil.supervision.override_context(item_id), veil.taxonomy.actions()
 
         DbOp(self._worker, work).success(self._on_loaded).failure(self._on_failed).run()
 
-    def _on_loaded(self, context: OverrideContext) -> None:
+    def _on_loaded(self, loaded: tuple[OverrideContext, list[ActionInfo]]) -> None:
+        context, self._actions = loaded
         self._context = context
         names = Names.of(context.labels, context.reasons)
         current = context.in_force
@@ -221,24 +223,39 @@ class OverrideDialog(QDialog):
         action = self.chosen_action()
         if action is None:
             return "Choose the new decision."
-        if action == Action.WARN:
-            ticked = set(self.ticked_labels())
-            if not ticked:
+        labels = self._labels_for(action)
+        problem = decision_problem(action, labels, self._reason_for(action), self._actions)
+        if problem is not None:
+            if problem.lack is Lack.LABEL_MISSING:
                 return "Tick at least one warning label."
-            chosen = [label for label in self._labels if label.code in ticked]
-            if all(label.accompanies_only for label in chosen):
-                names = ", ".join(label.name for label in chosen)
+            if problem.lack is Lack.CONTENT_LABEL_MISSING:
+                names = ", ".join(label.name for label in labels)
                 return f"{names} only goes with another label: tick the one that describes the content."
-        if action in _REASON_KINDS and self.chosen_reason() is None:
-            return f"Choose a reason to {_REASON_KINDS[action]}."
+            if problem.lack is Lack.REASON_MISSING:
+                return f"Choose a reason to {action.value}."
+            return problem.message
         if not self.why_edit.toPlainText().strip():
             return "Say why the decision changes."
         return None
 
+    def _requires(self, action: Action | None) -> Requires | None:
+        return requirement(action, self._actions) if action is not None and self._actions else None
+
+    def _labels_for(self, action: Action) -> list[LabelInfo]:
+        """The ticked labels, when ``action`` takes labels (the list is shown only then)."""
+        if self._requires(action) is not Requires.LABEL:
+            return []
+        ticked = set(self.ticked_labels())
+        return [label for label in self._labels if label.code in ticked]
+
+    def _reason_for(self, action: Action) -> str | None:
+        """The reason chosen, when ``action`` takes one (the list is shown only then)."""
+        return self.chosen_reason() if self._requires(action) is Requires.REASON else None
+
     def _update(self) -> None:
-        action = self.chosen_action()
-        self.labels_box.setVisible(action == Action.WARN)
-        self.reason_box.setVisible(action in _REASON_KINDS)
+        requires = self._requires(self.chosen_action())
+        self.labels_box.setVisible(requires is Requires.LABEL)
+        self.reason_box.setVisible(requires is Requires.REASON)
         missing = self.missing()
         self.hint_label.setText(missing or "")
         self.hint_label.setVisible(bool(missing))
@@ -248,10 +265,10 @@ class OverrideDialog(QDialog):
 
     def _fill_reasons(self, action: Action) -> None:
         context = self._context
-        kind = _REASON_KINDS.get(action)
+        kind = action.value  # reasons are kept by the kind of action they give a reason for
         self.reason_combo.blockSignals(True)
         self.reason_combo.clear()
-        if kind is not None and context is not None:
+        if self._requires(action) is Requires.REASON and context is not None:
             self.reason_combo.addItem(f"Choose a reason to {kind}…", None)
             for reason in context.reasons.get(kind, []):
                 withheld = " — withholds media" if reason.withholds_media else ""
@@ -271,8 +288,8 @@ class OverrideDialog(QDialog):
         action = self.chosen_action()
         if self.missing() is not None or action is None or self._saving:
             return
-        labels = self.ticked_labels() if action == Action.WARN else []
-        reason = self.chosen_reason() if action in _REASON_KINDS else None
+        labels = [label.code for label in self._labels_for(action)]
+        reason = self._reason_for(action)
         why = self.why_edit.toPlainText().strip()
         veil, item_id, override_id = self._veil, self._item_id, self._override_id
 

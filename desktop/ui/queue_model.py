@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
+from desktop.domain.review import SEVERITY_NAMES
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from desktop.domain.queue import PageKey, QueueRow
 
-SEVERITY_NAMES = ("none", "mild", "graphic", "extreme")
 COLUMNS = ("Sev.", "Markers", "Source", "Age", "Media", "Text")
 PAGE = 200
 Index = QModelIndex | QPersistentModelIndex

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from desktop.domain.people import Actor
     from desktop.domain.queue import Facets, PageKey, QueueRow
     from desktop.domain.review import DecisionInfo, ItemView, Next, Shown
-    from desktop.domain.taxonomy import LabelInfo, ReasonInfo
+    from desktop.domain.taxonomy import ActionInfo, LabelInfo, ReasonInfo
 
 RETRY_FIRST_S = 2.0
 RETRY_MOST_S = 30.0
@@ -79,6 +79,7 @@ class Opened:
     where: str
     labels: list[LabelInfo]
     reasons: dict[str, list[ReasonInfo]]
+    actions: list[ActionInfo]
     facets: Facets
     day: Day
     replayed: int  # decisions from the outbox saved at start
@@ -189,8 +190,8 @@ class ReviewController(QObject):
         def work() -> Opened:
             replayed = veil.review.replay(outbox).value
             return Opened(
-                actor, veil.where, veil.taxonomy.labels(), veil.taxonomy.reasons(), veil.review.facets(),
-                veil.care.day_so_far(start_of_today()), replayed,
+                actor, veil.where, veil.taxonomy.labels(), veil.taxonomy.reasons(), veil.taxonomy.actions(),
+                veil.review.facets(), veil.care.day_so_far(start_of_today()), replayed,
             )  # fmt: skip
 
         DbOp(self.writer, work).success(self._on_opened).failure(self._on_open_failed).run()

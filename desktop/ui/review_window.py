@@ -244,7 +244,7 @@ class ReviewWindow(QMainWindow):
     def _on_opened(self, opened: Opened) -> None:
         # Qt appends " — Veil" (the application's display name) to every title.
         self.setWindowTitle(f"{opened.actor.name} ({opened.actor.role.value}) — {opened.where}")
-        self.decision_panel.set_taxonomy(opened.labels, opened.reasons)
+        self.decision_panel.set_taxonomy(opened.labels, opened.reasons, opened.actions)
         self.queue.fill(opened.facets, escalations=opened.actor.may(Permission.RESOLVE_ESCALATIONS))
         if opened.actor.may(Permission.AUDIT):
             self.supervisor = SupervisorMenu(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image
 
-from desktop.core.ingest.paths import file_uri_path
+from desktop.core.media.originals import file_uri_path
 from tests.e2e.test_cli import refused, veil
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from db.models import Decision, Item
 from db.session import Database
-from desktop.core.review import ReviewService
+from desktop.core.review.service import ReviewService
 from desktop.domain.people import Role
 from desktop.domain.review import Action, ItemStatus
 from tests.support.factories import add_items, add_user

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import Connection, select, text
 
 from db.models import AuditEvent, Item
-from desktop.core import audit, decision_log, qa
+from desktop.core import audit
 from desktop.core.ingest.store import store
+from desktop.core.supervision import decision_log, qa
 from desktop.domain.audit import EventKind, LogFilter, LogRow
 from desktop.domain.errors import PermissionDenied
 from desktop.domain.ingest import ItemDraft, MarkerDraft

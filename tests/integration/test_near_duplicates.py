@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 import pytest
 from PIL import Image, ImageDraw
 
-from desktop.core import audit, team_settings
+from desktop.core import audit
 from desktop.core.ingest.files import ingest_files
 from desktop.core.ingest.store import distance
+from desktop.core.people import team_settings
 from desktop.domain.errors import NotFound, PermissionDenied
 from desktop.domain.people import Role
 from desktop.domain.review import Action, ItemStatus

@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 
 from db.models import AuditEvent, Decision, Item, QaTask
 from db.session import Database
-from desktop.core import audit, qa
+from desktop.core import audit
 from desktop.core.ingest.files import ingest_files
+from desktop.core.supervision import qa
 from desktop.domain.errors import Conflict, NotFound, PermissionDenied, UsageError
 from desktop.domain.people import Role
 from desktop.domain.qa import BLIND_FIELDS, parse_rate

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 
-from desktop.core.review import ReviewService
+from desktop.core.review import claims
 from desktop.domain.people import Actor, Role
 from desktop.domain.review import ItemStatus
 from tests.support.factories import add_items
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 def _plan(ws: Workspace, status: ItemStatus, *, held: bool = False) -> str:
     actor = Actor(1, "someone", Role.MODERATOR)
-    make = ReviewService._held if held else ReviewService._next_free
+    make = claims.holding if held else claims.next_free
     query = make(actor, status, datetime(2026, 11, 20, tzinfo=UTC))
     with ws.db.engine.connect() as conn:
         sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import Connection, text
 
-from desktop.core import audit, reports
+from desktop.core import audit
+from desktop.core.supervision import reports
 from desktop.domain.errors import IntegrityFailure, PermissionDenied, UsageError
 from desktop.domain.people import Role
 from desktop.domain.reports import Quantiles

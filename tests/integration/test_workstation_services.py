@@ -13,9 +13,11 @@ from PIL import Image
 from sqlalchemy import event, func, select
 
 from db.models import AuditEvent, Decision, User
-from desktop.core import browse, care, users
+from desktop.core import care
 from desktop.core.ingest.files import CHUNK, ingest_files
 from desktop.core.ingest.store import store
+from desktop.core.people import users
+from desktop.core.review import listing
 from desktop.domain.care import Day, Policy, Tracker
 from desktop.domain.errors import Conflict, NotFound, PermissionDenied, UsageError
 from desktop.domain.ingest import ItemDraft, MarkerDraft, MediaRef
@@ -44,13 +46,13 @@ def test_pages_follow_review_order_without_gaps_or_repeats(workspace: Workspace,
 
     seen: list[int] = []
     after = None
-    while rows := browse.page(workspace.db, query, after=after, limit=8, clock=workspace.clock):
+    while rows := listing.page(workspace.db, query, after=after, limit=8, clock=workspace.clock):
         seen += [r.id for r in rows]
         after = rows[-1].key
 
     assert len(seen) == len(set(seen)) == 37
     assert seen[:7] == severe  # most severe first, as claim_next takes them
-    assert browse.count(workspace.db) == 37
+    assert listing.count(workspace.db) == 37
 
 
 def test_filters_by_marker_source_language_and_label(workspace: Workspace) -> None:
@@ -66,7 +68,7 @@ def test_filters_by_marker_source_language_and_label(workspace: Workspace) -> No
     _ingest(workspace, [ItemDraft(text="other", external_id="c", language="en")], source="wire")
 
     def ids(**kwargs: object) -> list[str]:
-        rows = browse.page(workspace.db, QueueFilter(**kwargs), clock=workspace.clock)  # type: ignore[arg-type]
+        rows = listing.page(workspace.db, QueueFilter(**kwargs), clock=workspace.clock)  # type: ignore[arg-type]
         return sorted(r.excerpt for r in rows)
 
     assert ids(marker="21+") == ["+21 footage"]
@@ -80,7 +82,7 @@ def test_filters_by_marker_source_language_and_label(workspace: Workspace) -> No
     workspace.review.decide(alice, claim.item_id, Action.WARN, labels=["graphic-violence"])
     assert ids(status=ItemStatus.DECIDED, label="graphic-violence") == ["+21 footage"]
     assert ids(status=ItemStatus.DECIDED, label="graphic") == []  # whole codes only
-    facets = browse.facets(workspace.db)
+    facets = listing.facets(workspace.db)
     assert facets.sources == ["feed", "wire"] and "21+" in facets.markers and "ru" in facets.languages
 
 
@@ -88,16 +90,16 @@ def test_rows_say_who_holds_an_item(workspace: Workspace, clock: FakeClock) -> N
     (item,) = add_items(workspace, 1, severity=1)
     alice = add_user(workspace, "alice")
     workspace.review.claim_next(alice)
-    (row,) = browse.page(workspace.db, QueueFilter(), clock=workspace.clock)
+    (row,) = listing.page(workspace.db, QueueFilter(), clock=workspace.clock)
     assert row.id == item and row.claimed_by == "alice"
     clock.advance(minutes=11)  # the lease ran out
-    (row,) = browse.page(workspace.db, QueueFilter(), clock=workspace.clock)
+    (row,) = listing.page(workspace.db, QueueFilter(), clock=workspace.clock)
     assert row.claimed_by is None
 
 
 def test_a_later_page_is_an_index_seek(workspace: Workspace) -> None:
     add_items(workspace, 20)
-    (first,) = browse.page(workspace.db, QueueFilter(), limit=1, clock=workspace.clock)
+    (first,) = listing.page(workspace.db, QueueFilter(), limit=1, clock=workspace.clock)
     captured: list[tuple[str, Any]] = []
 
     def keep(_conn: object, _cursor: object, statement: str, params: Any, *_: object) -> None:
@@ -105,7 +107,7 @@ def test_a_later_page_is_an_index_seek(workspace: Workspace) -> None:
 
     event.listen(workspace.db.engine, "before_cursor_execute", keep)
     try:
-        browse.page(workspace.db, QueueFilter(), after=first.key, limit=5, clock=workspace.clock)
+        listing.page(workspace.db, QueueFilter(), after=first.key, limit=5, clock=workspace.clock)
     finally:
         event.remove(workspace.db.engine, "before_cursor_execute", keep)
     statement, params = next((s, p) for s, p in captured if "ORDER BY item.priority" in s)
@@ -189,7 +191,7 @@ def test_originals_for_reveal_and_never_for_withheld_media(workspace: Workspace,
 
 
 def _all_ids(ws: Workspace) -> list[int]:
-    return [r.id for r in browse.page(ws.db, QueueFilter(), clock=ws.clock)]
+    return [r.id for r in listing.page(ws.db, QueueFilter(), clock=ws.clock)]
 
 
 def test_the_day_so_far_counts_decisions_and_exposure(workspace: Workspace, clock: FakeClock) -> None:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 
 from db.session import Database
-from desktop.core.review import ReviewService
+from desktop.core.review.service import ReviewService
 from desktop.core.workspace import open_workspace
 from desktop.domain.people import Role
 from desktop.domain.review import Action

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from desktop.core import users
 from desktop.core.ingest.store import store
+from desktop.core.people import users
 from desktop.domain.ingest import ItemDraft, MarkerDraft
 from desktop.domain.people import Role
 

@@ -1,4 +1,4 @@
-"""A report as :func:`desktop.core.reports.report` returns it, for the tests of what shows one."""
+"""A report as :func:`desktop.core.supervision.reports.report` returns it, for the tests of what shows one."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ HEAD = "3f" * 32
 
 
 def sample_report(*, agreement: bool = True) -> Report:
-    """Two days of a small team's work, as :func:`desktop.core.reports.report` would return it."""
+    """Two days of a small team's work, as :func:`desktop.core.supervision.reports.report` would return it."""
     figure = AgreementFigure
     return Report(
         since=datetime(2026, 11, 20, tzinfo=UTC),

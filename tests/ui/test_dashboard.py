@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel, QPushButton, QTableWidget
 
-from desktop.core.report_rows import BARS, Chart, charts
+from desktop.core.supervision.report_rows import BARS, Chart, charts
 from desktop.domain.reports import Agreement, Quantiles, Report
 from desktop.ui.dashboard import ChartColours, ChartView, Dashboard, paint_chart
 from desktop.ui.theme import THEMES

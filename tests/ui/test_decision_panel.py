@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 TAXONOMY = load_file()
 LABELS = TAXONOMY.labels
 REASONS = {kind: [r for r in TAXONOMY.reasons if r.kind == kind] for kind in ("remove", "escalate")}
+ACTIONS = TAXONOMY.actions
 AT = datetime(2026, 11, 20, 9, 14, tzinfo=UTC)
 
 
@@ -84,7 +85,7 @@ class Host(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.panel = DecisionPanel()
-        self.panel.set_taxonomy(LABELS, REASONS)
+        self.panel.set_taxonomy(LABELS, REASONS, ACTIONS)
         self.moves: list[int] = []  # Up/Down reached the window: the item would change
         layout = QHBoxLayout(self)
         layout.addWidget(self.panel)
@@ -168,13 +169,13 @@ def test_labels_are_numbered_with_descriptions(panel: DecisionPanel) -> None:
 
 def test_inactive_labels_are_left_out(panel: DecisionPanel) -> None:
     retired = LabelInfo("old-label", "Old label", "", "warn", "media", "none", None, active=False)
-    panel.set_taxonomy([retired, *LABELS[:3]], REASONS)
+    panel.set_taxonomy([retired, *LABELS[:3]], REASONS, ACTIONS)
     assert [box.text() for box in panel.label_boxes] == [f"{n}  {label.name}" for n, label in enumerate(LABELS[:3], 1)]
 
 
 def test_an_ampersand_in_a_label_name_is_shown(panel: DecisionPanel) -> None:
     label = LabelInfo("sex-violence", "Sex & violence", "", "warn", "media", "none", None)
-    panel.set_taxonomy([label], REASONS)
+    panel.set_taxonomy([label], REASONS, ACTIONS)
     # "&&" is how a button shows one "&" instead of making a mnemonic of it.
     assert panel.label_boxes[0].text() == "1  Sex && violence"
 
@@ -243,12 +244,12 @@ def test_a_label_that_only_accompanies_cannot_go_alone(qtbot: QtBot, panel: Deci
 
 
 def test_keys_past_the_labels_do_nothing(panel: DecisionPanel) -> None:
-    panel.set_taxonomy(LABELS[:3], REASONS)
+    panel.set_taxonomy(LABELS[:3], REASONS, ACTIONS)
     panel.show_item(make_view(), can_decide=True)
     panel.toggle_label(4)
     panel.toggle_label(0)
     assert ticked(panel) == []
-    panel.set_taxonomy(LABELS, REASONS)
+    panel.set_taxonomy(LABELS, REASONS, ACTIONS)
     panel.toggle_label(10)
     assert ticked(panel) == []
 
@@ -335,7 +336,7 @@ def test_an_escalated_item_cannot_be_escalated_again(qtbot: QtBot, panel: Decisi
 
 
 def test_no_reasons_of_a_kind_says_so(qtbot: QtBot, panel: DecisionPanel, sent: Decisions) -> None:
-    panel.set_taxonomy(LABELS, {"remove": REASONS["remove"]})
+    panel.set_taxonomy(LABELS, {"remove": REASONS["remove"]}, ACTIONS)
     panel.show_item(make_view(), can_decide=True)
     press(qtbot, "E")
     assert sent.sent == []

@@ -26,7 +26,7 @@ from PySide6.QtCore import QMetaObject, QObject, Qt, QTimer, Slot
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from desktop.core import browse
+from desktop.core.review import listing
 from desktop.ui.import_dialog import ImportDialog
 from tests.conftest import signed_in
 
@@ -122,10 +122,10 @@ def test_a_manifest_and_a_folder_of_pictures_land_in_the_queue(
 
     assert (report.items_added, report.items_duplicate, report.media_added, report.errors) == (5, 0, 3, [])
     assert not report.stopped
-    assert browse.count(database) == 5
+    assert listing.count(database) == 5
     queued = {entry.text for entry in workspace.review.queue(limit=10)}
     assert {"evening post number 0", "evening post number 1", "evening post number 2"} <= queued
-    assert browse.facets(database).sources == ["evening", "photos"]
+    assert listing.facets(database).sources == ["evening", "photos"]
     assert dialog.summary_label.text() == "Done: 5 items added, 0 already in Veil, 3 media files, 0 errors."
     assert not dialog.error_list.isVisible()
     assert dialog.start_button.isEnabled() and not dialog.cancel_button.isVisible()
@@ -144,7 +144,7 @@ def test_missing_and_unreadable_inputs_are_named_in_the_error_list(
     report = _run(qtbot, dialog)
 
     assert report.items_added == 2
-    assert browse.count(database) == 2
+    assert listing.count(database) == 2
     assert dialog.error_list.isVisible() and dialog.error_list.isReadOnly()
     assert dialog.error_list.toPlainText().splitlines() == [
         f"{missing}: no such file or folder",
@@ -168,7 +168,7 @@ def test_the_chosen_format_and_source_name_are_used(
     report = _run(qtbot, dialog)
 
     assert report.items_added >= 1 and not report.errors
-    assert browse.facets(database).sources == ["field-notes"]
+    assert listing.facets(database).sources == ["field-notes"]
 
 
 def test_cancel_keeps_what_was_stored_and_a_rerun_adds_the_rest(
@@ -191,7 +191,7 @@ def test_cancel_keeps_what_was_stored_and_a_rerun_adds_the_rest(
     assert reported == [500]
     assert first.stopped
     assert first.items_added == 500 < 1500
-    assert browse.count(database) == 500
+    assert listing.count(database) == 500
     assert dialog.summary_label.text() == "Stopped: 500 items stored; run the import again to take the rest."
 
     dialog.progressed.disconnect(cancel_on_first_progress)
@@ -199,7 +199,7 @@ def test_cancel_keeps_what_was_stored_and_a_rerun_adds_the_rest(
 
     assert not again.stopped
     assert (again.items_added, again.items_duplicate) == (1000, 500)
-    assert browse.count(database) == 1500
+    assert listing.count(database) == 1500
     assert dialog.summary_label.text().startswith("Done: 1000 items added, 500 already in Veil")
 
 
@@ -246,7 +246,7 @@ def test_closing_during_an_import_asks_then_stops_and_waits_for_it(
     assert report.stopped and report.items_added == 500
     qtbot.waitUntil(lambda: not dialog.isVisible())
     assert not _import_threads()
-    assert browse.count(database) == 500
+    assert listing.count(database) == 500
 
 
 def test_closing_from_outside_stops_the_import_and_waits_for_it(
@@ -264,7 +264,7 @@ def test_closing_from_outside_stops_the_import_and_waits_for_it(
     assert (dialog.isVisible(), dialog.running) == (False, False)  # a tuple: mypy would keep running True
     assert not _import_threads()
     # Stopped between chunks: whole chunks only, each committed on its own.
-    assert browse.count(database) in (0, 500, 1000, 1500)
+    assert listing.count(database) in (0, 500, 1000, 1500)
 
 
 def test_a_database_that_cannot_be_used_is_reported_in_one_line(

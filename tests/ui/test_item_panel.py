@@ -20,7 +20,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
 
 from desktop.core.ingest.text import read_text
-from desktop.core.markers import MarkerEngine
+from desktop.core.text.markers import MarkerEngine
 from desktop.domain.ingest import ItemDraft
 from desktop.domain.review import Action, DecisionInfo, ItemStatus, ItemView
 from desktop.ui.item_panel import MARKER_CODE_PROPERTY, MARKER_KIND_PROPERTY, ItemPanel

@@ -22,7 +22,8 @@ from db.models import AuditEvent, Decision, Exposure, User
 from db.session import describe, parse_url
 from desktop import config
 from desktop.app.outbox import Outbox
-from desktop.core import audit, users
+from desktop.core import audit
+from desktop.core.people import users
 from desktop.core.workspace import open_workspace
 from desktop.domain.people import Role
 from desktop.domain.review import ItemStatus

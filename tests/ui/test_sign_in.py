@@ -1,7 +1,7 @@
 """The sign-in dialog on real databases, driven by the keyboard, offscreen.
 
 Users, passwords and disabled accounts are made through the services in
-``desktop.core.users``, as an admin would make them with ``veil users``;
+``desktop.core.people.users``, as an admin would make them with ``veil users``;
 the dialog reads them and checks passwords on its own thread.
 """
 
@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from desktop.core import users
+from desktop.core.people import users
 from desktop.domain.people import Role
 from desktop.ui.sign_in import SignInDialog
 from tests.support.factories import add_user, admin

@@ -24,7 +24,7 @@ def _run(code: str) -> str:
 def test_cli_and_core_import_without_qt() -> None:
     code = (
         "import sys, desktop.cli, desktop.core.review, desktop.core.audit, db.models, db.migrate; "
-        "import desktop.core.report_pdf; "
+        "import desktop.core.supervision.report_pdf; "
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6')); "
         "print(loaded); sys.exit(1 if loaded else 0)"
     )

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop.core.markers import MarkerEngine, normalise
+from desktop.core.text.markers import MarkerEngine, normalise
 from desktop.domain.errors import UsageError
 from desktop.domain.ingest import MarkerDraft
 from tests.conftest import CORPUS

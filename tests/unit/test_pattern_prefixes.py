@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop.core.markers import MarkerEngine
-from desktop.core.pattern_prefixes import prefixes
+from desktop.core.text.markers import MarkerEngine
+from desktop.core.text.pattern_prefixes import prefixes
 
 KEY = 4
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 from pypdf import PdfReader
 
-from desktop.core.report_pdf import SERIES, write_pdf
+from desktop.core.supervision.report_pdf import SERIES, write_pdf
 from desktop.domain.reports import Agreement, AgreementFigure, Quantiles, Report
 from tests.support.pdf import embedded_fonts, filled_rectangles, pdf_pages, pdf_text
 from tests.support.reports import HEAD, sample_report
@@ -103,7 +103,7 @@ def test_a_character_the_font_lacks_is_marked_not_dropped(tmp_path: Path, caplog
     report = dataclasses.replace(sample_report(), by_moderator={"李小龍": 3, "amira": 2})
     target = tmp_path / "report.pdf"
 
-    with caplog.at_level(logging.WARNING, logger="desktop.core.report_pdf"):
+    with caplog.at_level(logging.WARNING, logger="desktop.core.supervision.report_pdf"):
         write_pdf(report, target, head_hash=HEAD, title="t")
 
     assert "\ufffd\ufffd\ufffd 3 0.0 min 0.0 min" in pdf_text(target)

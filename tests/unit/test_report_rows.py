@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.core.report_rows import BARS, LINE, Chart, figures, labels_shown, nice_ceiling, values_shown
+from desktop.core.supervision.report_rows import BARS, LINE, Chart, figures, labels_shown, nice_ceiling, values_shown
 from tests.support.reports import sample_report
 
 

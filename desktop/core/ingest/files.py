@@ -21,18 +21,19 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from desktop.core import language, team_settings
 from desktop.core.ingest.folder import read_folder, read_media_file
 from desktop.core.ingest.manifest import read_csv, read_jsonl
 from desktop.core.ingest.media_store import check_store, keep
-from desktop.core.ingest.paths import file_uri_path
 from desktop.core.ingest.store import SourceCache, store
 from desktop.core.ingest.telegram import looks_like_telegram, read_telegram
 from desktop.core.ingest.text import looks_like_text, read_text
-from desktop.core.markers import MarkerEngine
 from desktop.core.media.hashes import fingerprint, identify
 from desktop.core.media.isolation import end_with_caller
+from desktop.core.media.originals import file_uri_path
+from desktop.core.people import team_settings
 from desktop.core.resources import resource
+from desktop.core.text import language
+from desktop.core.text.markers import MarkerEngine
 from desktop.domain.ingest import FORMATS as FORMATS  # the import dialog offers them
 from desktop.domain.ingest import IngestError, IngestReport, ItemDraft, MediaRef
 from desktop.domain.previews import DEFAULTS, PreviewSettings

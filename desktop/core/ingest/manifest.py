@@ -25,7 +25,8 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from desktop.core.ingest.paths import Escapes, file_uri_path, inside
+from desktop.core.ingest.paths import Escapes, inside
+from desktop.core.media.originals import file_uri_path
 from desktop.domain.ingest import IngestError, ItemDraft, MarkerDraft, MediaRef
 
 if TYPE_CHECKING:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-from urllib.parse import urlparse
-from urllib.request import url2pathname
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class Escapes(ValueError):
@@ -28,19 +28,3 @@ def inside(root: Path, named: str) -> Path:
     if target != base and base not in target.parents:
         raise Escapes(f"path {named!r} leads outside {base} and was not read")
     return target
-
-
-def file_uri_path(uri: str) -> Path | None:
-    """The local path of a ``file://`` URI, else None.
-
-    On Windows a URI with a host is a network share (``file://server/share/x``
-    is ``\\\\server\\share\\x``), where a media store often lives.
-    """
-    parsed = urlparse(uri)
-    if parsed.scheme != "file":
-        return None
-    if parsed.netloc in ("", "localhost"):
-        return Path(url2pathname(parsed.path))
-    if sys.platform == "win32":
-        return Path(url2pathname(f"//{parsed.netloc}{parsed.path}"))
-    return None

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, insert, select, tuple_, update
 
 from db.models import Base, Item, Source
 from desktop.core import audit
-from desktop.core.review import apply_suggestion
+from desktop.core.review.decisions import apply_suggestion
 from desktop.domain.ingest import IngestReport, ItemDraft
 from desktop.domain.review import ItemStatus
 

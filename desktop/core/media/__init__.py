@@ -1,1 +1,1 @@
-"""Media: fingerprints now; previews and video keyframes later. No Qt."""
+"""Media: fingerprints, blurred previews, video storyboards and playback, where originals are. No Qt."""

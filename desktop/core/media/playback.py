@@ -1,7 +1,8 @@
 """Frames for playing a video behind the blur: decoded, scaled, then blurred.
 
-A :class:`FrameSource` reads one video the way storyboards do (the same
-demuxer whitelist, file protocol only, time limits) and hands out its frames
+A :class:`FrameSource` reads one video the way storyboards do
+(:mod:`desktop.core.media.video_files`: the same demuxer whitelist, file
+protocol only, time limits) and hands out its frames
 in order, each already scaled by swscale out of the decoder to the player's
 size: no full-size RGB picture is ever made. Audio is never decoded; its
 stream is discarded in the demuxer, so a video always plays muted.
@@ -18,18 +19,24 @@ from __future__ import annotations
 
 import time
 from collections import Counter, deque
-from contextlib import contextmanager
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
 import av
 import av.error
 from av.codec.context import ThreadType
-from av.stream import Discard
 from PIL import Image, ImageFilter
 
-from desktop.core.media.previews import MAX_PIXELS, PreviewError, sigma_for
-from desktop.core.media.video import _OPEN_OPTIONS, _duration, _over_limit, _scaled, _unreadable, _video_stream
+from desktop.core.media.previews import PreviewError, sigma_for
+from desktop.core.media.video_files import (
+    duration_s,
+    has_audio,
+    open_video,
+    over_limit,
+    reading,
+    scaled,
+    video_stream,
+)
 from desktop.domain.previews import DEFAULTS, PreviewSettings
 
 if TYPE_CHECKING:
@@ -37,7 +44,6 @@ if TYPE_CHECKING:
     from pathlib import Path
     from types import TracebackType
 
-    from av.container import InputContainer
     from av.packet import Packet
     from av.stream import Stream
     from av.video.frame import VideoFrame
@@ -86,7 +92,7 @@ class FrameSource:
         # (nearly) nothing because its stream is discarded.
         self.packets_read: Counter[str] = Counter()
         self.problem: str | None = None  # the last damage skipped over, for a reason if nothing shows
-        self._container = _open(path, time_limit_s)
+        self._container = open_video(path, time_limit_s)
         try:
             self._video, self.duration_s, self.frame_interval_s, self.has_audio = self._prepare()
         except BaseException:
@@ -100,19 +106,8 @@ class FrameSource:
     def _prepare(self) -> tuple[VideoStream, float | None, float, bool]:
         """The video stream, set up for playing; its duration, frame interval
         and whether the file has audio (which is discarded)."""
-        with self._reading("reading the video's header"):
-            video = _video_stream(self._container)
-            context = video.codec_context
-            if context is None:  # PyAV leaves it out when FFmpeg has no decoder for the codec
-                raise PreviewError("no decoder for the video's codec")
-            if context.width <= 0 or context.height <= 0:
-                raise PreviewError("the video has no picture size")
-            if context.width * context.height > MAX_PIXELS:  # on the header, before any frame is decoded
-                raise PreviewError(f"refused: {context.width}x{context.height} pixels is more than Veil decodes")
-            has_audio = any(stream.type == "audio" for stream in self._container.streams)
-            for stream in self._container.streams:
-                if stream is not video:
-                    stream.discard = Discard.all  # audio (and the rest) dropped by the demuxer unread
+        with reading(self.time_limit_s, "reading the video's header"):
+            video = video_stream(self._container)
             # Frame threading decodes several frames at once on both cores of a
             # small machine; the few frames of delay it adds after a seek cost
             # less than decoding 1.5x real time on one core.
@@ -122,7 +117,7 @@ class FrameSource:
             self._time_base = video.time_base
             self._start = video.start_time or 0
             self._sample_aspect = video.sample_aspect_ratio
-            return video, _duration(self._container, video), interval, has_audio
+            return video, duration_s(self._container, video), interval, has_audio(self._container)
 
     def close(self) -> None:
         self._close_packets()
@@ -149,11 +144,11 @@ class FrameSource:
         a player running late catches up.
         """
         deadline = time.monotonic() + self.time_limit_s
-        with self._reading("reading the video"):
+        with reading(self.time_limit_s, "reading the video"):
             while (frame := self._next_decoded(deadline)) is not None:
                 seconds = self._seconds(frame)
                 if skip_before is None or seconds >= skip_before:
-                    return seconds, _scaled(frame, self._sample_aspect, self.long_edge)
+                    return seconds, scaled(frame, self._sample_aspect, self.long_edge)
         return None
 
     def seek(self, seconds: float) -> None:
@@ -162,7 +157,7 @@ class FrameSource:
         past the end). The next :meth:`next_frame` gives that frame."""
         seconds = max(0.0, seconds)
         deadline = time.monotonic() + self.time_limit_s
-        with self._reading("seeking in the video"):
+        with reading(self.time_limit_s, "seeking in the video"):
             self._seek_keyframe(seconds)
             # Half a frame of slack: a pts is rounded to the time base, and
             # asking for 1.5 s should give the frame stamped 1.4999.
@@ -188,26 +183,13 @@ class FrameSource:
             self._container.seek(int(seconds * av.time_base), any_frame=False, backward=True)
         self._last_s = seconds - self.frame_interval_s
 
-    @contextmanager
-    def _reading(self, doing: str) -> Iterator[None]:
-        """Whatever a hostile file makes the block raise, as a PreviewError."""
-        try:
-            yield
-        except PreviewError:
-            raise
-        except av.error.ExitError:
-            raise PreviewError(_over_limit(self.time_limit_s, doing)) from None
-        except Exception as err:  # noqa: BLE001 - hostile files make decoders raise anything
-            reason = err.strerror if isinstance(err, av.error.FFmpegError) and err.strerror else str(err)
-            raise PreviewError(f"cannot decode the video: {type(err).__name__}: {reason}") from None
-
     def _next_decoded(self, deadline: float) -> VideoFrame | None:
         """The next sound frame out of the decoder, reading packets as needed."""
         while not self._decoded:
             if self._ended:
                 return None
             if time.monotonic() > deadline:
-                raise PreviewError(_over_limit(self.time_limit_s, "reading the video"))
+                raise PreviewError(over_limit(self.time_limit_s, "reading the video"))
             if self._packets is None:
                 # All streams not discarded: counting what arrives shows the discard at work.
                 self._packets = self._container.demux()
@@ -253,30 +235,3 @@ class FrameSource:
             if close is not None:
                 close()
             self._packets = None
-
-
-def _open(path: Path, time_limit_s: float) -> InputContainer:
-    """``path`` opened as storyboards open it; a reason for anything else."""
-    try:
-        size = path.stat().st_size
-    except OSError as err:
-        raise PreviewError(f"cannot read the file: {err.strerror or err}") from None
-    if size == 0:
-        raise PreviewError("the file is empty")
-    try:
-        return av.open(
-            str(path),
-            container_options=_OPEN_OPTIONS,
-            # The timeout interrupts FFmpeg's own reads: probing a hostile file can loop.
-            timeout=(time_limit_s, time_limit_s),
-            metadata_errors="replace",
-        )
-    except av.error.ExitError:
-        raise PreviewError(_over_limit(time_limit_s, "opening the file")) from None
-    except (av.error.InvalidDataError, av.error.ArgumentError) as err:
-        # ArgumentError is how FFmpeg refuses a demuxer outside the list.
-        raise PreviewError(_unreadable(path, err)) from None
-    except av.error.FFmpegError as err:
-        raise PreviewError(f"cannot open the video: {err.strerror or err}") from None
-    except Exception as err:  # noqa: BLE001 - hostile headers make PyAV raise anything
-        raise PreviewError(f"cannot open the video: {type(err).__name__}: {err}") from None

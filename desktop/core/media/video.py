@@ -19,10 +19,9 @@ still images (and the installation's :class:`PreviewSettings`), and only
 then pasted into the grid: no unblurred grid ever exists. Audio is never
 decoded; its packets are discarded by the demuxer.
 
-FFmpeg reads hostile input, so the container is opened with a short list of
-video demuxers (no playlists, concat lists or image sequences, which could
-make FFmpeg open other files or URLs) and the file protocol only. The time
-limit is checked between packets; a single FFmpeg call that never returns
+FFmpeg reads hostile input: the file is opened and its video checked as
+:mod:`desktop.core.media.video_files` says (the player opens it the same
+way), and the time limit is checked between packets; a single FFmpeg call that never returns
 (or crashes) cannot be stopped from here, so callers that read files they
 did not make run :func:`storyboard` in a child process under a hard limit
 (:mod:`desktop.core.media.isolation`, as ``hashes`` does).
@@ -37,14 +36,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-import av
 import av.error
 from av.codec.context import ThreadType
-from av.stream import Discard, Disposition
 from PIL import Image
 
-from desktop.core.media.containers import is_video
-from desktop.core.media.previews import MAX_PIXELS, PreviewError, blur, sigma_for, to_jpeg
+from desktop.core.media.previews import PreviewError, blur, sigma_for, to_jpeg
+from desktop.core.media.video_files import duration_s, has_audio, open_video, over_limit, reading, scaled, video_stream
 from desktop.domain.previews import DEFAULTS, PreviewSettings
 
 if TYPE_CHECKING:
@@ -53,15 +50,9 @@ if TYPE_CHECKING:
 
     from av.container import InputContainer
     from av.packet import Packet
-    from av.video.codeccontext import VideoCodecContext
     from av.video.frame import VideoFrame
     from av.video.stream import VideoStream
 
-# FFmpeg demuxer names for the containers Veil reads as video. "mov" covers
-# MP4, MOV, M4V and 3GP; "matroska" covers MKV and WebM.
-_DEMUXERS = "mov,matroska,avi,mpegts,flv,mpeg,ogg,asf"
-_KNOWN = "MP4, MOV, WebM, MKV, AVI, MPEG-TS, FLV, MPEG, Ogg, ASF"
-_OPEN_OPTIONS = {"format_whitelist": _DEMUXERS, "protocol_whitelist": "file"}
 # Empty grid cells, like transparent image areas, are mid grey.
 _GROUND = (128, 128, 128)
 # A layout leaving cells empty must give frames this much more area per empty
@@ -102,58 +93,10 @@ def storyboard(
     # An unknown strength is the caller's bug: fail before any I/O.
     sigma_for((settings.long_edge, settings.long_edge), strength, settings)
     started = time.monotonic()
-    try:
-        size = path.stat().st_size
-    except OSError as err:
-        raise PreviewError(f"cannot read the file: {err.strerror or err}") from None
-    if size == 0:
-        raise PreviewError("the file is empty")
-    try:
-        # The timeout interrupts FFmpeg's own reads (probing a hostile file can
-        # loop); the deadline below bounds the whole storyboard.
-        container = av.open(
-            str(path),
-            container_options=_OPEN_OPTIONS,
-            timeout=(time_limit_s, time_limit_s),
-            metadata_errors="replace",  # a title in a stray encoding is no reason to refuse the video
-        )
-    except av.error.ExitError:
-        raise PreviewError(_over_limit(time_limit_s, "opening the file")) from None
-    except (av.error.InvalidDataError, av.error.ArgumentError) as err:
-        # ArgumentError is how FFmpeg refuses a demuxer outside the list.
-        raise PreviewError(_unreadable(path, err)) from None
-    except av.error.FFmpegError as err:
-        raise PreviewError(f"cannot open the video: {err.strerror or err}") from None
-    except Exception as err:  # noqa: BLE001 - as below: hostile headers make PyAV raise anything
-        raise PreviewError(f"cannot open the video: {type(err).__name__}: {err}") from None
-    with container:  # closed on every path, error or not
-        try:
-            return _storyboard(container, frames, strength, settings, started, time_limit_s)
-        except PreviewError:
-            raise
-        except av.error.ExitError:
-            raise PreviewError(_over_limit(time_limit_s, "reading the file")) from None
-        except Exception as err:  # noqa: BLE001 - hostile files make decoders raise anything
-            reason = err.strerror if isinstance(err, av.error.FFmpegError) and err.strerror else str(err)
-            raise PreviewError(f"cannot decode the video: {type(err).__name__}: {reason}") from None
-
-
-def _unreadable(path: Path, err: av.error.FFmpegError) -> str:
-    """Why FFmpeg would not open ``path``: a file that starts like a video
-    container is damaged (a cut-off MP4 has lost its index); anything else
-    is not a video at all."""
-    try:
-        with path.open("rb") as file:
-            head = file.read(512)
-    except OSError:
-        head = b""
-    if is_video(head):
-        return f"a damaged or truncated video: {err.strerror or err}"
-    return f"not a video Veil reads ({_KNOWN})"
-
-
-def _over_limit(time_limit_s: float, doing: str) -> str:
-    return f"over the time limit of {time_limit_s:g} s while {doing}"
+    container = open_video(path, time_limit_s)
+    # Closed on every path, error or not.
+    with container, reading(time_limit_s, "reading the file"):
+        return _storyboard(container, frames, strength, settings, started, time_limit_s)
 
 
 def _storyboard(
@@ -164,34 +107,24 @@ def _storyboard(
     started: float,
     time_limit_s: float,
 ) -> VideoPreview:
-    video = _video_stream(container)
-    context: VideoCodecContext | None = video.codec_context
-    if context is None:  # PyAV leaves it out when FFmpeg has no decoder for the codec
-        raise PreviewError("no decoder for the video's codec")
+    video = video_stream(container)
+    context = video.codec_context
     width, height = context.width, context.height
-    if width <= 0 or height <= 0:
-        raise PreviewError("the video has no picture size")
-    if width * height > MAX_PIXELS:  # checked on the header, before any frame is decoded
-        raise PreviewError(f"refused: {width}x{height} pixels is more than Veil decodes")
-    has_audio = any(stream.type == "audio" for stream in container.streams)
-    for stream in container.streams:
-        if stream is not video:
-            stream.discard = Discard.all  # the demuxer drops audio and the rest unread
     # Frame threading holds frames back until several are in flight, so each
     # seek would decode a few extra frames; slice threading has no such delay.
     video.thread_type = ThreadType.SLICE
-    duration = _duration(container, video)
+    length = duration_s(container, video)
     codec = context.codec.canonical_name
 
     reader = _Reader(container, video, started + time_limit_s, time_limit_s)
     reader.check_time()
 
     def shot(frame: VideoFrame) -> _Shot:
-        scaled = _scaled(frame, video.sample_aspect_ratio, settings.long_edge)
+        picture = scaled(frame, video.sample_aspect_ratio, settings.long_edge)
         reader.check_time()
-        return frame.pts, scaled
+        return frame.pts, picture
 
-    targets = _targets(video, duration, count)
+    targets = _targets(video, length, count)
     if targets is None:
         first = reader.first_frame(set())
         shots: list[_Shot | None] = [shot(first) if first is not None else None]
@@ -211,10 +144,10 @@ def _storyboard(
         jpeg=to_jpeg(_grid(tiles, strength, settings)),
         width=width,
         height=height,
-        duration_s=duration,
+        duration_s=length,
         codec=codec,
         frames=len(tiles),
-        has_audio=has_audio,
+        has_audio=has_audio(container),
     )
 
 
@@ -291,22 +224,6 @@ def _shown_around(shots: list[_Shot | None], slot: int) -> tuple[int | None, int
     return before, after
 
 
-def _video_stream(container: InputContainer) -> VideoStream:
-    for stream in container.streams.video:
-        # Cover art in an MP4/MKV is a one-picture "video" stream; it is not the video.
-        if not stream.disposition & Disposition.attached_pic:
-            return stream
-    raise PreviewError("the file has no video stream")
-
-
-def _duration(container: InputContainer, video: VideoStream) -> float | None:
-    if video.duration and video.duration > 0 and video.time_base:
-        return float(video.duration * video.time_base)
-    if container.duration and container.duration > 0:
-        return container.duration / av.time_base
-    return None
-
-
 def _targets(video: VideoStream, duration: float | None, count: int) -> list[int] | None:
     """Seek points in the stream's time base: the middle of each of ``count``
     equal spans of the video. None without a duration or time base: then
@@ -330,7 +247,7 @@ class _Reader:
 
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:
-            raise PreviewError(_over_limit(self.time_limit_s, "making the storyboard"))
+            raise PreviewError(over_limit(self.time_limit_s, "making the storyboard"))
 
     def seek(self, target: int) -> bool:
         """Go to the keyframe at or before ``target``; False if the stream cannot seek."""
@@ -388,27 +305,6 @@ class _Reader:
             if frames:
                 return frames[0]
         return None
-
-
-def _scaled(frame: VideoFrame, sample_aspect: Fraction | None, long_edge: int) -> Image.Image:
-    """``frame`` as RGB, upright, at display aspect, long edge at most
-    ``long_edge``. Unblurred: it only lives until the grid is made."""
-    display_w = frame.width * (sample_aspect if sample_aspect and sample_aspect > 0 else Fraction(1))
-    display_h = Fraction(frame.height)
-    scale = min(Fraction(1), long_edge / max(display_w, display_h))
-    size = (max(1, round(display_w * scale)), max(1, round(display_h * scale)))
-    # swscale converts with the frame's own colour matrix and range and scales
-    # in the same pass, so no full-size RGB copy is made.
-    plane = frame.reformat(width=size[0], height=size[1], format="rgb24", interpolation="AREA").planes[0]
-    # Straight from the plane's buffer (rows padded to line_size): to_ndarray
-    # would cost a child process the import of numpy on its first frame.
-    image = Image.frombuffer("RGB", size, bytes(plane), "raw", "RGB", plane.line_size, 1)
-    turn = _TURNS.get(round(frame.rotation / 90) % 4)
-    return image.transpose(turn) if turn is not None else image
-
-
-# Quarter turns counterclockwise (the display matrix's sense) to Pillow's transposes.
-_TURNS = {1: Image.Transpose.ROTATE_90, 2: Image.Transpose.ROTATE_180, 3: Image.Transpose.ROTATE_270}
 
 
 def _grid(tiles: list[Image.Image], strength: str, settings: PreviewSettings) -> Image.Image:

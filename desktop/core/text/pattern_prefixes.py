@@ -1,7 +1,7 @@
 """The strings every match of a regular expression starts with.
 
 The marker engine indexes its rules by the first few characters their
-matches can start with (see "the prefilter" in :mod:`desktop.core.markers`).
+matches can start with (see "the prefilter" in :mod:`desktop.core.text.markers`).
 That needs the pattern's structure, which ``re`` keeps to itself, so the
 pattern is read here: literal characters, character classes, groups,
 alternatives, repeats and the zero-width assertions, as the ``re``

@@ -17,7 +17,6 @@ import math
 import random
 import secrets
 from collections import defaultdict
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +26,10 @@ from sqlalchemy.orm import aliased
 from db.models import Decision, Item, QaTask, User
 from desktop.core import audit
 from desktop.core.clock import now as clock_now
-from desktop.core.review import DEFAULT_LEASE, ReviewService, _check_uuid, decision_info
+from desktop.core.review.claims import DEFAULT_LEASE, locked_item
+from desktop.core.review.decisions import checked_id, decision_info, record_decision
+from desktop.core.review.items import show
+from desktop.core.transactions import writing
 from desktop.domain import agreement as measures
 from desktop.domain.agreement import Agreement as Agreement  # the front ends print it
 from desktop.domain.clock import Clock, system_clock
@@ -45,7 +47,7 @@ from desktop.domain.qa import (
 from desktop.domain.review import DECISIONS, DecisionInfo
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Sequence
     from datetime import datetime, timedelta
 
     from sqlalchemy.orm import Session
@@ -216,7 +218,7 @@ def claim_next(
     PostgreSQL the task row is taken ``FOR UPDATE SKIP LOCKED``, as items are.
     """
     actor.require(Permission.REVIEW)
-    with _writing(database, into) as session:
+    with writing(database, into) as session:
         now = clock_now(session, clock)
         held = session.scalar(_open_task().where(QaTask.claimed_by == actor.id).limit(1).with_for_update(of=QaTask))
         resumed = held is not None
@@ -240,7 +242,7 @@ def claim_next(
             )
         task.lease_expires_at = now + lease
         session.flush()  # so the view sees the claim and is blind
-        view = ReviewService(database, clock=clock).show(task.item_id, viewer=actor, into=session)
+        view = show(session, task.item_id, now, viewer=actor)
         return QaClaim(task.id, task.item_id, task.lease_expires_at, resumed, view)
 
 
@@ -268,13 +270,11 @@ def decide(
     actor.require(Permission.REVIEW)
     if action not in DECISIONS:
         raise UsageError(f"{action.value} is not a decision")
-    decision_id = _check_uuid(decision_id)
-    with _writing(database, into) as session:
+    decision_id = checked_id(decision_id)
+    with writing(database, into) as session:
         # The item's lock orders this row's item_seq among the item's other
         # events and makes a concurrent retry find the first attempt's row.
-        item = session.get(Item, item_id, with_for_update=True)
-        if item is None:
-            raise NotFound(f"no item {item_id}")
+        item = locked_item(session, item_id)
         now = clock_now(session, clock)
         earlier = session.get(Decision, decision_id)
         if earlier is not None:
@@ -282,15 +282,15 @@ def decide(
                 raise Conflict(f"decision id {decision_id} is already used for another decision")
             return decision_info(earlier, actor.name)
         task = _task_for(session, actor, item_id, now)
-        row = ReviewService._record(
-            session, item, actor, action, labels, reason, note, decision_id, now, round_=2, moves_item=False
-        )
-        task.second_decision_id = row.id
+        info = record_decision(
+            session, item, actor, action, now, labels=labels, reason=reason, note=note, decision_id=decision_id,
+            kind="qa.decision", round_=2, moves_item=False,
+        )  # fmt: skip
+        task.second_decision_id = info.id
         task.claimed_by = None
         task.lease_expires_at = None
         session.flush()
-        audit.append_decision(session, row, kind="qa.decision", actor=actor.name)
-        return decision_info(row, actor.name)
+        return info
 
 
 def _task_for(session: Session, actor: Actor, item_id: int, now: datetime) -> QaTask:
@@ -391,13 +391,3 @@ def _pairs(session: Session, since: datetime | None, until: datetime | None) -> 
 
 def _call(row: Decision, reviewer: str) -> Call:
     return Call(reviewer, row.action.value, sorted(row.labels), row.reason_code, row.note, row.decided_at)
-
-
-@contextmanager
-def _writing(database: Database, into: Session | None) -> Iterator[Session]:
-    """The caller's transaction when given one, else a write transaction of its own."""
-    if into is not None:
-        yield into
-        return
-    with database.write() as session:
-        yield session

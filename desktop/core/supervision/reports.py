@@ -29,7 +29,7 @@ defaults to ``now``):
 - **Escalations** are escalate decisions in the range (as above); one is
   resolved when a later decision or override on its item, not undone, was
   made by the end of the range, and open otherwise.
-- **Agreement** is :func:`desktop.core.qa.agreement` over second reviews of
+- **Agreement** is :func:`desktop.core.supervision.qa.agreement` over second reviews of
   primary decisions made in the range: n pairs, percent agreement and
   Cohen's kappa on the action, overall and per first reviewer; per label,
   kappa on the label being present or absent. Figures are null with no pairs.
@@ -46,9 +46,10 @@ from sqlalchemy import and_, case, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from db.models import AuditEvent, Decision, Exposure, Item, Label, Reason, User
-from desktop.core import audit, qa
+from desktop.core import audit
 from desktop.core.audit import GENESIS
 from desktop.core.clock import now as clock_now
+from desktop.core.supervision import qa
 from desktop.domain.clock import Clock, system_clock
 from desktop.domain.errors import UsageError
 from desktop.domain.people import Actor, Permission
@@ -60,7 +61,7 @@ from desktop.domain.reports import (
     Quantiles,
     Report,
 )
-from desktop.domain.review import Action, ItemStatus
+from desktop.domain.review import DECISIONS, Action, ItemStatus
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -71,7 +72,6 @@ if TYPE_CHECKING:
     from desktop.domain import agreement as measures
     from desktop.domain.audit import Verification
 
-DECISION_ACTIONS = (Action.APPROVE, Action.WARN, Action.REMOVE, Action.ESCALATE)
 HOURS = tuple(f"{hour:02d}" for hour in range(24))
 _EXPOSURE_MODES = ("reveal", "peek")
 _GRAPHIC_MODE = "view"
@@ -168,7 +168,7 @@ def _primary(decision: Any) -> Any:
     """The filter for "a decision" as the module's docstring defines it."""
     return and_(
         decision.round == 1,
-        decision.action.in_(DECISION_ACTIONS),
+        decision.action.in_(DECISIONS),
         decision.overrides.is_(None),
         _not_undone(decision),
     )
@@ -210,7 +210,7 @@ def _decision_figures(rows: list[tuple[Action, list[str], datetime, str]], days:
     per_day = Counter(at.astimezone(UTC).date() for _, _, at, _ in rows)
     per_hour = Counter(f"{at.astimezone(UTC).hour:02d}" for _, _, at, _ in rows)
     return {
-        "by_action": {action.value: by_action.get(action.value, 0) for action in DECISION_ACTIONS},
+        "by_action": {action.value: by_action.get(action.value, 0) for action in DECISIONS},
         # Most used first; ties by code so the order never depends on the database.
         "by_label": dict(sorted(by_label.items(), key=lambda kv: (-kv[1], kv[0]))),
         "by_moderator": dict(sorted(by_moderator.items())),

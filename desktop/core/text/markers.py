@@ -24,8 +24,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from desktop.core.pattern_prefixes import prefixes
 from desktop.core.resources import resource
+from desktop.core.text.pattern_prefixes import prefixes
 from desktop.domain.errors import UsageError
 from desktop.domain.ingest import MarkerDraft
 
@@ -398,7 +398,7 @@ class _RuleFile:
 # Where a rule can start: the prefilter
 #
 # Trying every rule at every character costs milliseconds per post. Instead,
-# each rule's pattern is read (desktop.core.pattern_prefixes) for the first few
+# each rule's pattern is read (desktop.core.text.pattern_prefixes) for the first few
 # characters any match must start with, e.g. {"+21", "21+"} or {"corp", "dead"}.
 # One search for all those prefixes finds the few places worth trying, and
 # there only the rules whose prefix is present are run. A rule whose start

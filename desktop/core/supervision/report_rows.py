@@ -1,4 +1,4 @@
-"""A :class:`~desktop.core.reports.Report` as rows, words and chart series, for every front end that shows one.
+"""A :class:`~desktop.domain.reports.Report` as rows, words and chart series, for every front end that shows one.
 
 The window's dashboard paints these with Qt and the PDF draws them with its
 own primitives; both take the text of every cell, caption and axis from
@@ -14,13 +14,12 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from desktop.domain.reports import format_duration, format_minutes
+from desktop.domain.review import ACTION_NAMES
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from desktop.domain.reports import AgreementFigure, Report
-
-ACTION_NAMES = {"approve": "Approve", "warn": "Approve with warning", "remove": "Remove", "escalate": "Escalate"}
 
 BARS, HBARS, LINE = "bars", "hbars", "line"
 CHART_NAMES = ("per_day", "per_hour", "queue_depth", "by_action", "by_label")

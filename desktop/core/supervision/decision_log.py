@@ -6,7 +6,7 @@ function before anything is read); the one exception is
 :func:`overrides_of`, which shows any reviewer the overrides of their own
 decisions and nobody else's.
 
-The log pages like the queue does (see :mod:`desktop.core.browse`): each
+The log pages like the queue does (see :mod:`desktop.core.review.listing`): each
 page starts after the key of the last row before it, newest first, so the
 thousandth page costs what the first does. A row is one decision event: a
 primary decision, a blind second review (round 2 and later), an undo or an
@@ -25,7 +25,8 @@ from sqlalchemy.orm import aliased
 
 from db.models import AuditEvent, Decision, Item, Marker, Reason, Source, User
 from desktop.core import audit, taxonomy
-from desktop.core.review import decision_in_force, decision_info, marker_codes
+from desktop.core.review.decisions import decision_in_force, decision_info
+from desktop.core.review.listing import marker_codes
 from desktop.domain.audit import (
     ChainStatus,
     DecisionRef,
@@ -314,7 +315,7 @@ def facets(database: Database, actor: Actor) -> LogFacets:
             sources=list(session.scalars(select(Source.name).order_by(Source.name))),
             markers=list(session.scalars(select(Marker.code).distinct().order_by(Marker.code))),
             labels=taxonomy.labels(session, include_inactive=True),
-            reasons={kind: taxonomy.reasons(session, kind) for kind in ("remove", "escalate")},
+            reasons=taxonomy.reasons_by_kind(session),
         )
 
 
@@ -496,39 +497,29 @@ def chain_status(database: Database, actor: Actor, item_id: int) -> ChainStatus:
     return ChainStatus(item_id, False, len(events), broken, problem)
 
 
-def _where(event: AuditEvent) -> str:
-    return f"audit event {event.id} ({event.kind} at {event.at.isoformat(timespec='seconds')})"
-
-
 def _link_problems(session: Session, events: Sequence[AuditEvent], head: int) -> list[tuple[int, str]]:
+    """Each event's place in the chain, between the events just before and after it."""
     wanted = sorted({e.id - 1 for e in events if e.id > 1} | {e.id + 1 for e in events if e.id < head})
-    links: dict[int, tuple[str, str]] = {}
+    chain: dict[int, AuditEvent] = {}
     for chunk in _chunks(wanted):
-        for event_id, digest, prev in session.execute(
-            select(AuditEvent.id, AuditEvent.hash, AuditEvent.prev_hash).where(AuditEvent.id.in_(chunk))
-        ):
-            links[event_id] = (digest, prev)
-    for event in events:
-        links[event.id] = (event.hash, event.prev_hash)
+        chain.update((e.id, e) for e in session.scalars(select(AuditEvent).where(AuditEvent.id.in_(chunk))))
+    chain.update((e.id, e) for e in events)
     problems: list[tuple[int, str]] = []
     for event in events:
-        where = _where(event)
-        before = audit.GENESIS if event.id == 1 else links.get(event.id - 1, (None, None))[0]
-        if before is None:
+        where = audit.event_name(event)
+        before = chain.get(event.id - 1)
+        if event.id > 1 and before is None:
             problems.append((event.id - 1, f"audit event {event.id - 1}, before {where}, is missing (deleted)"))
-        elif event.prev_hash != before:
-            problems.append((event.id, f"{where} does not follow the event before it (deleted or reordered)"))
-        recomputed = audit.event_hash(
-            event.prev_hash, event.id, event.at, event.actor, event.kind, event.item_id, event.payload
-        )
-        if recomputed != event.hash:
-            problems.append((event.id, f"{where} was edited: its content does not match its hash"))
+        prev = audit.GENESIS if event.id == 1 else (before.hash if before is not None else None)
+        links = [audit.link_problem(event, event.id, prev)]
         if event.id < head:
-            after = links.get(event.id + 1)
+            after = chain.get(event.id + 1)
             if after is None:
                 problems.append((event.id + 1, f"audit event {event.id + 1}, after {where}, is missing (deleted)"))
-            elif after[1] != event.hash:
-                problems.append((event.id + 1, f"audit event {event.id + 1} does not follow {where} (edited?)"))
+            else:
+                # Only its link back to this event: another item's event edited in place is not this item's concern.
+                links.append(audit.link_problem(after, event.id + 1, event.hash, content=False))
+        problems += [problem for problem in links if problem is not None]
     return problems
 
 
@@ -538,23 +529,11 @@ def _decision_problems(
     """The same comparisons as :func:`desktop.core.audit.verify`, for one item's decisions."""
     problems: list[tuple[int, str]] = []
     for decision, reviewer in decisions:
-        where = f"decision {decision.id} (item {decision.item_id})"
         event = by_ref.get(decision.id)
-        if event is None:
-            # The newest events were deleted (a gap in the middle is found by the count).
-            problems.append((head + 1, f"{where} has no audit event (events deleted?)"))
-            continue
-        try:
-            recorded = json.loads(event.payload)
-        except ValueError:
-            recorded = None
-        if (
-            recorded != audit.decision_payload(decision)
-            or event.actor != reviewer
-            or event.at != decision.decided_at
-            or event.item_id != decision.item_id
-        ):
-            problems.append((event.id, f"{where} was edited: it no longer matches audit event {event.id}"))
+        problem = audit.decision_mismatch(decision, reviewer, event)
+        if problem is not None:
+            # No event: the newest events were deleted (a gap in the middle is found by the count).
+            problems.append((event.id if event is not None else head + 1, problem))
     known = {decision.id for decision, _ in decisions}
     for event in events:
         if event.kind in audit.DECISION_KINDS and event.ref not in known:
@@ -603,7 +582,7 @@ def override_context(database: Database, actor: Actor, item_id: int) -> Override
             status=item.status,
             in_force=in_force,
             labels=taxonomy.labels(session),
-            reasons={kind: taxonomy.reasons(session, kind) for kind in ("remove", "escalate")},
+            reasons=taxonomy.reasons_by_kind(session),
         )
 
 

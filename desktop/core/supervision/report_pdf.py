@@ -2,7 +2,7 @@
 
 Written with fpdf2 alone, so ``veil report --pdf`` works on a server with no
 display and no Qt. The words, rows and chart series are the dashboard's own
-(:mod:`desktop.core.report_rows`); the charts follow its layout rules and are
+(:mod:`desktop.core.supervision.report_rows`); the charts follow its layout rules and are
 drawn here as rectangles, lines and text, so they stay sharp at any zoom.
 
 Names and labels come in whatever script the team works in: the text is set
@@ -25,8 +25,8 @@ from fpdf.enums import Align, TableBordersLayout, TableCellStyle, XPos, YPos
 from fpdf.fonts import FontFace, TTFFont
 
 from desktop import __version__
-from desktop.core.report_rows import (
-    ACTION_NAMES,
+from desktop.core.resources import resource
+from desktop.core.supervision.report_rows import (
     HBAR_ROW_LINES,
     HBARS,
     LINE,
@@ -43,8 +43,8 @@ from desktop.core.report_rows import (
     reviewer_rows,
     values_shown,
 )
-from desktop.core.resources import resource
 from desktop.domain.reports import format_duration
+from desktop.domain.review import ACTION_NAMES
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -1,15 +1,22 @@
-"""Decision events as rows for export (JSONL or CSV), oldest first."""
+"""Decision events as rows for export (JSONL or CSV), oldest first.
+
+A row is :meth:`DecisionInfo.as_dict <desktop.domain.review.DecisionInfo.as_dict>`,
+the same fields, named the same, as ``veil show --json`` gives a decision.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+from dataclasses import fields
 from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy import select
 
 from db.models import Decision, User
+from desktop.core.review.decisions import decision_info
 from desktop.domain.people import Actor, Permission
+from desktop.domain.review import DecisionInfo
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -17,19 +24,7 @@ if TYPE_CHECKING:
 
     from db.session import Database
 
-COLUMNS = (
-    "id",
-    "item_id",
-    "action",
-    "labels",
-    "reason",
-    "note",
-    "reviewer",
-    "decided_at",
-    "round",
-    "overrides",
-    "undoes",
-)
+COLUMNS = tuple(field.name for field in fields(DecisionInfo))
 
 
 def decision_rows(
@@ -53,19 +48,7 @@ def _rows(database: Database, since: datetime | None, until: datetime | None) ->
     query = query.order_by(Decision.decided_at, Decision.item_id, Decision.item_seq).execution_options(yield_per=1000)
     with database.read() as session:
         for decision, reviewer in session.execute(query):
-            yield {
-                "id": decision.id,
-                "item_id": decision.item_id,
-                "action": decision.action.value,
-                "labels": list(decision.labels),
-                "reason": decision.reason_code,
-                "note": decision.note,
-                "reviewer": reviewer,
-                "decided_at": decision.decided_at.isoformat(),
-                "round": decision.round,
-                "overrides": decision.overrides,
-                "undoes": decision.undoes,
-            }
+            yield decision_info(decision, reviewer).as_dict()
 
 
 def write_jsonl(rows: Iterator[dict[str, Any]], out: TextIO) -> int:
