@@ -94,13 +94,13 @@ def build(url: str, clock: Clock) -> None:
                 review.decide(who, claim.item_id, Action.WARN, labels=["graphic-violence"], note="faces visible")
         clock.advance(900)
         boss = people["sona"]
-        sampled = qa.sample(ws.db, boss, rate=0.25, now=clock(), seed=7)
+        sampled = qa.sample(ws.db, boss, rate=0.25, clock=clock, seed=7)
         for turn, _ in enumerate(sampled.sampled[:4]):
             clock.advance(50)
             for name in shift[turn % 4 :] + shift[: turn % 4]:
-                task = qa.claim_next(ws.db, people[name], now=clock())
+                task = qa.claim_next(ws.db, people[name], clock=clock)
                 if task is not None:
-                    qa.decide(ws.db, people[name], task.item_id, Action.APPROVE, now=clock())
+                    qa.decide(ws.db, people[name], task.item_id, Action.APPROVE, clock=clock)
                     break
         clock.advance(600)
         removals = [item for item, (_, action) in decided.items() if action == Action.REMOVE]
@@ -125,15 +125,16 @@ def build(url: str, clock: Clock) -> None:
 def shoot(url: str) -> None:
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from desktop.core.workspace import open_workspace
+    from desktop.app.veil import Veil
     from desktop.ui.app import make_application
     from desktop.ui.audit_view import AuditView
     from desktop.ui.theme import apply_theme
 
     app = make_application([])
     apply_theme(app, "dark", 12)
-    ws = open_workspace(url)
-    view = AuditView(ws.db, ws.actor("sona"))
+    veil = Veil.open(url)
+    veil.sign_in("sona")
+    view = AuditView(veil)
     view.setWindowTitle("Veil — audit")
     view.resize(1440, 900)
 
@@ -164,7 +165,7 @@ def shoot(url: str) -> None:
     view.grab().save(str(OUT))
     print(f"wrote {OUT.relative_to(REPO)}")  # noqa: T201
     view.close()
-    ws.close()
+    veil.close()
 
 
 def main() -> None:

@@ -122,10 +122,10 @@ def build(ws: Workspace, clock: Clock) -> Actor:
 def second_reviews(ws: Workspace, lead: Actor, shift: list[Actor], day: datetime, rng: random.Random) -> None:
     """The supervisor samples a tenth of the day's decisions; the others review them again, blind."""
     qa.sample(
-        ws.db, lead, rate=0.1, now=ws.clock(), since=day, until=day + timedelta(days=1), seed=rng.randrange(2**32)
+        ws.db, lead, rate=0.1, clock=ws.clock, since=day, until=day + timedelta(days=1), seed=rng.randrange(2**32)
     )
     for reviewer in shift * 4:
-        claim = qa.claim_next(ws.db, reviewer, now=ws.clock())
+        claim = qa.claim_next(ws.db, reviewer, clock=ws.clock)
         if claim is None:
             continue
         first = next(d for d in ws.review.show(claim.item_id).decisions if d.round == 1 and not d.overrides)
@@ -142,7 +142,7 @@ def second_reviews(ws: Workspace, lead: Actor, shift: list[Actor], day: datetime
             if action == Action.REMOVE
             else None
         )
-        qa.decide(ws.db, reviewer, claim.item_id, action, now=ws.clock(), labels=labels, reason=reason)
+        qa.decide(ws.db, reviewer, claim.item_id, action, clock=ws.clock, labels=labels, reason=reason)
 
 
 def main() -> None:
@@ -162,7 +162,7 @@ def main() -> None:
         ws = open_workspace(f"sqlite:///{Path(tmp) / 'veil.sqlite3'}", clock=clock)
         try:
             lead = build(ws, clock)
-            found = reports.report(ws.db, lead, since=START, now=clock())
+            found = reports.report(ws.db, lead, since=START, clock=clock)
             chain = audit.verify(ws.db)
             assert chain.ok, chain.problem
         finally:
