@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QImage
 
 from desktop import config
 from desktop.app.outbox import Outbox
@@ -34,6 +32,7 @@ from desktop.domain.errors import Unavailable
 from desktop.domain.people import Permission
 from desktop.domain.queue import QueueFilter
 from desktop.domain.review import DecisionRequest, ItemStatus, PendingDecision
+from desktop.ui.loaded import Loaded, Opened, loaded, loaded_next, start_of_today
 from desktop.ui.picture_loader import PictureLoader
 from desktop.ui.queue_model import PAGE, QueueModel
 from desktop.ui.workers import DbOp, DbWorker
@@ -42,58 +41,14 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Collection
 
     from desktop.config import Settings
-    from desktop.domain.care import Day
     from desktop.domain.changes import Changes
     from desktop.domain.people import Actor
-    from desktop.domain.queue import Facets, PageKey, QueueRow
-    from desktop.domain.review import DecisionInfo, ItemView, Next, Shown
-    from desktop.domain.taxonomy import ActionInfo, LabelInfo, ReasonInfo
+    from desktop.domain.queue import PageKey, QueueRow
+    from desktop.domain.review import DecisionInfo, Next, Shown
 
 RETRY_FIRST_S = 2.0
 RETRY_MOST_S = 30.0
 COUNTS_EVERY_MS = 15_000
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """An item read for showing, its stored (blurred) previews decoded on the worker:
-    the UI thread only paints them."""
-
-    shown: Shown
-    images: dict[int, QImage] = field(default_factory=dict)
-
-    @property
-    def view(self) -> ItemView:
-        return self.shown.view
-
-    @property
-    def previews(self) -> dict[int, bytes]:
-        return self.shown.previews
-
-
-@dataclass(frozen=True)
-class Opened:
-    """What the window needs once someone is signed in."""
-
-    actor: Actor
-    where: str
-    labels: list[LabelInfo]
-    reasons: dict[str, list[ReasonInfo]]
-    actions: list[ActionInfo]
-    facets: Facets
-    day: Day
-    replayed: int  # decisions from the outbox saved at start
-
-
-def start_of_today() -> datetime:
-    """Local midnight, in UTC: "today" is the reviewer's day, not UTC's."""
-    local = datetime.now().astimezone()
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
-
-
-def loaded(shown: Shown) -> Loaded:
-    """Decode an item's previews (on a worker: QImage is safe off the UI thread)."""
-    return Loaded(shown, {media_id: QImage.fromData(jpeg) for media_id, jpeg in shown.previews.items()})
 
 
 class ReviewController(QObject):
@@ -321,7 +276,7 @@ class ReviewController(QObject):
 
         def work(veil: Veil) -> tuple[Loaded | None, Changes]:
             done = step(veil, ahead.keys())
-            return _loaded_next(done.value, ahead), done.changes
+            return loaded_next(done.value, ahead), done.changes
 
         self._run_move(work)
 
@@ -461,7 +416,7 @@ class ReviewController(QObject):
         def work() -> tuple[DecisionInfo, Loaded | None, Changes]:
             done = veil.review.decide_and_next(pending, escalations=escalations, ahead=ahead.keys())
             info, moved = done.value
-            return info, _loaded_next(moved, ahead), done.changes
+            return info, loaded_next(moved, ahead), done.changes
 
         DbOp(self.writer, work).success(self._on_sent).failure(self._on_send_failed).run()
 
@@ -620,15 +575,6 @@ class ReviewController(QObject):
         if self.veil is not None:
             self.veil.close()
             self.veil = None
-
-
-def _loaded_next(moved: Next, ahead: dict[int, Loaded]) -> Loaded | None:
-    """The item a step moved on to: as read by the step, or as read ahead."""
-    if moved.shown is not None:
-        return loaded(moved.shown)
-    if moved.claim is not None:
-        return ahead[moved.claim.item_id]
-    return None
 
 
 def _as_shown(moved: Outcome[Next]) -> Outcome[Shown | None]:

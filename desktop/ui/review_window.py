@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from desktop.domain.ingest import IngestReport
     from desktop.domain.people import Actor
     from desktop.domain.review import DecisionInfo, ItemView
-    from desktop.ui.review_controller import Loaded, Opened
+    from desktop.ui.loaded import Loaded, Opened
 
 # More than this many items approved at once asks first.
 CONFIRM_OVER = 20

@@ -12,7 +12,8 @@ from desktop import config
 from desktop.app.outbox import Outbox
 from desktop.core.workspace import open_workspace
 from desktop.domain.review import Action, DecisionRequest, ItemStatus, PendingDecision
-from desktop.ui.review_controller import Loaded, Opened, ReviewController
+from desktop.ui.loaded import Loaded, Opened
+from desktop.ui.review_controller import ReviewController
 from tests.conftest import signed_in
 from tests.support.factories import add_items
 
