@@ -7,7 +7,7 @@ threads of their own, so a slow original never holds up a decision.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
@@ -20,18 +20,34 @@ if TYPE_CHECKING:
 
     from PIL import Image
 
-    from desktop.ui.review_controller import ReviewController
+    from desktop.app.veil import Veil
+    from desktop.config import Settings
+    from desktop.ui.loaded import Loaded
+
+
+class ShowsAnItem(Protocol):
+    """What pictures are asked of: the open database, the item shown, the settings."""
+
+    @property
+    def veil(self) -> Veil | None: ...
+
+    @property
+    def current(self) -> Loaded | None: ...
+
+    @property
+    def settings(self) -> Settings: ...
 
 
 class PictureLoader(QObject):
     # A picture for a reveal or another blur (item id, media id, level, QImage), or why not.
     image_ready = Signal(int, int, int, object)
     image_failed = Signal(int, int, int, str)
-    # A video's original, to play on request (item id, media id, path).
+    # A video's original, to play on request (item id, media id, path), or why not.
     video_ready = Signal(int, int, object)
+    video_failed = Signal(str)
 
-    def __init__(self, controller: ReviewController) -> None:
-        super().__init__(controller)
+    def __init__(self, controller: ShowsAnItem, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.controller = controller
         self.worker = DbWorker(self, name="veil-pictures", threads=2)
 
@@ -68,8 +84,8 @@ class PictureLoader(QObject):
             ):  # else the reviewer moved on
                 self.video_ready.emit(item_id, media_id, path)
 
-        DbOp(self.controller.reader, lambda: veil.review.original(media_id)).success(opened).failure(
-            lambda error: self.controller.message.emit(f"The video cannot be played: {error}", 8000)
+        DbOp(self.worker, lambda: veil.review.original(media_id)).success(opened).failure(
+            lambda error: self.video_failed.emit(f"The video cannot be played: {error}")
         ).run()
 
 

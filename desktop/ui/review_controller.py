@@ -80,7 +80,8 @@ class ReviewController(QObject):
         self.settings = settings
         self.writer = DbWorker(self, name="veil-write")
         self.reader = DbWorker(self, name="veil-read")
-        self.pictures = PictureLoader(self)
+        self.pictures = PictureLoader(self, self)
+        self.pictures.video_failed.connect(lambda text: self.message.emit(text, 8000))
         self.veil: Veil | None = None
         self.actor: Actor | None = None
         self.outbox = Outbox(config.data_dir() / "pending-decisions.jsonl")

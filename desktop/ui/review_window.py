@@ -98,7 +98,18 @@ class ReviewWindow(QMainWindow):
         self.import_dialog: ImportDialog | None = None
         self._selecting = False  # the window itself moves the table's selection
         self._build()
-        self.actions_by_name = review_actions(self)
+        c = self.controller
+        self.actions_by_name = review_actions(
+            self, self.decision_panel, self.grid,
+            {
+                "import": self.show_import, "demo": self.load_demo, "settings": self.show_settings,
+                "refresh": self.refresh, "quit": self.close, "skip": c.skip, "undo": c.undo,
+                "suggestion": c.apply_suggestion, "bulk": self.approve_selected,
+                "second_review": self.toggle_second_review, "feedback": self.show_feedback,
+                "next": lambda: self.step_item(+1), "previous": lambda: self.step_item(-1),
+                "shortcuts": self.show_shortcuts,
+            },
+        )  # fmt: skip
         self._connect()
         _application().installEventFilter(self)  # Space held over the media
 
