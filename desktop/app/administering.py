@@ -14,7 +14,7 @@ from desktop.domain.changes import Changes, Outcome
 
 if TYPE_CHECKING:
     from desktop.app.context import Context
-    from desktop.domain.people import Role, UserInfo
+    from desktop.domain.people import Actor, Role, UserInfo
     from desktop.domain.taxonomy import ActionInfo, LabelInfo, ReasonInfo
     from desktop.domain.team import SettingInfo
 
@@ -23,11 +23,10 @@ class People:
     def __init__(self, context: Context) -> None:
         self._c = context
 
-    def add(self, name: str, role: Role) -> Outcome[UserInfo]:
+    def add(self, name: str, role: Role) -> Outcome[Actor]:
         """A new user with a role (admins)."""
         with self._c.write() as (session, now):
-            users.add_user(session, self._c.who(), name, role, now)
-            (added,) = [u for u in users.list_users(session) if u.name == name]
+            added = users.add_user(session, self._c.who(), name, role, now)
         return Outcome(added, Changes(users=True, history=True))
 
     def list(self) -> list[UserInfo]:

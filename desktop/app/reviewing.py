@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from desktop.core.review import listing
 from desktop.core.supervision import qa
 from desktop.domain.changes import Changes, Outcome, of_items
-from desktop.domain.errors import Unavailable, VeilError
+from desktop.domain.errors import Conflict, NotFound, PermissionDenied, UsageError
 from desktop.domain.review import Action, ItemStatus, Next, Shown
 
 if TYPE_CHECKING:
@@ -29,6 +29,11 @@ if TYPE_CHECKING:
     from desktop.app.outbox import Outbox
     from desktop.domain.queue import Facets, PageKey, QueueFilter, QueueRow
     from desktop.domain.review import Claim, DecisionInfo, ItemView, PendingDecision, QueueEntry
+
+
+# The refusals that mean the world moved on and there is nothing left to do;
+# a database error is none of them.
+NOTHING_LEFT = (Conflict, NotFound, PermissionDenied, UsageError)
 
 
 class Reviewing:
@@ -92,7 +97,7 @@ class Reviewing:
     def _release_if_held(self, session: Session, item_id: int) -> None:
         # Not ours any more (the lease ran out and someone took it): nothing to give back.
         # release() refuses before it changes anything, so the transaction goes on.
-        with contextlib.suppress(VeilError):
+        with contextlib.suppress(*NOTHING_LEFT):
             self._c.review.release(self._c.who(), item_id, into=session)
 
     def skip(self, item_id: int) -> Outcome[None]:
@@ -138,12 +143,10 @@ class Reviewing:
         sent = 0
         items: set[int] = set()
         for pending in outbox.pending(database=self._c.where(), reviewer=actor.name):
-            try:
+            # Taken or decided meanwhile: nothing left to save. Anything else (the
+            # database unreachable, read-only, not Veil's) keeps it in the outbox.
+            with contextlib.suppress(*NOTHING_LEFT):
                 self.decide(pending)
-            except Unavailable:
-                raise
-            except VeilError:
-                pass
             outbox.remove(pending.decision_id)
             items.add(pending.item_id)
             sent += 1
@@ -203,10 +206,10 @@ class Reviewing:
         """What the list's filters can offer: the sources, languages, markers and labels present."""
         return listing.facets(self._c.db)
 
-    def show(self, item_id: int, *, as_viewer: bool = True) -> ItemView:
+    def show(self, item_id: int) -> ItemView:
         """One item with its history, as the signed-in person may see it
-        (blind while they second-review it); ``as_viewer=False``: all of it."""
-        return self._c.review.show(item_id, viewer=self._c.actor if as_viewer else None)
+        (blind while they second-review it); with nobody signed in, all of it."""
+        return self._c.review.show(item_id, viewer=self._c.actor)
 
     def read(self, item_id: int) -> Shown:
         """An item and its stored previews, for showing (read-ahead, decided items)."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from db.session import describe
+from db.session import DEFAULT_BUSY_TIMEOUT_MS, describe
 from desktop.app.administering import People, TaxonomyAdmin, TeamSettings
 from desktop.app.auditing import Auditing
 from desktop.app.caring import Caring
@@ -27,6 +27,8 @@ from desktop.app.ingesting import Ingesting
 from desktop.app.reviewing import Reviewing
 from desktop.app.second_review import SecondReview
 from desktop.app.supervising import Supervising
+from desktop.core.review.claims import DEFAULT_LEASE
+from desktop.core.review.decisions import DEFAULT_UNDO_GRACE
 from desktop.core.workspace import open_workspace
 from desktop.domain.clock import Clock, system_clock
 
@@ -60,27 +62,17 @@ class Veil:
         create_folder: bool = False,
         backup_dir: Path | None = None,
         clock: Clock = system_clock,
-        lease: timedelta | None = None,
-        undo_grace: timedelta | None = None,
-        busy_timeout_ms: int | None = None,
+        lease: timedelta = DEFAULT_LEASE,
+        undo_grace: timedelta = DEFAULT_UNDO_GRACE,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
         preview: PreviewSettings | None = None,
         media_store: Path | None = None,
     ) -> Veil:
         """Open (upgrading and seeding as needed) the database at ``url``."""
-        options: dict[str, object] = {}
-        if lease is not None:
-            options["lease"] = lease
-        if undo_grace is not None:
-            options["undo_grace"] = undo_grace
-        if busy_timeout_ms is not None:
-            options["busy_timeout_ms"] = busy_timeout_ms
         workspace = open_workspace(
-            url,
-            create_folder=create_folder,
-            backup_dir=backup_dir,
-            clock=clock,
-            **options,  # type: ignore[arg-type]
-        )
+            url, create_folder=create_folder, backup_dir=backup_dir, clock=clock, lease=lease,
+            undo_grace=undo_grace, busy_timeout_ms=busy_timeout_ms,
+        )  # fmt: skip
         return cls(Context(workspace, preview=preview, media_store=media_store))
 
     @classmethod

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.domain.care import Policy, Tracker
+from desktop.domain.care import REMINDERS, Policy, Tracker
 from desktop.ui.workers import DbOp
 
 if TYPE_CHECKING:
@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from desktop.config import Settings
     from desktop.domain.care import Day
     from desktop.ui.review_controller import ReviewController
-
-REMINDERS = ("break", "budget")
 
 
 def policy(settings: Settings) -> Policy:

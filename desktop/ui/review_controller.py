@@ -243,15 +243,17 @@ class ReviewController(QObject):
         current, escalations, second = self.current, self.escalations(), self.second_review
         give_back = current.view.id if current is not None and current.view.status != ItemStatus.DECIDED else None
 
-        def switch(veil: Veil) -> Outcome[Shown | None]:
-            if give_back is not None:
-                veil.review.release_if_held(give_back)  # a second review's item is not held: nothing to release
-            if second:
-                return veil.second_review.next_shown()
-            moved = veil.review.next(escalations=escalations)
-            return _as_shown(moved)
+        if not second:
+            # Back to the queue: one step gives back what is held and holds the next.
+            self._move(lambda veil, ahead: veil.review.switch_queue(give_back, escalations=escalations, ahead=ahead))
+            return True
 
-        self._move_shown(switch)
+        def into_second_review(veil: Veil) -> Outcome[Shown | None]:
+            if give_back is not None:
+                veil.review.release_if_held(give_back)
+            return veil.second_review.next_shown()
+
+        self._move_shown(into_second_review)
         return True
 
     def pick(self, item_id: int) -> None:
@@ -576,10 +578,6 @@ class ReviewController(QObject):
         if self.veil is not None:
             self.veil.close()
             self.veil = None
-
-
-def _as_shown(moved: Outcome[Next]) -> Outcome[Shown | None]:
-    return Outcome(moved.value.shown, moved.changes)
 
 
 def _demo(veil: Veil) -> Outcome[int]:
