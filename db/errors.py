@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop.domain.errors import Unavailable, VeilError
+from desktop.domain.errors import PermissionDenied, Unavailable, VeilError
 
 
 class DatabaseError(VeilError):
@@ -36,3 +36,11 @@ class DatabaseLocked(DatabaseError, Unavailable):
 
 class NewerSchema(DatabaseError):
     pass
+
+
+class OlderSchema(DatabaseError):
+    """A team database behind this Veil, which only IT may upgrade."""
+
+
+class RefusedByDatabase(DatabaseError, PermissionDenied):
+    """PostgreSQL refused a statement: the connected role may not do that."""

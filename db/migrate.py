@@ -20,7 +20,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect
 
-from db.errors import NewerSchema, NotAVeilDatabase, UnsupportedURL
+from db import security
+from db.errors import NewerSchema, NotAVeilDatabase, OlderSchema, UnsupportedURL
 from db.session import Database, describe
 
 if TYPE_CHECKING:
@@ -108,6 +109,16 @@ def _upgrade(database: Database, backup_dir: Path | None) -> UpgradeResult:
     if before is not None and database.is_sqlite:
         saved = backup_before_upgrade(database, before, backup_dir)
     with database.translated(), database.write_connection() as conn:
+        team = not database.is_sqlite and before is not None and security.is_secured(conn)
+        if team:
+            # A team database's schema belongs to the owner role: only IT,
+            # connected as one of its members, changes it.
+            if not security.is_member(conn, security.OWNER):
+                raise OlderSchema(
+                    f"the team database has schema {before}, older than this Veil's ({head}); IT upgrades it "
+                    f"with `veil db upgrade`, connected as a member of {security.OWNER}"
+                )
+            conn.exec_driver_sql(f"SET ROLE {security.OWNER}")
         raw: Any = conn.connection.dbapi_connection
         if isinstance(raw, sqlite3.Connection):
             # Both pragmas only work outside a transaction, so they go to the
@@ -117,6 +128,9 @@ def _upgrade(database: Database, backup_dir: Path | None) -> UpgradeResult:
             raw.execute("PRAGMA journal_mode = WAL")
             raw.execute("PRAGMA foreign_keys = OFF")
         command.upgrade(alembic_config(conn), "head")
+        if team:
+            security.apply_policies(conn)  # a new table or column gets its grants in the same step
+            conn.exec_driver_sql("RESET ROLE")
         conn.commit()
         if isinstance(raw, sqlite3.Connection):
             broken = raw.execute("PRAGMA foreign_key_check").fetchall()

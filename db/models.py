@@ -106,7 +106,8 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     # scrypt, with its parameters and salt (see desktop.core.people.users); None: no password.
-    password_hash: Mapped[str | None] = mapped_column(String(200))
+    # Deferred: on a team database nobody may read it (PostgreSQL checks passwords there).
+    password_hash: Mapped[str | None] = mapped_column(String(200), deferred=True)
 
 
 class Source(Base):

@@ -28,6 +28,7 @@ from db.errors import (
     DatabaseLocked,
     NotAVeilDatabase,
     ReadOnlyDatabase,
+    RefusedByDatabase,
     UnsupportedURL,
 )
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
+_INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for a refused grant or policy
 _WRITE_OPTION = "veil_write"
 # What psycopg says when the server cannot be reached or refuses the login.
 _UNREACHABLE = re.compile(
@@ -96,6 +98,9 @@ def translate(err: exc.DBAPIError, url: URL) -> DatabaseError | None:
         if "unable to open database file" in message:
             return CannotConnect(f"cannot open {where}: its folder is missing or not writable")
         return None
+    if getattr(orig, "sqlstate", None) == _INSUFFICIENT_PRIVILEGE:
+        # A team database's grants and policies said no (see db.security).
+        return RefusedByDatabase(f"refused by the database: {message}")
     unreachable = err.connection_invalidated or _UNREACHABLE.search(message)
     if url.get_backend_name() == "postgresql" and isinstance(err, exc.OperationalError) and unreachable:
         return CannotConnect(f"cannot connect to {where}: {message}")

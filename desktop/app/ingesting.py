@@ -39,7 +39,7 @@ class Ingesting:
         from desktop.core.ingest.files import ingest_files
 
         report = ingest_files(
-            self._c.db, paths, actor=self._c.who().name, now=self._now(), fmt=fmt, source=source, progress=progress,
+            self._c.db, paths, actor=self._c.who().name, clock=self._c.clock, fmt=fmt, source=source, progress=progress,
             preview=self._c.preview or DEFAULTS, workers=workers, media_store=self._c.media_store, stop=stop,
         )  # fmt: skip
         return Outcome(report, _changes(report))
@@ -70,18 +70,13 @@ class Ingesting:
                     report = IngestReport()
                     ingest_entries(
                         self._c.db, read_folder(root, ready), where=root, kind="folder",
-                        source=source or root.name, actor=self._c.who().name, now=self._now(),
+                        source=source or root.name, actor=self._c.who().name, clock=self._c.clock,
                         report=report, enricher=enricher,
                     )  # fmt: skip
                     if not any("not stored" in error.error for error in report.errors):
                         watch.taken(ready)
                     yield ready, Outcome(report, _changes(report))
                 time.sleep(interval)
-
-    def _now(self) -> datetime:
-        # Items' arrival times order the queue and age it: the server's clock on PostgreSQL.
-        with self._c.read() as (_session, now):
-            return now
 
 
 def _changes(report: IngestReport) -> Changes:

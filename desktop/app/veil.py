@@ -96,12 +96,21 @@ class Veil:
     def actor(self) -> Actor | None:
         return self._context.actor
 
-    def sign_in(self, name: str, password: str | None = None) -> Actor:
+    def sign_in(self, name: str | None, password: str | None = None) -> Actor:
         """Work as ``name`` from now on: a user without a password needs none;
-        on a database with no users yet, that person becomes its first admin."""
+        on a database with no users yet, that person becomes its first admin.
+
+        On a team database the person is the PostgreSQL login connected
+        (:attr:`team_login`): ``name`` None means them, and naming anyone else is refused.
+        """
         actor = self._context.workspace.sign_in(name, password)
         self._context.actor = actor
         return actor
+
+    @property
+    def team_login(self) -> str | None:
+        """On a team database whose roles PostgreSQL enforces, the login connected; else None."""
+        return self._context.workspace.login
 
     def needs_password(self, name: str) -> bool:
         return self._context.workspace.needs_password(name)
@@ -124,3 +133,9 @@ class Veil:
 
     def close(self) -> None:
         self._context.workspace.close()
+
+    def __enter__(self) -> Veil:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

@@ -43,6 +43,10 @@ class Context:
         veil = self.veil
         if veil.actor is not None:
             return veil.actor
+        if veil.team_login is not None:
+            # PostgreSQL knows who connected; a name given anyway must be theirs.
+            named = self.settings.origins.get("user", "default") != "default"
+            return veil.sign_in(self.settings.user if named else None)
         name = self.settings.user
         return veil.sign_in(name, self._password(name) if veil.needs_password(name) else None)
 

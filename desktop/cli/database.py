@@ -42,6 +42,22 @@ def status(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def secure(args: argparse.Namespace, ctx: Context) -> int:
+    from desktop.app import schema
+
+    done = schema.secure(ctx.settings.db_url, admin=args.admin)
+
+    def human() -> None:
+        say(f"{done.database}: " + ("now in team mode" if done.first else "team mode brought up to date"))
+        if done.admin:
+            say(f"first admin: {done.admin} (set their password: veil users password {done.admin})")
+        for login in done.logins:
+            say(f"login role made for {login}; it has no password yet: veil users password {login}")
+
+    ctx.emit(done.as_dict(), human)
+    return 0
+
+
 def backup(args: argparse.Namespace, ctx: Context) -> int:
     from desktop.app import schema
 

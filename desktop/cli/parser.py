@@ -254,6 +254,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=database.upgrade)
     p = db_cmd.add_parser("status", parents=[common], help="show the schema revision")
     p.set_defaults(handler=database.status)
+    p = db_cmd.add_parser(
+        "secure",
+        parents=[common],
+        help="team mode: PostgreSQL enforces each person's role (run once by IT as a PostgreSQL superuser)",
+    )
+    p.set_defaults(handler=database.secure)
+    p.add_argument("--admin", metavar="NAME", help="on a database without users, make NAME its first admin")
     p = db_cmd.add_parser("backup", parents=[common], help="copy a live SQLite database to PATH")
     p.set_defaults(handler=database.backup)
     p.add_argument("path", metavar="PATH")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from db import security
 from db.errors import CannotConnect
 from db.migrate import UpgradeResult, upgrade
 from db.session import DEFAULT_BUSY_TIMEOUT_MS, Database, parse_url
@@ -20,7 +21,7 @@ from desktop.core.review.claims import DEFAULT_LEASE
 from desktop.core.review.decisions import DEFAULT_UNDO_GRACE
 from desktop.core.review.service import ReviewService
 from desktop.domain.clock import Clock, system_clock
-from desktop.domain.errors import NotFound
+from desktop.domain.errors import NotFound, PermissionDenied, UsageError
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -34,6 +35,9 @@ class Workspace:
     review: ReviewService
     clock: Clock
     upgraded: UpgradeResult | None = None
+    # On a team database (see db.security), the PostgreSQL login connected:
+    # the only person this workspace can act as.
+    login: str | None = None
 
     def actor(self, name: str) -> Actor:
         """The user called ``name``; on a database with no users yet, that
@@ -47,15 +51,50 @@ class Workspace:
                     raise
                 return users.bootstrap_admin(session, name, self.clock())
 
-    def sign_in(self, name: str, password: str | None) -> Actor:
+    def sign_in(self, name: str | None, password: str | None) -> Actor:
         """The user called ``name`` if ``password`` is theirs (users without a
-        password need none); the first person on an empty database becomes its admin."""
+        password need none); the first person on an empty database becomes its admin.
+
+        On a team database PostgreSQL has checked who connected: ``name``
+        may only repeat it (None: whoever connected), and no Veil password is asked.
+        """
+        if self.login is not None:
+            return self._team_sign_in(name)
+        if name is None:
+            raise UsageError("no user to sign in as: give --as USER (or VEIL_USER)")
         if not self.needs_password(name):
             return self.actor(name)
         with self.db.read() as session:
             return users.sign_in(session, name, password)
 
+    def _team_sign_in(self, name: str | None) -> Actor:
+        login = self.login
+        assert login is not None
+        if name is not None and name != login:
+            raise PermissionDenied(
+                f"on this team database you act as the PostgreSQL login you connected as ({login}), "
+                f"not as {name!r}; connect as {name} to act as them"
+            )
+        with self.db.read() as session:
+            try:
+                actor = users.resolve(session, login)
+            except NotFound:
+                raise PermissionDenied(
+                    f"the PostgreSQL login {login!r} is not a Veil user on this database "
+                    "(an admin adds users with: veil users add NAME --role ROLE)"
+                ) from None
+            group = security.veil_group(session.connection())
+        if group != actor.role:
+            held = f"the group {security.GROUPS[group]}" if group else "no Veil group"
+            raise PermissionDenied(
+                f"the PostgreSQL login {login!r} has {held}, not {security.GROUPS[actor.role]} as its Veil role "
+                "says; ask IT to run veil db secure"
+            )
+        return actor
+
     def needs_password(self, name: str) -> bool:
+        if self.login is not None:
+            return False  # PostgreSQL checked the login's password, certificate or ticket
         with self.db.read() as session:
             return users.needs_password(session, name)
 
@@ -90,6 +129,7 @@ def open_workspace(
         result = upgrade(database, backup_dir=backup_dir)
         with database.read() as session:
             seeded = bool(taxonomy.labels(session, include_inactive=True))
+        # A team database was seeded when IT first opened it, before veil db secure.
         if not seeded:
             with database.write() as session:
                 taxonomy.seed_if_empty(session, clock())
@@ -97,4 +137,4 @@ def open_workspace(
         database.dispose()
         raise
     review = ReviewService(database, clock=clock, lease=lease, undo_grace=undo_grace)
-    return Workspace(database, review, clock, result)
+    return Workspace(database, review, clock, result, login=security.team_login(database))

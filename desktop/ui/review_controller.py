@@ -122,6 +122,8 @@ class ReviewController(QObject):
             veil = Veil.from_settings(settings)
             try:
                 named = settings.origins.get("user", "default") != "default"
+                if veil.team_login is not None:  # PostgreSQL has signed them in
+                    return veil, veil.sign_in(settings.user if named else None)
                 if named and not veil.needs_password(settings.user):
                     return veil, veil.sign_in(settings.user)
                 return veil, None

@@ -44,12 +44,12 @@ def test_near_duplicate_gets_the_earlier_decision_as_a_suggestion(workspace: Wor
     other.save(third_drop / "other.jpg")
 
     alice = add_user(workspace, "alice")
-    report = ingest_files(workspace.db, [first_drop], actor="alice", now=workspace.clock())
+    report = ingest_files(workspace.db, [first_drop], actor="alice", clock=workspace.clock)
     assert report.items_added == 1
     (original,) = [e.id for e in workspace.review.queue()]
     workspace.review.decide(alice, original, Action.WARN, labels=["graphic-violence"])
 
-    ingest_files(workspace.db, [second_drop, third_drop], actor="alice", now=workspace.clock())
+    ingest_files(workspace.db, [second_drop, third_drop], actor="alice", clock=workspace.clock)
     waiting = {workspace.review.show(e.id).text: workspace.review.show(e.id) for e in workspace.review.queue()}
     repost = waiting["Same picture, reposted by another channel"]
     unrelated = waiting[""]
@@ -82,11 +82,11 @@ def test_a_supervisor_setting_lets_near_duplicates_be_decided(workspace: Workspa
         team_settings.set_value(session, alice, team_settings.NEAR_DUPLICATES, True, workspace.clock())
     with workspace.db.write() as session:
         team_settings.set_value(session, boss, team_settings.NEAR_DUPLICATES, True, workspace.clock())
-    ingest_files(workspace.db, [first_drop], actor="alice", now=workspace.clock())
+    ingest_files(workspace.db, [first_drop], actor="alice", clock=workspace.clock)
     (original,) = [e.id for e in workspace.review.queue()]
     workspace.review.decide(alice, original, Action.REMOVE, reason="gratuitous")
 
-    ingest_files(workspace.db, [second_drop], actor="alice", now=workspace.clock())
+    ingest_files(workspace.db, [second_drop], actor="alice", clock=workspace.clock)
 
     assert workspace.review.queue() == []
     counts = workspace.review.counts()
@@ -114,11 +114,11 @@ def test_a_repost_of_withheld_media_is_withheld_at_once(workspace: Workspace, tm
     _scene(second_drop / "again.jpg", (640, 480), 75)
     (second_drop / "again.txt").write_text("posted again", encoding="utf-8")
     alice = add_user(workspace, "alice")
-    ingest_files(workspace.db, [first_drop], actor="alice", now=workspace.clock())
+    ingest_files(workspace.db, [first_drop], actor="alice", clock=workspace.clock)
     (original,) = [e.id for e in workspace.review.queue()]
     workspace.review.decide(alice, original, Action.ESCALATE, reason="csam-suspected")
 
-    ingest_files(workspace.db, [second_drop], actor="alice", now=workspace.clock())
+    ingest_files(workspace.db, [second_drop], actor="alice", clock=workspace.clock)
 
     (repost,) = [workspace.review.show(e.id) for e in workspace.review.queue()]
     assert repost.duplicate_of == original

@@ -61,7 +61,7 @@ def test_stored_preview_is_blurred_clean_and_nothing_else_is_written(workspace: 
     Image.new("RGB", (400, 200), (10, 200, 10)).save(drop / "sideways.jpg", exif=exif.tobytes())
     before = _files(tmp_path)
 
-    report = ingest_files(workspace.db, [drop], actor="root", now=workspace.clock())
+    report = ingest_files(workspace.db, [drop], actor="root", clock=workspace.clock)
 
     assert report.errors == []
     previews = _previews(workspace)
@@ -117,7 +117,7 @@ def test_odd_images_give_a_preview_or_a_reason(workspace: Workspace, tmp_path: P
     Image.new("RGB", (800, 600), (90, 90, 90)).save(good, format="JPEG")
     (drop / "cut.jpg").write_bytes(good.getvalue()[: len(good.getvalue()) // 3])
 
-    ingest_files(workspace.db, [drop], actor="root", now=workspace.clock())
+    ingest_files(workspace.db, [drop], actor="root", clock=workspace.clock)
 
     previews = _previews(workspace)
     for name in ("cmyk.jpg", "deep.png", "palette.png", "grey-alpha.png"):
@@ -139,7 +139,7 @@ def test_extreme_items_get_the_strong_blur(workspace: Workspace, tmp_path: Path)
         folder.mkdir()
         sharp_scene(folder / "photo.png", size=(1200, 800))
         (folder / "photo.txt").write_text(caption, encoding="utf-8")
-    ingest_files(workspace.db, [mild, extreme], actor="root", now=workspace.clock())
+    ingest_files(workspace.db, [mild, extreme], actor="root", clock=workspace.clock)
     with workspace.db.read() as session:
         rows = {m.uri.split("/")[-2]: m.preview for m in session.scalars(select(Media))}
     assert rows["extreme"] == make_preview(extreme / "photo.png", strength="strong").jpeg
@@ -148,7 +148,7 @@ def test_extreme_items_get_the_strong_blur(workspace: Workspace, tmp_path: Path)
 
 
 def test_every_corpus_image_gets_a_preview_or_a_recorded_reason(workspace: Workspace) -> None:
-    ingest_files(workspace.db, [CORPUS / "real" / "pillow-images"], actor="root", now=workspace.clock())
+    ingest_files(workspace.db, [CORPUS / "real" / "pillow-images"], actor="root", clock=workspace.clock)
     with workspace.db.read() as session:
         media = list(session.scalars(select(Media)))
     assert len(media) > 40
@@ -189,7 +189,7 @@ def test_decision_flow_is_unchanged_by_media(workspace: Workspace, tmp_path: Pat
     drop = tmp_path / "drop"
     drop.mkdir()
     sharp_scene(drop / "scene.jpg", size=(600, 400))
-    ingest_files(workspace.db, [drop], actor="root", now=workspace.clock())
+    ingest_files(workspace.db, [drop], actor="root", clock=workspace.clock)
     alice = add_user(workspace, "alice")
     claim = workspace.review.claim_next(alice)
     assert claim is not None
@@ -204,7 +204,7 @@ def test_videos_get_a_blurred_storyboard_through_ingest(workspace: Workspace, tm
     drop.mkdir()
     make_video(drop / "clip.mp4")
     (drop / "broken.mp4").write_bytes((drop / "clip.mp4").read_bytes()[:600])
-    ingest_files(workspace.db, [drop], actor="root", now=workspace.clock())
+    ingest_files(workspace.db, [drop], actor="root", clock=workspace.clock)
     previews = _previews(workspace)
     clip = previews["clip.mp4"]
     assert clip.media_type == "video" and clip.preview and clip.duration_s and clip.error is None

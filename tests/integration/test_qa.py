@@ -353,11 +353,11 @@ def test_the_second_reviewer_sees_nothing_of_the_first_decision(
 ) -> None:
     alice, bob, carol, sup = team["alice"], team["bob"], team["carol"], team["sup"]
     _photo(tmp_path / "first", "scene", (800, 600), "the strike")
-    ingest_files(workspace.db, [tmp_path / "first"], actor="alice", now=workspace.clock())
+    ingest_files(workspace.db, [tmp_path / "first"], actor="alice", clock=workspace.clock)
     (original,) = [e.id for e in workspace.review.queue()]
     workspace.review.decide(alice, original, Action.WARN, labels=["graphic-violence"])
     _photo(tmp_path / "second", "repost", (400, 300), "the strike, reposted")
-    ingest_files(workspace.db, [tmp_path / "second"], actor="alice", now=workspace.clock())
+    ingest_files(workspace.db, [tmp_path / "second"], actor="alice", clock=workspace.clock)
     (repost,) = [e.id for e in workspace.review.queue()]
     assert workspace.review.show(repost).suggestion is not None  # a near-duplicate: the hint exists
     workspace.review.decide(alice, repost, Action.APPROVE)

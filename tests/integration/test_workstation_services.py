@@ -287,7 +287,7 @@ def test_an_ingest_asked_to_stop_keeps_what_it_stored(workspace: Workspace, tmp_
         asked += 1
         return asked > 1  # the first chunk goes in, then stop
 
-    report = ingest_files(workspace.db, [manifest], actor="root-admin", now=workspace.clock(), stop=stop)
+    report = ingest_files(workspace.db, [manifest], actor="root-admin", clock=workspace.clock, stop=stop)
     assert report.stopped and report.items_added == CHUNK
-    again = ingest_files(workspace.db, [manifest], actor="root-admin", now=workspace.clock())
+    again = ingest_files(workspace.db, [manifest], actor="root-admin", clock=workspace.clock)
     assert not again.stopped and again.items_added == CHUNK * 2 and again.items_duplicate == CHUNK

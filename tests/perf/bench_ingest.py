@@ -68,7 +68,7 @@ def main() -> None:
         try:
             before_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             begun = time.perf_counter()
-            report = ingest_files(ws.db, [feed], actor="bench", now=ws.clock())
+            report = ingest_files(ws.db, [feed], actor="bench", clock=ws.clock)
             ingest_s = time.perf_counter() - begun
             peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         finally:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from desktop.core.clock import now as clock_now
 from desktop.core.ingest.folder import read_folder, read_media_file
 from desktop.core.ingest.manifest import read_csv, read_jsonl
 from desktop.core.ingest.media_store import check_store, keep
@@ -40,10 +41,10 @@ from desktop.domain.previews import DEFAULTS, PreviewSettings
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
-    from datetime import datetime
     from pathlib import Path
 
     from db.session import Database
+    from desktop.domain.clock import Clock
 
 CHUNK = 500
 _HEAD = 64 * 1024
@@ -250,7 +251,7 @@ def ingest_files(
     paths: Iterable[Path],
     *,
     actor: str,
-    now: datetime,
+    clock: Clock,
     fmt: str = "auto",
     source: str | None = None,
     report: IngestReport | None = None,
@@ -289,7 +290,7 @@ def ingest_files(
                 continue
             name = source or (path.name if path.is_dir() else path.stem)
             ingest_entries(
-                database, read(path, kind), where=path, kind=kind, source=name, actor=actor, now=now,
+                database, read(path, kind), where=path, kind=kind, source=name, actor=actor, clock=clock,
                 report=report, enricher=enricher, sources=sources, progress=progress, stop=stop,
             )  # fmt: skip
     finally:
@@ -306,7 +307,7 @@ def ingest_entries(
     kind: str,
     source: str,
     actor: str,
-    now: datetime,
+    clock: Clock,
     report: IngestReport,
     enricher: Enricher,
     sources: SourceCache | None = None,
@@ -338,8 +339,9 @@ def ingest_entries(
             return
         try:
             with database.write() as session:
+                # Each chunk's arrival time is its own transaction's (the server's on PostgreSQL).
                 store(
-                    session, enriched, source=source, kind=kind, actor=actor, now=now,
+                    session, enriched, source=source, kind=kind, actor=actor, now=clock_now(session, clock),
                     report=report, sources=sources, auto_apply=auto_apply,
                 )  # fmt: skip
         except (SQLAlchemyError, UnicodeError, ValueError) as err:
@@ -371,8 +373,3 @@ def ingest_entries(
         in_flight.append((len(chunk), enricher.submit(chunk)))
     while in_flight:
         store_next()
-
-
-def load_demo(database: Database, *, actor: str, now: datetime) -> IngestReport:
-    """The bundled demo feed, so a new installation has something to review."""
-    return ingest_files(database, [resource("demo", "demo-feed.jsonl")], actor=actor, now=now, source="demo")

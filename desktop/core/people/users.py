@@ -14,6 +14,9 @@ import secrets
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
+
+from db import security
 
 from db.models import User
 from desktop.core import audit
@@ -29,8 +32,10 @@ if TYPE_CHECKING:
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 
 
-def _info(user: User) -> UserInfo:
-    return UserInfo(user.id, user.name, user.role, user.disabled, user.created_at, user.password_hash is not None)
+def _info(user: User, *, team: bool = False) -> UserInfo:
+    # On a team database the password is the login role's, which no workstation can read.
+    has_password = False if team else user.password_hash is not None
+    return UserInfo(user.id, user.name, user.role, user.disabled, user.created_at, has_password)
 
 
 def resolve(session: Session, name: str) -> Actor:
@@ -76,11 +81,17 @@ def _add(session: Session, by: str | None, name: str, role: Role, now: datetime,
     return Actor(user.id, user.name, user.role)
 
 
-def list_users(session: Session) -> list[UserInfo]:
-    return [_info(u) for u in session.scalars(select(User).order_by(User.name))]
+def list_users(session: Session, *, team: bool = False) -> list[UserInfo]:
+    if not team:
+        return [_info(u) for u in session.scalars(select(User).options(undefer(User.password_hash)).order_by(User.name))]
+    return [_info(u, team=True) for u in session.scalars(select(User).order_by(User.name))]
 
 
-def set_disabled(session: Session, actor: Actor, name: str, disabled: bool, now: datetime) -> UserInfo:
+def set_disabled(
+    session: Session, actor: Actor, name: str, disabled: bool, now: datetime, *, team: bool = False
+) -> UserInfo:
+    """Stop ``name`` from signing in, or let them again; on a team database
+    PostgreSQL makes their login NOLOGIN (and ends their sessions) in step."""
     actor.require(Permission.MANAGE_USERS)
     user = session.scalar(select(User).where(User.name == name))
     if user is None:
@@ -96,7 +107,7 @@ def set_disabled(session: Session, actor: Actor, name: str, disabled: bool, now:
             at=now,
             payload={"user": name},
         )
-    return _info(user)
+    return _info(user, team=team)
 
 
 # scrypt's cost: about 50 ms and 16 MB a check on a workstation; the standard
@@ -109,28 +120,39 @@ def _hash(password: str, salt: bytes) -> bytes:
     return hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT)
 
 
-def set_password(session: Session, actor: Actor, name: str, password: str | None, now: datetime) -> UserInfo:
-    """Set (or with None, remove) ``name``'s sign-in password: their own, or anyone's for an admin."""
+def set_password(
+    session: Session, actor: Actor, name: str, password: str | None, now: datetime, *, team: bool = False
+) -> UserInfo:
+    """Set (or with None, remove) ``name``'s sign-in password: their own, or anyone's for an admin.
+
+    On a team database it is the password of their PostgreSQL login, sent as
+    a SCRAM verifier (see :func:`db.security.set_login_password`).
+    """
     if name != actor.name:
         actor.require(Permission.MANAGE_USERS)
     user = session.scalar(select(User).where(User.name == name))
     if user is None:
         raise NotFound(f"unknown user {name!r}")
-    if password is None:
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise UsageError(f"a password needs at least {MIN_PASSWORD} characters")
+    if team:
+        if password is None:
+            raise UsageError("on a team database a login keeps its password; disable the user instead")
+        security.set_login_password(session.connection(), name, password)
+    elif password is None:
         user.password_hash = None
     else:
-        if len(password) < MIN_PASSWORD:
-            raise UsageError(f"a password needs at least {MIN_PASSWORD} characters")
         salt = secrets.token_bytes(16)
         digest = _hash(password, salt)
         encoded = "$".join(base64.b64encode(part).decode("ascii") for part in (salt, digest))
         user.password_hash = f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${encoded}"
     kind = "user.password.clear" if password is None else "user.password.set"
     audit.append(session, kind=kind, actor=actor.name, at=now, payload={"user": name})
-    return _info(user)
+    return _info(user, team=team)
 
 
 def needs_password(session: Session, name: str) -> bool:
+    """Whether ``name`` has a Veil password (never asked on a team database)."""
     return session.scalar(select(User.password_hash).where(User.name == name)) is not None
 
 

@@ -171,6 +171,9 @@ def locked_item(session: Session, item_id: int) -> Item:
     """The item's row, locked until the transaction ends."""
     item = session.get(Item, item_id, with_for_update=True)
     if item is None:
+        if session.scalar(select(Item.id).where(Item.id == item_id)) is not None:
+            # Only on a team database, whose policies keep the row from this person.
+            raise Conflict(f"item {item_id} is held by someone else or not yours to change; nothing was saved")
         raise NotFound(f"no item {item_id}")
     return item
 

@@ -99,8 +99,13 @@ def approve_many(
                 "pending); nothing was approved"
             )
         check_holder(session, item, actor, now)
+        # Held for the instant of its approval, as every decided item is by its reviewer.
+        item.claimed_by, item.lease_expires_at = actor.id, now + _QUIET_HOLD
         done.append(record_decision(session, item, actor, Action.APPROVE, now, decision_id=decision_id))
     return done
+
+
+_QUIET_HOLD = timedelta(minutes=1)
 
 
 def undo_last(
@@ -253,6 +258,9 @@ def record_decision(
         overrides=overrides,
     )
     session.add(row)
+    # The row goes in while the reviewer still holds the item: a team
+    # database admits a decision only on an item its reviewer holds.
+    session.flush()
     if moves_item:
         item.status = ItemStatus.ESCALATED if action == Action.ESCALATE else ItemStatus.DECIDED
         item.current_decision_id = row.id
