@@ -36,3 +36,7 @@ class DatabaseLocked(DatabaseError, Unavailable):
 
 class NewerSchema(DatabaseError):
     pass
+
+
+class NetworkFileSystem(DatabaseError):
+    """An SQLite file on a network file system, where its locking cannot be trusted."""

@@ -2,8 +2,8 @@
 
 Opening checks the URL, refuses a database that is not Veil's or is newer
 than this build, upgrades an older one (an SQLite file is backed up first),
-and seeds the taxonomy into an empty one. An SQLite file it creates, and
-its folder, are its owner's only.
+and seeds the taxonomy into an empty one. An SQLite file is refused on a
+network file system; one it creates, and its folder, are its owner's only.
 """
 
 from __future__ import annotations
@@ -78,6 +78,8 @@ def open_workspace(
     parsed = parse_url(url)
     path = sqlite_file.path_of(parsed)
     if path is not None:
+        # Before a folder is made for it: nothing is left on a share it refuses.
+        sqlite_file.refuse_network(path)
         folder = path.parent
         if create_folder:
             private_files.make_folder(folder)

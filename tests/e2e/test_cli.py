@@ -355,6 +355,14 @@ def test_the_default_database_is_private_to_its_owner(tmp_path: Path) -> None:
     assert stat.S_IMODE((data / "veil.sqlite3").stat().st_mode) == 0o600
 
 
+def test_a_database_on_this_machines_disk_is_opened(tmp_path: Path) -> None:
+    # Only the local case can run here; the refusal of a share is tested on
+    # real mountinfo lines (tests/unit/test_local_disk.py).
+    status = veil("db", "status", "--json", url=f"sqlite:///{tmp_path / 'veil.sqlite3'}")
+    assert status.code == 0, status.err
+    assert "network file system" not in status.err
+
+
 def test_db_upgrade_and_status(db_url: str) -> None:
     upgraded = veil("db", "upgrade", "--json", url=db_url)
     assert upgraded.code == 0 and upgraded.json["before"] == upgraded.json["after"]

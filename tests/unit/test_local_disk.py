@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from db.errors import DatabaseError
 from db.local_disk import NETWORK_FILE_SYSTEMS, linux_file_system, mounts, network_file_system, windows_share
+from db.sqlite_file import refusal
 
 # Real lines from a Linux machine's /proc/self/mountinfo, then an NFS and an
 # SMB share mounted the usual way (mount -t nfs4 / mount -t cifs), in the same
@@ -89,3 +91,17 @@ def test_this_machines_temporary_folder_is_local(tmp_path: Path) -> None:
 def test_windows_shares_are_known_by_their_unc_names(path: str, share: bool) -> None:
     assert windows_share(path) is share
 
+
+def test_the_refusal_says_where_why_and_what_instead() -> None:
+    path = Path("/mnt/share/veil.sqlite3")
+    kind = linux_file_system(path, MOUNTINFO)
+    assert kind is not None
+
+    error = refusal(path, kind)
+
+    assert isinstance(error, DatabaseError) and error.exit_code == 2
+    assert str(error) == (
+        "the SQLite database /mnt/share/veil.sqlite3 is on a network file system (nfs4), where SQLite's locking "
+        "is unreliable and decisions can be lost; keep it on a local disk, or use a shared PostgreSQL database "
+        'for a team (docs/admin.md, "A shared PostgreSQL database")'
+    )
