@@ -44,3 +44,7 @@ class OlderSchema(DatabaseError):
 
 class RefusedByDatabase(DatabaseError, PermissionDenied):
     """PostgreSQL refused a statement: the connected role may not do that."""
+
+
+class NetworkFileSystem(DatabaseError):
+    """An SQLite file on a network file system, where its locking cannot be trusted."""

@@ -20,7 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect
 
-from db import security
+from db import private_files, security
 from db.errors import NewerSchema, NotAVeilDatabase, OlderSchema, UnsupportedURL
 from db.session import Database, describe
 
@@ -151,22 +151,30 @@ def backup_sqlite(database: Database, target: Path) -> Path:
     """Copy a live SQLite database with SQLite's online backup API.
 
     Safe while other connections read and write; the copy is consistent.
+    The copy, and a folder made for it, are its owner's only.
     """
     if not database.is_sqlite:
         raise UnsupportedURL(
             "backup is built in for SQLite only; for PostgreSQL use "
             f"pg_dump --format=custom --file=PATH '{_libpq_url(database)}'"
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
+    private_files.make_folder(target.parent)
+    # Made here, empty and owner-only, so the copy (and a -wal SQLite gives
+    # it) is private whatever the mode of the file it copies; O_EXCL also
+    # makes sure no backup, even one written a moment ago, is overwritten.
+    if not private_files.create_file(target):
         raise FileExistsError(f"{target} exists; Veil does not overwrite backups")
-    with database.translated(), database.engine.connect() as conn:
-        raw: Any = conn.connection.dbapi_connection
-        dest = sqlite3.connect(target)
-        try:
-            raw.backup(dest)
-        finally:
-            dest.close()
+    try:
+        with database.translated(), database.engine.connect() as conn:
+            raw: Any = conn.connection.dbapi_connection
+            dest = sqlite3.connect(target)
+            try:
+                raw.backup(dest)
+            finally:
+                dest.close()
+    except BaseException:
+        target.unlink(missing_ok=True)  # half a copy must not pass for a backup
+        raise
     return target
 
 

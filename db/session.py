@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from db import sqlite_file
 from db.errors import (
     CannotConnect,
     DatabaseError,
@@ -113,6 +114,8 @@ class Database:
     def __init__(self, url: URL | str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
         self.url = parse_url(url) if isinstance(url, str) else url
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        # Before any connection: SQLite would make a missing file readable by all.
+        sqlite_file.prepare(self.url)
         self.engine = _make_engine(self.url, busy_timeout_ms)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 

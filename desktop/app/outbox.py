@@ -5,7 +5,8 @@ key), so sending it again after an unanswered attempt is safe: the service
 finds the row the first attempt wrote and does nothing. The outbox is a
 JSON-lines file in the user's data folder, appended to and synced before
 the window shows the decision as pending, so closing the window, or a
-crash, loses nothing: the next start sends what is left.
+crash, loses nothing: the next start sends what is left. Like the database,
+the file is readable by its owner only.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
+from db import private_files
 from desktop.domain.review import PendingDecision
 
 if TYPE_CHECKING:
@@ -26,7 +28,9 @@ class Outbox:
         self.path = path
 
     def add(self, decision: PendingDecision) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Owner-only, as the database they wait for: a folder or file made here is 0700 or 0600.
+        private_files.make_folder(self.path.parent)
+        private_files.create_file(self.path)
         with self.path.open("a", encoding="utf-8") as file:
             file.write(json.dumps(asdict(decision), ensure_ascii=False) + "\n")
             file.flush()
@@ -38,6 +42,10 @@ class Outbox:
             self.path.unlink(missing_ok=True)
             return
         temporary = self.path.with_name(self.path.name + ".new")
+        # A fresh file, so the one replacing the outbox is owner-only even if
+        # a crash left an older, laxer one behind.
+        temporary.unlink(missing_ok=True)
+        private_files.create_file(temporary)
         temporary.write_text("".join(json.dumps(asdict(d), ensure_ascii=False) + "\n" for d in kept), encoding="utf-8")
         temporary.replace(self.path)
 

@@ -2,16 +2,16 @@
 
 Opening checks the URL, refuses a database that is not Veil's or is newer
 than this build, upgrades an older one (an SQLite file is backed up first),
-and seeds the taxonomy into an empty one.
+and seeds the taxonomy into an empty one. An SQLite file is refused on a
+network file system; one it creates, and its folder, are its owner's only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from db import security
+from db import private_files, security, sqlite_file
 from db.errors import CannotConnect
 from db.migrate import UpgradeResult, upgrade
 from db.session import DEFAULT_BUSY_TIMEOUT_MS, Database, parse_url
@@ -25,6 +25,7 @@ from desktop.domain.errors import NotFound, PermissionDenied, UsageError
 
 if TYPE_CHECKING:
     from datetime import timedelta
+    from pathlib import Path
 
     from desktop.domain.people import Actor
 
@@ -113,17 +114,15 @@ def open_workspace(
     busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
 ) -> Workspace:
     parsed = parse_url(url)
-    database_path = parsed.database or ""
-    if (
-        parsed.get_backend_name() == "sqlite"
-        and database_path not in ("", ":memory:")
-        and not database_path.startswith("file:")
-    ):
-        folder = Path(database_path).parent
+    path = sqlite_file.path_of(parsed)
+    if path is not None:
+        # Before a folder is made for it: nothing is left on a share it refuses.
+        sqlite_file.refuse_network(path)
+        folder = path.parent
         if create_folder:
-            folder.mkdir(parents=True, exist_ok=True)
+            private_files.make_folder(folder)
         elif not folder.is_dir():
-            raise CannotConnect(f"cannot open SQLite file {database_path}: folder {folder} does not exist")
+            raise CannotConnect(f"cannot open SQLite file {path}: folder {folder} does not exist")
     database = Database(parsed, busy_timeout_ms=busy_timeout_ms)
     try:
         result = upgrade(database, backup_dir=backup_dir)

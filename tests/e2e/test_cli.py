@@ -7,6 +7,7 @@ import io
 import json
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -336,11 +337,30 @@ def test_backup(demo: str, tmp_path: Path) -> None:
         with sqlite3.connect(target) as copy:
             assert copy.execute("SELECT count(*) FROM item").fetchone() == (12,)
         copy.close()
+        if sys.platform != "win32":
+            assert stat.S_IMODE(target.stat().st_mode) == 0o600  # the copy is its owner's only
         refused(veil("db", "backup", str(target), url=demo), 2, "exists")
     else:
         refused(run, 2, "pg_dump")
         assert "'postgresql://" in run.err and "+psycopg" not in run.err  # a URL pg_dump takes
         assert not target.exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows has no owner/group/other modes")
+def test_the_default_database_is_private_to_its_owner(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    run = veil("queue", "--json", env={"VEIL_DATA_DIR": str(data)})
+    assert run.code == 0, run.err
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert stat.S_IMODE((data / "veil.sqlite3").stat().st_mode) == 0o600
+
+
+def test_a_database_on_this_machines_disk_is_opened(tmp_path: Path) -> None:
+    # Only the local case can run here; the refusal of a share is tested on
+    # real mountinfo lines (tests/unit/test_local_disk.py).
+    status = veil("db", "status", "--json", url=f"sqlite:///{tmp_path / 'veil.sqlite3'}")
+    assert status.code == 0, status.err
+    assert "network file system" not in status.err
 
 
 def test_db_upgrade_and_status(db_url: str) -> None:
