@@ -32,7 +32,11 @@ class MediaRef:
     width: int | None = None
     height: int | None = None
     error: str | None = None  # why the file could not be read or decoded
-    preview: bytes | None = None  # blurred JPEG (a storyboard for videos)
+    # The blurred JPEG (a storyboard for videos), sealed under ``key`` once enriched.
+    preview: bytes | None = None
+    # The medium's own random key (desktop.core.media.sealed), made with its
+    # preview; stored in ``media_key`` only, never beside the media row.
+    key: bytes | None = field(default=None, repr=False)
     frames: int | None = None
     duration_s: float | None = None
     codec: str | None = None
