@@ -174,6 +174,24 @@ class Media(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+class MediaKey(Base):
+    """The key a medium's sealed preview and store copy open with (see
+    :mod:`desktop.core.media.sealed`).
+
+    Apart from ``media`` so that the database can release keys only to the
+    roles that may see a medium: on PostgreSQL, row-level security hides
+    the keys of withheld media from every workstation role, while their
+    ``media`` rows stay readable for the queue and the reports.
+    """
+
+    __tablename__ = "media_key"
+
+    media_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("media.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class MediaBand(Base):
     """One 16-bit slice of an image's PDQ hash, for finding near-duplicates.
 

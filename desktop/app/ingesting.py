@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from desktop.core.resources import resource
 from desktop.domain.changes import Changes, Outcome
 from desktop.domain.errors import UsageError
-from desktop.domain.ingest import IngestReport
+from desktop.domain.ingest import IngestReport, SealReport
 from desktop.domain.previews import DEFAULTS
 
 if TYPE_CHECKING:
@@ -77,6 +77,36 @@ class Ingesting:
                         watch.taken(ready)
                     yield ready, Outcome(report, _changes(report))
                 time.sleep(interval)
+
+    def seal(
+        self,
+        *,
+        limit: int | None = None,
+        progress: Callable[[SealReport], None] | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> Outcome[SealReport]:
+        """Seal the media stored before media were sealed (admins): each gets
+        a key, its preview is sealed, and a plain copy in the media store is
+        sealed to a new name and then removed. Resumable: stopped (by
+        ``stop``, after ``limit`` media, or by a crash), a second run carries on."""
+        from desktop.core.ingest.sealing import seal_plain_media
+
+        actor = self._c.who()
+        sealed = 0
+
+        def counting(report: SealReport) -> None:
+            nonlocal sealed
+            sealed = report.media_sealed + len(report.errors) + report.skipped
+            if progress is not None:
+                progress(report)
+
+        def should_stop() -> bool:
+            return (limit is not None and sealed >= limit) or (stop is not None and stop())
+
+        report = seal_plain_media(
+            self._c.db, actor, store=self._c.media_store, clock=self._c.clock, progress=counting, stop=should_stop
+        )
+        return Outcome(report, Changes(history=True))
 
 
 def _changes(report: IngestReport) -> Changes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from desktop.core.review import listing
 from desktop.core.supervision import qa
@@ -21,7 +21,6 @@ from desktop.domain.review import Action, ItemStatus, Next, Shown
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
     from datetime import datetime
-    from pathlib import Path
 
     from sqlalchemy.orm import Session
 
@@ -220,9 +219,12 @@ class Reviewing:
         """The stored, blurred preview of one medium (a JPEG)."""
         return self._c.review.stored_preview(media_id)
 
-    def original(self, media_id: int) -> Path:
-        """Where a medium's original is, for a reveal; refused for withheld media."""
-        return self._c.review.original_path(media_id)
+    def original(self, media_id: int) -> BinaryIO:
+        """A medium's original opened for a reveal (a sealed store copy is
+        unsealed as it is read); refused for withheld media, and for sealed
+        media whose key the database does not release to this person. The
+        caller closes it (``with veil.review.original(m) as stream: ...``)."""
+        return self._c.review.open_original(media_id)
 
     def record_exposure(
         self, item_id: int, *, media_id: int | None, mode: str, started_at: datetime, seconds: float

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from desktop import __version__
-from desktop.cli import admin, audit, database, gui, ingest, review, second_review, supervision
+from desktop.cli import admin, audit, database, gui, ingest, media, review, second_review, supervision
 from desktop.domain.ingest import FORMATS
 from desktop.domain.taxonomy import BLURS, DEFAULT_SETTINGS, SEVERITIES
 
@@ -246,6 +246,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=admin.settings_set)
     p.add_argument("key")
     p.add_argument("value", metavar="true|false")
+
+    media_cmd = sub.add_parser("media", parents=[common], help="the media themselves").add_subparsers(
+        dest="media_command", required=True
+    )
+    p = media_cmd.add_parser(
+        "seal",
+        parents=[common, acting],
+        help="encrypt previews and media store copies made before media were sealed, a key per medium (admins)",
+    )
+    p.set_defaults(handler=media.seal)
+    p.add_argument("--limit", type=_positive, metavar="N", help="seal at most N media, then stop (run again to go on)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
     db_cmd = sub.add_parser("db", parents=[common], help="the database itself").add_subparsers(
         dest="db_command", required=True

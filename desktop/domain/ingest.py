@@ -32,7 +32,11 @@ class MediaRef:
     width: int | None = None
     height: int | None = None
     error: str | None = None  # why the file could not be read or decoded
-    preview: bytes | None = None  # blurred JPEG (a storyboard for videos)
+    # The blurred JPEG (a storyboard for videos), sealed under ``key`` once enriched.
+    preview: bytes | None = None
+    # The medium's own random key (desktop.core.media.sealed), made with its
+    # preview; stored in ``media_key`` only, never beside the media row.
+    key: bytes | None = field(default=None, repr=False)
     frames: int | None = None
     duration_s: float | None = None
     codec: str | None = None
@@ -101,4 +105,26 @@ class IngestReport:
             "items_duplicate": self.items_duplicate,
             "media_added": self.media_added,
             "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+@dataclass
+class SealReport:
+    """What sealing a database's plain media did (``veil media seal``)."""
+
+    media_sealed: int = 0  # given a key, their preview (and store copy) sealed
+    copies_sealed: int = 0  # plain store copies sealed to a new name
+    copies_removed: int = 0  # plain store copies deleted once nothing referred to them
+    skipped: int = 0  # sealed already, but their key is not visible here (withheld media)
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (media id, why it stays plain)
+    stopped: bool = False  # asked to stop before the end: run again to take the rest
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "media_sealed": self.media_sealed,
+            "copies_sealed": self.copies_sealed,
+            "copies_removed": self.copies_removed,
+            "skipped": self.skipped,
+            "errors": [{"media": media_id, "error": error} for media_id, error in self.errors],
+            "stopped": self.stopped,
         }

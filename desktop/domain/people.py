@@ -34,6 +34,7 @@ class Permission(enum.StrEnum):
     TEAM_SETTINGS = "change team settings"
     SAMPLE = "sample decisions for second review"
     AGREEMENT = "read agreement between reviewers"  # and see others' second reviews
+    SEAL_MEDIA = "seal the media store"  # encrypt media stored before media were sealed
 
 
 _SUPERVISOR = frozenset(
@@ -53,7 +54,7 @@ _SUPERVISOR = frozenset(
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.MODERATOR: frozenset({Permission.REVIEW}),
     Role.SUPERVISOR: _SUPERVISOR,
-    Role.ADMIN: _SUPERVISOR | {Permission.MANAGE_USERS, Permission.MANAGE_TAXONOMY},
+    Role.ADMIN: _SUPERVISOR | {Permission.MANAGE_USERS, Permission.MANAGE_TAXONOMY, Permission.SEAL_MEDIA},
 }
 
 

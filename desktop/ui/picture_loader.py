@@ -7,7 +7,7 @@ threads of their own, so a slow original never holds up a decision.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
@@ -16,8 +16,6 @@ from desktop.core.media import levels
 from desktop.ui.workers import DbOp, DbWorker
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from PIL import Image
 
     from desktop.app.veil import Veil
@@ -42,7 +40,8 @@ class PictureLoader(QObject):
     # A picture for a reveal or another blur (item id, media id, level, QImage), or why not.
     image_ready = Signal(int, int, int, object)
     image_failed = Signal(int, int, int, str)
-    # A video's original, to play on request (item id, media id, path), or why not.
+    # A video's original, to play on request (item id, media id, an open binary
+    # stream that the receiver takes over and closes), or why not.
     video_ready = Signal(int, int, object)
     video_failed = Signal(str)
 
@@ -65,8 +64,9 @@ class PictureLoader(QObject):
         def work() -> QImage:
             if step is not None and jpeg is not None and not levels.needs_original(step, stored):
                 return _qimage(levels.from_preview(jpeg, stored, step, preview))
-            # The original, decoded at screen size in memory for this item only.
-            return _qimage(levels.from_original(veil.review.original(media_id), step))
+            # The original, decoded (and unsealed) at screen size in memory for this item only.
+            with veil.review.original(media_id) as original:
+                return _qimage(levels.from_original(original, step))
 
         DbOp(self.worker, work).success(lambda image: self.image_ready.emit(item_id, media_id, level, image)).failure(
             lambda error: self.image_failed.emit(item_id, media_id, level, str(error))
@@ -78,11 +78,11 @@ class PictureLoader(QObject):
         if veil is None or current is None or current.view.id != item_id or current.view.media_withheld:
             return
 
-        def opened(path: Path) -> None:
-            if (
-                self.controller.current is not None and self.controller.current.view.id == item_id
-            ):  # else the reviewer moved on
-                self.video_ready.emit(item_id, media_id, path)
+        def opened(stream: BinaryIO) -> None:
+            if self.controller.current is not None and self.controller.current.view.id == item_id:
+                self.video_ready.emit(item_id, media_id, stream)
+            else:  # the reviewer moved on
+                stream.close()
 
         DbOp(self.worker, lambda: veil.review.original(media_id)).success(opened).failure(
             lambda error: self.video_failed.emit(f"The video cannot be played: {error}")

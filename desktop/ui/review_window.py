@@ -13,7 +13,7 @@ break and budget reminders :mod:`desktop.ui.care_reminders`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeyEvent
@@ -58,7 +58,6 @@ from desktop.ui.video_dialog import VideoDialog
 
 if TYPE_CHECKING:
     from datetime import datetime
-    from pathlib import Path
 
     from desktop.config import Settings
     from desktop.domain.changes import Changes
@@ -380,8 +379,9 @@ class ReviewWindow(QMainWindow):
             self.care.revealed(seconds)
         self._update_status()
 
-    def _play(self, item_id: int, media_id: int, path: Path) -> None:
-        """A video, on request only: muted, at the item's blur, grey unless colour is on."""
+    def _play(self, item_id: int, media_id: int, original: BinaryIO) -> None:
+        """A video, on request only: muted, at the item's blur, grey unless
+        colour is on. The player takes ``original`` over and closes it."""
         self._close_video()
         step = levels.STEPS[self.grid.level()] or "default"
         dialog = VideoDialog(
@@ -391,7 +391,7 @@ class ReviewWindow(QMainWindow):
         dialog.exposure_ended.connect(
             lambda mode, started, seconds: self._on_exposure_ended(item_id, media_id, mode, started, seconds)
         )
-        dialog.load(path, greyscale=not self.grid.colour())
+        dialog.load(original, greyscale=not self.grid.colour())
         dialog.show()
         self.video = dialog
 

@@ -9,7 +9,7 @@ reviewer moves on to another item.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
@@ -53,8 +53,9 @@ class VideoDialog(QDialog):
         layout.addWidget(keys)
         self.resize(900, 620)
 
-    def load(self, path: Path, *, greyscale: bool) -> None:
-        self.player.load(path, level=self.blurred_level, greyscale=greyscale)
+    def load(self, original: Path | BinaryIO, *, greyscale: bool) -> None:
+        """Open the video (the player takes a stream over and closes it)."""
+        self.player.load(original, level=self.blurred_level, greyscale=greyscale)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()

@@ -24,7 +24,8 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import PurePath
+from typing import TYPE_CHECKING, BinaryIO
 
 from PySide6.QtCore import Q_ARG, QMetaObject, QObject, QRect, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QPainter
@@ -178,7 +179,13 @@ class _Worker:
     """Plays one video on its own thread; the UI talks to it by :meth:`send`."""
 
     def __init__(
-        self, path: Path, look: _Look, speed: float, long_edge: int, settings: PreviewSettings, bridge: _Bridge
+        self,
+        path: Path | BinaryIO,
+        look: _Look,
+        speed: float,
+        long_edge: int,
+        settings: PreviewSettings,
+        bridge: _Bridge,
     ) -> None:
         self.mailbox = _Mailbox()
         self.bridge = bridge
@@ -237,6 +244,8 @@ class _Worker:
             self._shown = self._ahead = None
             if self._source is not None:
                 self._source.close()
+            if not isinstance(self._path, PurePath):
+                self._path.close()  # a stream handed over by load()
 
     def _serve(self) -> bool:
         """Wait for a request or the next frame's time and act on it; False to quit."""
@@ -535,8 +544,10 @@ class VideoPlayer(QWidget):
 
     # -- the interface --------------------------------------------------
 
-    def load(self, path: Path, *, level: str = "default", greyscale: bool = True) -> None:
-        """Open ``path`` and show its first frame at ``level``; it does not play."""
+    def load(self, path: Path | BinaryIO, *, level: str = "default", greyscale: bool = True) -> None:
+        """Open ``path`` and show its first frame at ``level``; it does not play.
+        A stream (a sealed copy being unsealed) is the player's from here: it
+        is read on the player's thread and closed when that video ends."""
         _check_level(level)
         self.stop()
         self._level, self._greyscale = level, greyscale

@@ -10,19 +10,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageDraw
-from sqlalchemy import select
 
-from db.models import Media
 from desktop.core.ingest.files import ingest_files
 from desktop.core.media.previews import make_preview, reveal
 from desktop.domain.review import Action
 from tests.conftest import CORPUS
 from tests.e2e.test_cli import veil
 from tests.support.factories import add_user
+from tests.support.sealed import unsealed_media
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from db.models import Media
     from desktop.core.workspace import Workspace
 
 
@@ -47,8 +47,7 @@ def sharp_scene(path: Path, size: tuple[int, int] = (2400, 1600), **save: object
 
 
 def _previews(ws: Workspace) -> dict[str, Media]:
-    with ws.db.read() as session:
-        return {m.uri.rsplit("/", 1)[1]: m for m in session.scalars(select(Media))}
+    return {m.uri.rsplit("/", 1)[1]: m for m in unsealed_media(ws.db)}
 
 
 def test_stored_preview_is_blurred_clean_and_nothing_else_is_written(workspace: Workspace, tmp_path: Path) -> None:
@@ -140,8 +139,7 @@ def test_extreme_items_get_the_strong_blur(workspace: Workspace, tmp_path: Path)
         sharp_scene(folder / "photo.png", size=(1200, 800))
         (folder / "photo.txt").write_text(caption, encoding="utf-8")
     ingest_files(workspace.db, [mild, extreme], actor="root", clock=workspace.clock)
-    with workspace.db.read() as session:
-        rows = {m.uri.split("/")[-2]: m.preview for m in session.scalars(select(Media))}
+    rows = {m.uri.split("/")[-2]: m.preview for m in unsealed_media(workspace.db)}
     assert rows["extreme"] == make_preview(extreme / "photo.png", strength="strong").jpeg
     assert rows["mild"] == make_preview(mild / "photo.png", strength="default").jpeg
     assert rows["extreme"] != rows["mild"]
@@ -149,8 +147,7 @@ def test_extreme_items_get_the_strong_blur(workspace: Workspace, tmp_path: Path)
 
 def test_every_corpus_image_gets_a_preview_or_a_recorded_reason(workspace: Workspace) -> None:
     ingest_files(workspace.db, [CORPUS / "real" / "pillow-images"], actor="root", clock=workspace.clock)
-    with workspace.db.read() as session:
-        media = list(session.scalars(select(Media)))
+    media = unsealed_media(workspace.db)
     assert len(media) > 40
     assert [m.uri for m in media if m.preview is None and not m.error] == []
     with_preview = [m for m in media if m.preview]

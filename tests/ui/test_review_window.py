@@ -7,8 +7,11 @@ the decision and audit tables.
 
 from __future__ import annotations
 
+import os
+import shutil
 import threading
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -39,7 +42,6 @@ from tests.unit.test_video import make_video
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from pathlib import Path
 
     from pytestqt.qtbot import QtBot
 
@@ -695,3 +697,40 @@ def test_an_open_dashboard_follows_the_decisions_made_in_the_window(
         window.actions_by_name["approve"].trigger()  # A, wherever the focus now is
     qtbot.waitUntil(lambda: dashboard.report is not None and dashboard.report.decisions == 1, timeout=WAIT)
     dashboard.close()
+
+
+def test_a_sealed_media_store_reveals_pictures_and_plays_videos(
+    qtbot: QtBot, db_url: str, open_window: Callable[..., ReviewWindow], tmp_path: Path
+) -> None:
+    """With a media store, only sealed copies are left to open: reveal and play unseal them in memory."""
+    store = tmp_path / "share"
+    store.mkdir()
+    Path(os.environ["VEIL_SYSTEM_CONFIG"]).write_text(f'media_store = "{store}"\n', encoding="utf-8")
+    drop = _photo_item(tmp_path / "drop", "photo", "18+ photo from the scene")
+    make_video(drop / "clip.mp4", frames=20)
+    (drop / "clip.txt").write_text("18+ video from the scene", encoding="utf-8")
+    _ingest(db_url, drop)
+    kept = [path for path in store.rglob("*") if path.is_file()]
+    assert len(kept) == 2 and all(path.suffix == ".veil" for path in kept)
+    shutil.rmtree(drop)  # the store's sealed copies are all there is
+
+    window = open_window()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=WAIT)
+    for row in range(2):
+        with qtbot.waitSignal(window.item_shown, timeout=WAIT):
+            window.pick(window.model.entry(row).id)
+        (tile,) = window.grid.tiles()
+        if tile.play_button is not None:
+            QTest.mouseClick(tile.play_button, Qt.MouseButton.LeftButton)
+            # The first frame, decoded from the sealed copy as it is unsealed.
+            qtbot.waitUntil(
+                lambda: window.video is not None and window.video.player.picture.image() is not None, timeout=WAIT
+            )
+        else:
+            blurred = on_screen(qtbot, tile)
+            sharp = detail(reference(detailed_picture(), (blurred.shape[1], blurred.shape[0])))
+            window.activateWindow()  # back from the video's dialog, if it came first
+            qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=WAIT)
+            press(Qt.Key.Key_R)
+            qtbot.waitUntil(lambda: tile.shown_level == Level.CLEAR, timeout=WAIT)  # noqa: B023 - waited on here
+            assert detail(on_screen(qtbot, tile)) > sharp / 2

@@ -244,3 +244,28 @@ def test_corrupted_bytes_give_frames_or_a_reason(tmp_path: Path, name: str) -> N
 
     assert all(outcome != "" for outcome in outcomes)
     assert any(isinstance(outcome, str) for outcome in outcomes)
+
+
+def test_a_sealed_copy_plays_as_it_is_unsealed_and_a_damaged_one_says_so(tmp_path: Path) -> None:
+    from desktop.core.media.sealed import new_key, open_sealed, seal_file
+
+    clip = make_clip(tmp_path / "clip.mp4")
+    key = new_key()
+    seal_file(clip, tmp_path / "clip.veil", key, chunk=4096)  # small chunks: every seek crosses some
+    with FrameSource(clip, long_edge=160) as plain:
+        expected = [seconds for seconds, _ in plain]
+    with open_sealed(tmp_path / "clip.veil", key) as stream, FrameSource(stream, long_edge=160) as source:
+        assert [seconds for seconds, _ in source] == expected
+        source.seek(expected[len(expected) // 2])
+        got = source.next_frame()
+        assert got is not None and got[0] == pytest.approx(expected[len(expected) // 2], abs=0.05)
+
+    damaged = bytearray((tmp_path / "clip.veil").read_bytes())
+    damaged[len(damaged) // 2] ^= 0x01
+    (tmp_path / "clip.veil").write_bytes(bytes(damaged))
+    with (
+        open_sealed(tmp_path / "clip.veil", key, what="media 7") as stream,
+        pytest.raises(PreviewError, match="media 7"),
+        FrameSource(stream, long_edge=160) as source,
+    ):
+        list(source)

@@ -9,6 +9,7 @@ running the same ingest again adds only what is missing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -24,13 +25,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from desktop.core.clock import now as clock_now
 from desktop.core.ingest.folder import read_folder, read_media_file
 from desktop.core.ingest.manifest import read_csv, read_jsonl
-from desktop.core.ingest.media_store import check_store, keep
+from desktop.core.ingest.media_store import check_store, discard, keep
 from desktop.core.ingest.store import SourceCache, store
 from desktop.core.ingest.telegram import looks_like_telegram, read_telegram
 from desktop.core.ingest.text import looks_like_text, read_text
 from desktop.core.media.hashes import fingerprint, identify
 from desktop.core.media.isolation import end_with_caller
 from desktop.core.media.originals import file_uri_path
+from desktop.core.media.sealed import new_key, seal_bytes
 from desktop.core.people import team_settings
 from desktop.core.resources import resource
 from desktop.core.text import language
@@ -223,10 +225,14 @@ class Enricher:
 
 def _fingerprint(path: Path, ref: MediaRef, strength: str, settings: PreviewSettings, store: Path | None) -> MediaRef:
     ref = fingerprint(path, ref, strength=strength, settings=settings)
+    # The medium's own key, made here with its preview: the preview leaves
+    # this process sealed, and the database keeps the key apart from it.
+    key = new_key()
+    ref = replace(ref, key=key, preview=None if ref.preview is None else seal_bytes(ref.preview, key))
     if store is None or ref.sha256 is None:
         return ref
     try:
-        copy = keep(path, ref.sha256, store)
+        copy = keep(path, ref.sha256, store, key)
     except OSError as err:
         # The item still comes in, referring to the file where it was found.
         return replace(ref, error=f"not copied into the media store: {err.strerror or err}")
@@ -240,6 +246,18 @@ def _worker_enricher(preview: PreviewSettings, store: Path | None) -> Enricher:
 
 def _enrich_in_worker(drafts: list[ItemDraft], preview: PreviewSettings, store: Path | None) -> list[ItemDraft]:
     return _worker_enricher(preview, store).enrich(drafts)
+
+
+def _discard_unstored(enriched: list[ItemDraft], stored: list[ItemDraft], media_store: Path) -> None:
+    """Remove the store copies of drafts that were not stored (duplicates,
+    a chunk rolled back): no row refers to them, and no key opens them."""
+    kept = {ref.uri for draft in stored for ref in draft.media}
+    for draft in enriched:
+        for ref in draft.media:
+            if ref.uri not in kept and (where := file_uri_path(ref.uri)) is not None:
+                # A copy left behind holds nothing readable without its key, which was never stored.
+                with contextlib.suppress(OSError):
+                    discard(where, media_store)
 
 
 def _is_media_link(uri: str) -> bool:
@@ -337,19 +355,23 @@ def ingest_entries(
         except Exception as err:  # noqa: BLE001 - a worker's failure costs its chunk, not the ingest
             report.errors.append(IngestError(str(path), f"{size} item(s) not read: {type(err).__name__}: {err}"))
             return
+        stored: list[ItemDraft] = []
         try:
             with database.write() as session:
                 # Each chunk's arrival time is its own transaction's (the server's on PostgreSQL).
                 store(
                     session, enriched, source=source, kind=kind, actor=actor, now=clock_now(session, clock),
-                    report=report, sources=sources, auto_apply=auto_apply,
+                    report=report, sources=sources, auto_apply=auto_apply, stored=stored,
                 )  # fmt: skip
         except (SQLAlchemyError, UnicodeError, ValueError) as err:
             # The chunk's transaction rolled back: none of its items went in.
+            stored = []
             report.items_added, report.items_duplicate, report.media_added = counts
             sources.ids.clear()  # a source created in the lost transaction is gone too
             first = (str(getattr(err, "orig", None) or err).strip().splitlines() or [type(err).__name__])[0]
             report.errors.append(IngestError(str(path), f"{size} item(s) not stored: {first}"))
+        if enricher.media_store is not None:
+            _discard_unstored(enriched, stored, enricher.media_store)
         if progress is not None:
             progress(report)
 

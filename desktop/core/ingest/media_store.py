@@ -1,30 +1,38 @@
 """The media store: a folder every workstation can reach, where ingest keeps
-its own copy of each original.
+its own sealed copy of each original.
 
 Without one, an item's media is referenced where it was found (a file on one
 workstation's disk, which its colleagues cannot open). With ``media_store``
 set (usually by IT, in the system settings file, to a network share), ingest
-copies each file it reads into the store under its SHA-256, and the item
-refers to that copy. The same content is kept once however often, and under
-whatever name, it comes in.
+seals each file it reads into the store (:mod:`desktop.core.media.sealed`,
+under the medium's own key, which only the database holds) and the item
+refers to that copy: ``<store>/<2 hex>/<32 random hex>.veil``.
+
+The name is random, not the content's SHA-256: a content hash as a file
+name would let anyone browsing the share confirm that a known picture is
+there without any key. So content is no longer de-duplicated in the store:
+every medium has its own file and its own key, even when the same bytes
+come in twice (the database still knows them for the same by their hash).
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
+import secrets
 import sys
 import tempfile
-import uuid
 from typing import TYPE_CHECKING
 
+from desktop.core.media.sealed import seal_file
 from desktop.domain.errors import UsageError
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-_CHUNK = 1 << 20
-_SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
+SUFFIX = ".veil"
+# A copy the store made before copies were sealed: <2 hex>/<sha256>[.ext].
+_PLAIN_NAME = re.compile(r"(?P<digest>[0-9a-f]{64})(\.[a-z0-9]{1,8})?")
+_SEALED_NAME = re.compile(r"[0-9a-f]{32}\.veil")
 
 
 def check_store(folder: Path) -> Path:
@@ -47,58 +55,66 @@ def check_store(folder: Path) -> Path:
     return folder.absolute()
 
 
-def keep(original: Path, sha256: str, store: Path) -> Path:
-    """The store's copy of ``original``, whose content hashes to ``sha256``.
+def keep(original: Path, sha256: str, store: Path, key: bytes) -> Path:
+    """A new sealed copy of ``original`` (whose content hashes to ``sha256``) in the store.
 
-    Copied beside its final name, checked against ``sha256`` and renamed into
-    place, so another workstation never sees half a file or a file that
-    changed while it was read; a copy already there is kept. Folders and
-    files take the store's own permissions (not the importer's umask), so
-    every colleague the store lets in can add to a folder and read a copy.
-    Raises OSError when the copy cannot be made.
+    Sealed beside its final name, checked against ``sha256`` while it is
+    read and renamed into place, so another workstation never sees half a
+    file or a file that changed while it was read. Folders and files take
+    the store's own permissions (not the importer's umask), so every
+    colleague the store lets in can add to a folder and read a copy (which
+    only a key from the database opens). Raises OSError when the copy
+    cannot be made.
     """
-    folder = store / sha256[:2]
-    if (existing := _kept_copy(folder, sha256, original.stat().st_size)) is not None:
-        return existing
-    suffix = original.suffix.lower() if _SUFFIX.fullmatch(original.suffix.lower()) else ""
-    target = folder / f"{sha256}{suffix}"
+    name = secrets.token_hex(16)
+    folder = store / name[:2]
     try:
         folder.mkdir()
     except FileExistsError:
         pass  # made by an earlier copy, or by a colleague's just now
     else:
         _like_store(folder, store, directory=True)
-    partial = folder / f".{sha256}.{uuid.uuid4().hex}.partial"
+    partial = folder / f".{name}.partial"
     try:
-        digest = hashlib.sha256()
-        with original.open("rb") as source, partial.open("wb") as copy:
-            while chunk := source.read(_CHUNK):
-                digest.update(chunk)
-                copy.write(chunk)
-        if digest.hexdigest() != sha256:
+        if seal_file(original, partial, key) != sha256:
             raise OSError(f"{original.name} changed while it was being copied")
         _like_store(partial, store, directory=False)
-        try:
-            partial.replace(target)
-        except OSError:
-            # Another workstation's copy landed first and is open (Windows
-            # will not replace an open file): that copy will do.
-            if (existing := _kept_copy(folder, sha256, original.stat().st_size)) is None:
-                raise
-            return existing
+        target = folder / f"{name}{SUFFIX}"
+        partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
     return target
 
 
-def _kept_copy(folder: Path, sha256: str, size: int) -> Path | None:
-    """A finished copy of this content, whatever suffix it was kept under."""
-    if not folder.is_dir():
+def in_store(path: Path, store: Path) -> bool:
+    """Whether ``path`` is a copy directly in one of the store's folders."""
+    folder = path.parent.parent
+    if folder == store:
+        return True
+    try:  # the same share under another name (a link)
+        return folder.resolve() == store.resolve()
+    except OSError:
+        return False
+
+
+def sealed_copy(path: Path, store: Path) -> bool:
+    """Whether ``path`` names a sealed copy of this store (one :func:`keep` made)."""
+    return in_store(path, store) and _SEALED_NAME.fullmatch(path.name) is not None
+
+
+def plain_copy_digest(path: Path, store: Path) -> str | None:
+    """The SHA-256 a plain copy of the old store was kept under, if ``path`` is one."""
+    found = _PLAIN_NAME.fullmatch(path.name)
+    if found is None or not in_store(path, store) or path.parent.name != found["digest"][:2]:
         return None
-    for path in folder.glob(f"{sha256}*"):
-        if path.is_file() and path.stat().st_size == size:
-            return path
-    return None
+    return found["digest"]
+
+
+def discard(path: Path, store: Path) -> None:
+    """Remove a sealed copy no row refers to (its item was a duplicate, or
+    its chunk was not stored). Anything else is left alone."""
+    if sealed_copy(path, store):
+        path.unlink(missing_ok=True)
 
 
 def _like_store(path: Path, store: Path, *, directory: bool) -> None:

@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     from desktop.domain.people import Actor
 
 CHUNK = 1000
-_ITEM, _MEDIA, _MARKER, _BAND = (Base.metadata.tables[name] for name in ("item", "media", "marker", "media_band"))
+_ITEM, _MEDIA, _MARKER, _BAND, _KEY = (
+    Base.metadata.tables[name] for name in ("item", "media", "marker", "media_band", "media_key")
+)
 NEAR_BANDS = 16
 # PDQ's own guidance: 31 of 256 bits or fewer is the same picture. Candidates
 # are found by exact slices, which is certain up to 15 bits and likely beyond.
@@ -66,12 +68,14 @@ def store(
     report: IngestReport | None = None,
     sources: SourceCache | None = None,
     auto_apply: Actor | None = None,
+    stored: list[ItemDraft] | None = None,
 ) -> IngestReport:
     """Add ``drafts`` as pending items within the caller's transaction.
 
     ``source`` names the drafts that do not name their own. With
     ``auto_apply`` (the supervisor whose team setting allows it), a
     near-duplicate of a decided item gets that decision in their name.
+    ``stored`` receives the drafts added (not those found to be duplicates).
     """
     report = report or IngestReport()
     sources = sources or SourceCache()
@@ -79,10 +83,10 @@ def store(
     for draft in drafts:
         chunk.append(draft)
         if len(chunk) >= CHUNK:
-            _store_chunk(session, chunk, source, kind, actor, now, report, sources, auto_apply)
+            _store_chunk(session, chunk, source, kind, actor, now, report, sources, auto_apply, stored)
             chunk = []
     if chunk:
-        _store_chunk(session, chunk, source, kind, actor, now, report, sources, auto_apply)
+        _store_chunk(session, chunk, source, kind, actor, now, report, sources, auto_apply, stored)
     return report
 
 
@@ -96,6 +100,7 @@ def _store_chunk(
     report: IngestReport,
     sources: SourceCache,
     auto_apply: Actor | None,
+    stored: list[ItemDraft] | None,
 ) -> None:
     keyed = []
     for draft in drafts:
@@ -154,6 +159,7 @@ def _store_chunk(
     connection = session.connection()
     ids = list(connection.scalars(insert(_ITEM).returning(_ITEM.c.id, sort_by_parameter_order=True), rows))
 
+    keys = [ref.key for draft in fresh for ref in draft.media]
     media_rows = [
         {
             "item_id": item_id,
@@ -192,6 +198,13 @@ def _store_chunk(
         media_ids = list(
             connection.scalars(insert(_MEDIA).returning(_MEDIA.c.id, sort_by_parameter_order=True), media_rows)
         )
+        # In the same transaction as the media: a sealed preview never
+        # lands without the key that opens it.
+        key_rows = [
+            {"media_id": media_id, "key": key} for media_id, key in zip(media_ids, keys, strict=True) if key is not None
+        ]
+        if key_rows:
+            connection.execute(insert(_KEY), key_rows)
         images = [
             (row["item_id"], media_id, row["phash"])
             for row, media_id in zip(media_rows, media_ids, strict=True)
@@ -205,6 +218,8 @@ def _store_chunk(
         connection.execute(insert(_MARKER), marker_rows)
     report.items_added += len(ids)
     report.media_added += len(media_rows)
+    if stored is not None:
+        stored.extend(fresh)
     audit.append(
         session,
         kind="ingest.batch",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from PIL import Image, ImageFilter
 
@@ -48,6 +48,7 @@ def from_preview(jpeg: bytes, stored: str, step: str, settings: PreviewSettings 
     return image.filter(ImageFilter.GaussianBlur(extra)) if extra > 0.5 else image
 
 
-def from_original(path: Path, step: str | None) -> Image.Image:
-    """The original at screen size, blurred to ``step`` (None: clear), in memory only."""
-    return reveal(path, strength=step)
+def from_original(original: Path | BinaryIO, step: str | None) -> Image.Image:
+    """The original (a file, or a stream such as a sealed copy being
+    unsealed) at screen size, blurred to ``step`` (None: clear), in memory only."""
+    return reveal(original, strength=step)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections import Counter, deque
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import av
 import av.error
@@ -73,8 +73,9 @@ def render(frame: Image.Image, level: str, greyscale: bool, settings: PreviewSet
 
 
 class FrameSource:
-    """The frames of the video at ``path``, in display order, as
-    ``(seconds from the start, RGB image with long edge <= long_edge)``.
+    """The frames of the video at ``path`` (a file, or a stream such as a
+    sealed copy being unsealed, which stays the caller's to close), in
+    display order, as ``(seconds from the start, RGB image with long edge <= long_edge)``.
 
     Raises :class:`PreviewError` with a reason for a file it cannot open and
     for one that breaks while being read. ``time_limit_s`` bounds opening
@@ -83,7 +84,7 @@ class FrameSource:
     interrupted, as for storyboards).
     """
 
-    def __init__(self, path: Path, *, long_edge: int = PLAY_EDGE, time_limit_s: float = 10.0) -> None:
+    def __init__(self, path: Path | BinaryIO, *, long_edge: int = PLAY_EDGE, time_limit_s: float = 10.0) -> None:
         if long_edge < 1:
             raise ValueError("long_edge must be at least 1")
         self.long_edge = long_edge

@@ -214,7 +214,7 @@ def make_preview(path: Path, *, strength: str = "default", settings: PreviewSett
         raise PreviewError(f"{type(err).__name__}: {err}") from None
 
 
-def reveal(path: Path, *, long_edge: int = REVEAL_EDGE, strength: str | None = None) -> Image.Image:
+def reveal(path: Path | BinaryIO, *, long_edge: int = REVEAL_EDGE, strength: str | None = None) -> Image.Image:
     """The unblurred (or, with ``strength="peek"``, lightly blurred) image
     at screen size, in memory only: nothing is written anywhere."""
     try:

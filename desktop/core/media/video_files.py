@@ -13,9 +13,11 @@ RGB copy of a frame is ever made.
 
 from __future__ import annotations
 
+import io
 from contextlib import contextmanager
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from pathlib import PurePath
+from typing import TYPE_CHECKING, BinaryIO
 
 import av
 import av.error
@@ -24,6 +26,7 @@ from PIL import Image
 
 from desktop.core.media.containers import is_video
 from desktop.core.media.previews import MAX_PIXELS, PreviewError
+from desktop.domain.errors import IntegrityFailure
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -42,17 +45,24 @@ _OPEN_OPTIONS = {"format_whitelist": _DEMUXERS, "protocol_whitelist": "file"}
 _TURNS = {1: Image.Transpose.ROTATE_90, 2: Image.Transpose.ROTATE_180, 3: Image.Transpose.ROTATE_270}
 
 
-def open_video(path: Path, time_limit_s: float) -> InputContainer:
-    """``path`` opened for reading its video, or a :class:`PreviewError` saying why not."""
+def open_video(path: Path | BinaryIO, time_limit_s: float) -> InputContainer:
+    """``path`` opened for reading its video, or a :class:`PreviewError` saying why not.
+
+    A stream (a sealed copy being unsealed) is read through Python, not by
+    FFmpeg's own file protocol; it stays the caller's to close.
+    """
     try:
-        size = path.stat().st_size
+        size = _size(path)
     except OSError as err:
         raise PreviewError(f"cannot read the file: {err.strerror or err}") from None
+    except IntegrityFailure as err:
+        raise PreviewError(str(err)) from None
     if size == 0:
         raise PreviewError("the file is empty")
     try:
         return av.open(
-            str(path),
+            path if not isinstance(path, PurePath) else str(path),
+            mode="r",
             container_options=_OPEN_OPTIONS,
             # The timeout interrupts FFmpeg's own reads: probing a hostile file can loop.
             timeout=(time_limit_s, time_limit_s),
@@ -69,15 +79,28 @@ def open_video(path: Path, time_limit_s: float) -> InputContainer:
         raise PreviewError(f"cannot open the video: {type(err).__name__}: {err}") from None
 
 
-def _unreadable(path: Path, err: av.error.FFmpegError) -> str:
+def _size(path: Path | BinaryIO) -> int:
+    if isinstance(path, PurePath):
+        return path.stat().st_size
+    return path.seek(0, io.SEEK_END) - path.seek(0)
+
+
+def _head(path: Path | BinaryIO) -> bytes:
+    try:
+        if isinstance(path, PurePath):
+            with path.open("rb") as file:
+                return file.read(512)
+        path.seek(0)
+        return path.read(512)
+    except (OSError, IntegrityFailure):
+        return b""
+
+
+def _unreadable(path: Path | BinaryIO, err: av.error.FFmpegError) -> str:
     """Why FFmpeg would not open ``path``: a file that starts like a video
     container is damaged (a cut-off MP4 has lost its index); anything else
     is not a video at all."""
-    try:
-        with path.open("rb") as file:
-            head = file.read(512)
-    except OSError:
-        head = b""
+    head = _head(path)
     if is_video(head):
         return f"a damaged or truncated video: {err.strerror or err}"
     return f"not a video Veil reads ({_KNOWN})"

@@ -2,20 +2,29 @@
 
 Media whose item is withheld (a suspected CSAM escalation) are never shown:
 no preview, no original, no reveal.
+
+Previews and store copies are sealed under a key per medium
+(:mod:`desktop.core.media.sealed`), read from ``media_key``. On a team's
+database PostgreSQL hides the keys of withheld media from every
+workstation role, so a sealed preview or copy whose key is not visible is
+taken for withheld: refused with a reason, never a crash. Previews stored
+before previews were sealed (plain JPEGs, no key) are read as they are.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+from typing import TYPE_CHECKING, BinaryIO
 
 from sqlalchemy import or_, select
 
-from db.models import Decision, Exposure, Item, Marker, Media, QaTask, Source, User
+from db.models import Decision, Exposure, Item, Marker, Media, MediaKey, QaTask, Source, User
 from desktop.core import audit
 from desktop.core.media.originals import file_uri_path
+from desktop.core.media.sealed import MAGIC, is_sealed, open_sealed, unseal_bytes
 from desktop.core.review.claims import locked_item
 from desktop.core.review.decisions import decision_in_force, decision_info
-from desktop.domain.errors import Conflict, NotFound, PermissionDenied, UsageError
+from desktop.domain.errors import Conflict, IntegrityFailure, NotFound, PermissionDenied, UsageError
 from desktop.domain.people import Permission
 from desktop.domain.review import ItemView, MediaInfo
 
@@ -27,6 +36,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from desktop.domain.people import Actor
+
+log = logging.getLogger(__name__)
 
 EXPOSURE_MODES = ("reveal", "peek", "view")
 
@@ -119,29 +130,62 @@ def _second_reviewing(session: Session, viewer: Actor, item_id: int) -> bool:
 
 
 def stored_preview(session: Session, media_id: int) -> bytes:
-    """The stored, blurred preview of one media file (a JPEG)."""
+    """The stored, blurred preview of one media file (a JPEG), unsealed in memory."""
     media = _shown_media(session, media_id)
     if media.preview is None:
         reason = media.error or "not made yet"
         raise NotFound(f"media {media_id} has no preview: {reason}")
-    return media.preview
+    return unsealed_preview(media_id, media.preview, _key(session, media_id))
 
 
 def stored_previews(session: Session, media_ids: Sequence[int]) -> dict[int, bytes]:
-    """The stored previews of several media at once (those that have one and may be shown)."""
+    """The stored previews of several media at once (those that have one and may be shown),
+    unsealed with their keys read in the same query.
+
+    A preview that cannot be opened (its key not visible, or the preview
+    damaged) is left out, as for withheld media: the tile says it has none,
+    and the item and the decision around it go on.
+    """
     if not media_ids:
         return {}
     rows = session.execute(
-        select(Media.id, Media.preview, Item.media_withheld)
+        select(Media.id, Media.preview, Item.media_withheld, MediaKey.key)
         .join(Item, Item.id == Media.item_id)
+        .outerjoin(MediaKey, MediaKey.media_id == Media.id)
         .where(Media.id.in_(media_ids), Media.preview.is_not(None))
     )
-    return {media_id: preview for media_id, preview, withheld in rows if preview is not None and not withheld}
+    found = {}
+    for media_id, preview, withheld, key in rows:
+        if preview is None or withheld:
+            continue
+        try:
+            found[media_id] = unsealed_preview(media_id, preview, key)
+        except PermissionDenied:
+            continue  # its key is withheld from this person
+        except IntegrityFailure as err:
+            log.error("%s", err)
+    return found
+
+
+def unsealed_preview(media_id: int, preview: bytes, key: bytes | None) -> bytes:
+    """A stored preview as a JPEG: unsealed with ``key``, or as it is when it
+    was stored before previews were sealed."""
+    if not is_sealed(preview):
+        return preview
+    if key is None:
+        raise PermissionDenied(_no_key(media_id, "preview"))
+    return unseal_bytes(preview, key, what=f"the preview of media {media_id}")
 
 
 def original_uri(session: Session, media_id: int) -> str:
     """Where the original of a medium is, for a reveal; refused for withheld media."""
     return _shown_media(session, media_id).uri
+
+
+def original_source(session: Session, media_id: int) -> tuple[str, bytes | None]:
+    """Where the original of a medium is and the key that opens a sealed
+    copy of it (None when none is visible); refused for withheld media."""
+    return original_uri(session, media_id), _key(session, media_id)
 
 
 def original_path(media_id: int, uri: str) -> Path:
@@ -152,6 +196,43 @@ def original_path(media_id: int, uri: str) -> Path:
     if not path.is_file():
         raise NotFound(f"the original of media {media_id} is no longer at {path}")
     return path
+
+
+def open_original(media_id: int, uri: str, key: bytes | None) -> BinaryIO:
+    """The original's bytes, opened for reading: a sealed store copy through
+    the decrypting reader, a plain file (where ingest found it, or a copy
+    made before copies were sealed) as it is. The caller closes it."""
+    path = original_path(media_id, uri)
+    try:
+        handle = path.open("rb")
+    except OSError as err:
+        raise NotFound(f"the original of media {media_id} cannot be read: {err.strerror or err}") from None
+    try:
+        sealed = is_sealed(handle.read(len(MAGIC)))
+        if not sealed:
+            handle.seek(0)
+            return handle
+    except OSError as err:
+        handle.close()
+        raise NotFound(f"the original of media {media_id} cannot be read: {err.strerror or err}") from None
+    handle.close()
+    if key is None:
+        raise PermissionDenied(_no_key(media_id, "original"))
+    try:
+        return open_sealed(path, key, what=f"the original of media {media_id}")
+    except OSError as err:
+        raise NotFound(f"the original of media {media_id} cannot be read: {err.strerror or err}") from None
+
+
+def _key(session: Session, media_id: int) -> bytes | None:
+    return session.scalar(select(MediaKey.key).where(MediaKey.media_id == media_id))
+
+
+def _no_key(media_id: int, what: str) -> str:
+    return (
+        f"the {what} of media {media_id} is sealed and its key is not available to you "
+        "(its media are withheld, or it was never stored); it is not shown"
+    )
 
 
 def _shown_media(session: Session, media_id: int) -> Media:

@@ -12,7 +12,7 @@ clock, the lease and the undo grace period.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from desktop.core.clock import now as clock_now
 from desktop.core.review import claims, decisions, items, listing
@@ -144,10 +144,18 @@ class ReviewService:
             return items.stored_previews(session, media_ids)
 
     def original_path(self, media_id: int) -> Path:
-        """Where the original of a medium is, for a reveal; refused for withheld media."""
+        """Where the original of a medium is, for a reveal; refused for withheld media.
+        A sealed store copy is only readable through :meth:`open_original`."""
         with self.db.read() as session:
             uri = items.original_uri(session, media_id)
         return items.original_path(media_id, uri)
+
+    def open_original(self, media_id: int) -> BinaryIO:
+        """The original's bytes for a reveal, unsealed as they are read
+        (:func:`.items.open_original`); refused for withheld media. The caller closes it."""
+        with self.db.read() as session:
+            uri, key = items.original_source(session, media_id)
+        return items.open_original(media_id, uri, key)
 
     def record_exposure(
         self, actor: Actor, item_id: int, *, media_id: int | None, mode: str, started_at: datetime, seconds: float
