@@ -133,14 +133,18 @@ GRANT EXECUTE ON FUNCTION veil_me(), veil_chain_head_id(), veil_chain_head_hash(
 
 _ME = "(SELECT veil_me())"
 _HOLDS_ITEM = (
-    f"EXISTS (SELECT 1 FROM item i WHERE i.id = decision.item_id AND i.claimed_by = {_ME} AND i.lease_expires_at > now())"
+    "EXISTS (SELECT 1 FROM item i WHERE i.id = decision.item_id "
+    f"AND i.claimed_by = {_ME} AND i.lease_expires_at > now())"
 )
 # Checks that read ``decision`` or ``qa_task`` from another table's policy
 # (or their own) go through these owner's functions: a policy that reads a
 # table whose policies read it back is refused by PostgreSQL as recursive.
 _MY_DECISION = f"veil_decided_by({{column}}) = {_ME}"
 _OPEN_SECOND_REVIEW = "veil_may_second_review({item})"
-_WITHHELD = "EXISTS (SELECT 1 FROM media m JOIN item i ON i.id = m.item_id WHERE m.id = media_key.media_id AND i.media_withheld)"
+_WITHHELD = (
+    "EXISTS (SELECT 1 FROM media m JOIN item i ON i.id = m.item_id "
+    "WHERE m.id = media_key.media_id AND i.media_withheld)"
+)
 
 # (table, name, command, group, USING, WITH CHECK)
 _POLICIES: tuple[tuple[str, str, str, str, str | None, str | None], ...] = (
@@ -196,7 +200,8 @@ _POLICIES: tuple[tuple[str, str, str, str, str | None, str | None], ...] = (
         f"reviewer_id = {_ME} AND decided_at = now() AND ("
         f"(undoes IS NULL AND overrides IS NULL AND round = 1 AND {_HOLDS_ITEM})"
         f" OR (undoes IS NOT NULL AND {_MY_DECISION.format(column='undoes')})"
-        f" OR (round = 2 AND undoes IS NULL AND overrides IS NULL AND {_OPEN_SECOND_REVIEW.format(item='decision.item_id')}))",
+        " OR (round = 2 AND undoes IS NULL AND overrides IS NULL AND "
+        f"{_OPEN_SECOND_REVIEW.format(item='decision.item_id')}))",
     ),
     # A supervisor's own power: to override a decision in force, held or not.
     (
@@ -339,8 +344,10 @@ class Secured:
 
 def is_secured(connection: Connection) -> bool:
     """Whether the database is in team mode (its tables belong to :data:`OWNER`)."""
-    owner = connection.scalar(text("SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = 'item'"))
-    return owner == OWNER
+    owner = connection.scalar(
+        text("SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = 'item'")
+    )
+    return bool(owner == OWNER)
 
 
 def team_login(database: Database) -> str | None:

@@ -36,13 +36,17 @@ class People:
     def set_disabled(self, name: str, disabled: bool) -> Outcome[UserInfo]:
         """Stop a user from signing in, or let them again (admins)."""
         with self._c.write() as (session, now):
-            info = users.set_disabled(session, self._c.who(), name, disabled, now, team=self._c.workspace.login is not None)
+            info = users.set_disabled(
+                session, self._c.who(), name, disabled, now, team=self._c.workspace.login is not None
+            )
         return Outcome(info, Changes(users=True, history=True))
 
     def set_password(self, name: str, password: str | None) -> Outcome[UserInfo]:
         """Set (None: remove) a sign-in password: one's own, or anyone's for an admin."""
         with self._c.write() as (session, now):
-            info = users.set_password(session, self._c.who(), name, password, now, team=self._c.workspace.login is not None)
+            info = users.set_password(
+                session, self._c.who(), name, password, now, team=self._c.workspace.login is not None
+            )
         return Outcome(info, Changes(users=True, history=True))
 
 

@@ -13,7 +13,6 @@ from desktop.domain.previews import DEFAULTS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable
-    from datetime import datetime
     from pathlib import Path
 
     from desktop.app.context import Context

@@ -5,9 +5,9 @@ same logins, every use case of that role still works."""
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -114,6 +114,11 @@ class Attempt:
     sql: str
 
 
+_DECISION_INSERT = (
+    "INSERT INTO decision (id, item_id, item_seq, reviewer_id, action, labels, decided_at, round, status_before)"
+)
+
+
 def _attempts() -> list[Attempt]:
     # {me}, {other}: user ids; {mine}: an item the person holds; {theirs}: one
     # "other" holds; {free}: a pending item nobody holds; {withheld}: a medium
@@ -141,23 +146,23 @@ def _attempts() -> list[Attempt]:
         ("read password hashes", "SELECT password_hash FROM user_account"),
         (
             "decide an item someone else holds",
-            "INSERT INTO decision (id, item_id, item_seq, reviewer_id, action, labels, decided_at, round, status_before)"
-            " VALUES (gen_random_uuid()::text, {theirs}, 99, {me}, 'approve', '[]', now(), 1, 'pending')",
+            _DECISION_INSERT
+            + " VALUES (gen_random_uuid()::text, {theirs}, 99, {me}, 'approve', '[]', now(), 1, 'pending')",
         ),
         (
             "decide an item nobody holds",
-            "INSERT INTO decision (id, item_id, item_seq, reviewer_id, action, labels, decided_at, round, status_before)"
-            " VALUES (gen_random_uuid()::text, {free}, 99, {me}, 'approve', '[]', now(), 1, 'pending')",
+            _DECISION_INSERT
+            + " VALUES (gen_random_uuid()::text, {free}, 99, {me}, 'approve', '[]', now(), 1, 'pending')",
         ),
         (
             "decide in someone else's name",
-            "INSERT INTO decision (id, item_id, item_seq, reviewer_id, action, labels, decided_at, round, status_before)"
-            " VALUES (gen_random_uuid()::text, {mine}, 99, {other}, 'approve', '[]', now(), 1, 'pending')",
+            _DECISION_INSERT
+            + " VALUES (gen_random_uuid()::text, {mine}, 99, {other}, 'approve', '[]', now(), 1, 'pending')",
         ),
         (
             "back-date a decision",
-            "INSERT INTO decision (id, item_id, item_seq, reviewer_id, action, labels, decided_at, round, status_before)"
-            " VALUES (gen_random_uuid()::text, {mine}, 99, {me}, 'approve', '[]', now() - interval '1 day', 1,"
+            _DECISION_INSERT
+            + " VALUES (gen_random_uuid()::text, {mine}, 99, {me}, 'approve', '[]', now() - interval '1 day', 1,"
             " 'pending')",
         ),
         ("claim an item for someone else", "UPDATE item SET claimed_by = {other} WHERE id = {free}"),
@@ -173,7 +178,10 @@ def _attempts() -> list[Attempt]:
         ),
         ("set another person's password", "SELECT veil_set_password('{other_name}', 'SCRAM-SHA-256$4096:x')"),
         ("make the user trigger make a role", "SELECT veil_user_login()"),
-        ("skip in someone else's name", "INSERT INTO skip (item_id, user_id, skipped_at) VALUES ({free}, {other}, now())"),
+        (
+            "skip in someone else's name",
+            "INSERT INTO skip (item_id, user_id, skipped_at) VALUES ({free}, {other}, now())",
+        ),
         ("delete exposure records", "DELETE FROM exposure"),
     ]
     moderator_only = {
@@ -257,17 +265,15 @@ def _scalar(team: Team, who: str, sql: str) -> object:
 
 def _ids(team: Team) -> dict[str, object]:
     with psycopg.connect(team.superuser_url.replace("+psycopg", "")) as conn:
-        return {name: conn.execute("SELECT id FROM user_account WHERE name = %s", (name,)).fetchone()[0]
-                for name in team.names.values()}  # fmt: skip
+        rows = conn.execute("SELECT name, id FROM user_account").fetchall()
+    return dict(rows)
 
 
 @pytest.mark.parametrize("attempt", ATTEMPTS, ids=lambda a: f"{a.who}: {a.what}")
 def test_postgresql_refuses(team: Team, stage: Stage, attempt: Attempt) -> None:
     ids = _ids(team)
     me = team.names[attempt.who]
-    sql = attempt.sql.format(
-        me=ids[me], other=ids[team.names["other"]], other_name=team.names["other"], **stage.values
-    )
+    sql = attempt.sql.format(me=ids[me], other=ids[team.names["other"]], other_name=team.names["other"], **stage.values)
     before = _fingerprint(team)
     answer = refusal(team.libpq(attempt.who), sql)
     assert answer is not None, f"{attempt.who} could {attempt.what}: {sql}"
@@ -360,7 +366,9 @@ def test_every_use_case_of_each_role_still_works(team: Team, stage: Stage, tmp_p
 def test_wrong_logins_are_one_line_and_change_nothing(team: Team) -> None:
     cases: dict[str, Callable[[], object]] = {
         "wrong password": lambda: Veil.open(team.url("moderator", password="not the password")),
-        "unknown role": lambda: Veil.open(make_url(team.url("moderator")).set(username="nobody").render_as_string(False)),
+        "unknown role": lambda: Veil.open(
+            make_url(team.url("moderator")).set(username="nobody").render_as_string(False)
+        ),
     }
     for what, attempt in cases.items():
         with pytest.raises(VeilError) as raised:

@@ -34,7 +34,6 @@ from desktop.core.media.isolation import end_with_caller
 from desktop.core.media.originals import file_uri_path
 from desktop.core.media.sealed import new_key, seal_bytes
 from desktop.core.people import team_settings
-from desktop.core.resources import resource
 from desktop.core.text import language
 from desktop.core.text.markers import MarkerEngine
 from desktop.domain.ingest import FORMATS as FORMATS  # the import dialog offers them

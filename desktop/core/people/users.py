@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
 from db import security
-
 from db.models import User
 from desktop.core import audit
 from desktop.domain.errors import Conflict, NotFound, PermissionDenied, UsageError
@@ -83,7 +82,9 @@ def _add(session: Session, by: str | None, name: str, role: Role, now: datetime,
 
 def list_users(session: Session, *, team: bool = False) -> list[UserInfo]:
     if not team:
-        return [_info(u) for u in session.scalars(select(User).options(undefer(User.password_hash)).order_by(User.name))]
+        return [
+            _info(u) for u in session.scalars(select(User).options(undefer(User.password_hash)).order_by(User.name))
+        ]
     return [_info(u, team=True) for u in session.scalars(select(User).order_by(User.name))]
 
 
