@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 
+from db.errors import RefusedByDatabase
 from desktop.domain.people import Role
 
 if TYPE_CHECKING:
@@ -351,13 +352,23 @@ def is_secured(connection: Connection) -> bool:
 
 
 def team_login(database: Database) -> str | None:
-    """The PostgreSQL login connected to a team database; None on any other."""
+    """The PostgreSQL login connected to a team database; None on any other.
+
+    Refuses a login that is in none of Veil's groups (nor IT's, the owner's).
+    """
     if database.is_sqlite:
         return None
     with database.translated(), database.engine.connect() as connection:
         if not is_secured(connection):
             return None
-        return str(connection.scalar(text("SELECT session_user")))
+        login = str(connection.scalar(text("SELECT session_user")))
+        if veil_group(connection) is None and not is_member(connection, OWNER):
+            # Said before anything reads a table, which would only say "permission denied".
+            raise RefusedByDatabase(
+                f"the PostgreSQL login {login!r} is not a Veil user on this database "
+                "(an admin adds users with: veil users add NAME --role ROLE)"
+            )
+        return login
 
 
 def set_login_password(connection: Connection, name: str, password: str) -> None:

@@ -42,7 +42,8 @@ _WRITE_OPTION = "veil_write"
 # What psycopg says when the server cannot be reached or refuses the login.
 _UNREACHABLE = re.compile(
     r"connection (to server|refused|is bad|timeout)|password|authentication|could not translate host"
-    r"|timeout expired|database \S+ does not exist|role \S+ does not exist|server closed the connection",
+    r"|timeout expired|database \S+ does not exist|role \S+ does not exist|server closed the connection"
+    r"|permission denied for database|not permitted to log in",
     re.IGNORECASE,
 )
 

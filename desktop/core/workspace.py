@@ -125,6 +125,7 @@ def open_workspace(
             raise CannotConnect(f"cannot open SQLite file {path}: folder {folder} does not exist")
     database = Database(parsed, busy_timeout_ms=busy_timeout_ms)
     try:
+        login = security.team_login(database)
         result = upgrade(database, backup_dir=backup_dir)
         with database.read() as session:
             seeded = bool(taxonomy.labels(session, include_inactive=True))
@@ -136,4 +137,4 @@ def open_workspace(
         database.dispose()
         raise
     review = ReviewService(database, clock=clock, lease=lease, undo_grace=undo_grace)
-    return Workspace(database, review, clock, result, login=security.team_login(database))
+    return Workspace(database, review, clock, result, login=login)
