@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop.domain.errors import PermissionDenied, Unavailable, VeilError
+from desktop.domain.errors import PasswordRefused, PermissionDenied, Unavailable, VeilError
 
 
 class DatabaseError(VeilError):
@@ -20,6 +20,10 @@ class UnsupportedURL(DatabaseError):
 
 class CannotConnect(DatabaseError, Unavailable):
     pass
+
+
+class LoginRefused(CannotConnect, PasswordRefused):
+    """PostgreSQL asked for a password it was not given, or refused the one it was."""
 
 
 class NotAVeilDatabase(DatabaseError):

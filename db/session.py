@@ -27,6 +27,7 @@ from db.errors import (
     CannotConnect,
     DatabaseError,
     DatabaseLocked,
+    LoginRefused,
     NotAVeilDatabase,
     ReadOnlyDatabase,
     RefusedByDatabase,
@@ -46,6 +47,9 @@ _UNREACHABLE = re.compile(
     r"|permission denied for database|not permitted to log in",
     re.IGNORECASE,
 )
+
+
+_PASSWORD = re.compile(r"no password supplied|password authentication failed", re.IGNORECASE)
 
 
 def parse_url(raw: str) -> URL:
@@ -104,6 +108,8 @@ def translate(err: exc.DBAPIError, url: URL) -> DatabaseError | None:
         # A team database's grants and policies said no (see db.security).
         return RefusedByDatabase(f"refused by the database: {message}")
     unreachable = err.connection_invalidated or _UNREACHABLE.search(message)
+    if url.get_backend_name() == "postgresql" and isinstance(err, exc.OperationalError) and _PASSWORD.search(message):
+        return LoginRefused(f"cannot connect to {where}: {message}")
     if url.get_backend_name() == "postgresql" and isinstance(err, exc.OperationalError) and unreachable:
         return CannotConnect(f"cannot connect to {where}: {message}")
     return None

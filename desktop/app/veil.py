@@ -67,17 +67,19 @@ class Veil:
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
         preview: PreviewSettings | None = None,
         media_store: Path | None = None,
+        password: str | None = None,
     ) -> Veil:
         """Open (upgrading and seeding as needed) the database at ``url``."""
         workspace = open_workspace(
             url, create_folder=create_folder, backup_dir=backup_dir, clock=clock, lease=lease,
-            undo_grace=undo_grace, busy_timeout_ms=busy_timeout_ms,
+            undo_grace=undo_grace, busy_timeout_ms=busy_timeout_ms, password=password,
         )  # fmt: skip
         return cls(Context(workspace, preview=preview, media_store=media_store))
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, clock: Clock = system_clock) -> Veil:
-        """The database the settings name, with their leases, timeouts and ingest settings."""
+    def from_settings(cls, settings: Settings, *, clock: Clock = system_clock, password: str | None = None) -> Veil:
+        """The database the settings name, with their leases, timeouts and ingest settings;
+        ``password``: the PostgreSQL login's, when it is neither in the URL nor found by libpq."""
         return cls.open(
             settings.db_url,
             # The default file's folder is Veil's own to make; a named one must exist.
@@ -88,6 +90,7 @@ class Veil:
             busy_timeout_ms=settings.values.busy_timeout_ms,
             preview=settings.preview(),
             media_store=settings.media_store,
+            password=password,
         )
 
     # -- who is working ---------------------------------------------------

@@ -9,7 +9,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from desktop import config
-from desktop.domain.errors import UsageError
+from desktop.domain.errors import PasswordRefused, UsageError
 
 if TYPE_CHECKING:
     import argparse
@@ -34,7 +34,16 @@ class Context:
             # Here, not at the top: the database libraries load for the commands that open one.
             from desktop.app.veil import Veil
 
-            self._veil = Veil.from_settings(self.settings)
+            try:
+                self._veil = Veil.from_settings(self.settings)
+            except PasswordRefused:
+                # A team database's login wants a password that libpq did not
+                # find (URL, PGPASSWORD, ~/.pgpass): VEIL_PASSWORD, or ask.
+                password = os.environ.get("VEIL_PASSWORD")
+                if password is None and not sys.stdin.isatty():
+                    raise
+                password = password or getpass.getpass("database password: ")
+                self._veil = Veil.from_settings(self.settings, password=password)
         return self._veil
 
     def actor(self) -> Actor:

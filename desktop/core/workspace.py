@@ -112,8 +112,12 @@ def open_workspace(
     lease: timedelta = DEFAULT_LEASE,
     undo_grace: timedelta = DEFAULT_UNDO_GRACE,
     busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+    password: str | None = None,
 ) -> Workspace:
+    """Open ``url`` for work; ``password`` is the database login's (PostgreSQL), when the URL has none."""
     parsed = parse_url(url)
+    if password is not None:
+        parsed = parsed.set(password=password)
     path = sqlite_file.path_of(parsed)
     if path is not None:
         # Before a folder is made for it: nothing is left on a share it refuses.

@@ -31,6 +31,10 @@ class IntegrityFailure(VeilError):
     exit_code = 3
 
 
+class PasswordRefused(VeilError):
+    """A team database wants a password for this login: none was given, or not the right one."""
+
+
 class Unavailable(VeilError):
     """The database is not answering now (unreachable, or locked past the busy
     timeout): nothing was lost, and the same request may be tried again."""

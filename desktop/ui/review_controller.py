@@ -28,7 +28,7 @@ from desktop import config
 from desktop.app.outbox import Outbox
 from desktop.app.veil import Veil
 from desktop.domain.changes import Outcome
-from desktop.domain.errors import Unavailable
+from desktop.domain.errors import PasswordRefused, Unavailable
 from desktop.domain.people import Permission
 from desktop.domain.queue import QueueFilter
 from desktop.domain.review import DecisionRequest, ItemStatus, PendingDecision
@@ -54,6 +54,8 @@ COUNTS_EVERY_MS = 15_000
 class ReviewController(QObject):
     # The database is open: someone must sign in (nobody is named, or the named user has a password).
     sign_in_needed = Signal()
+    # A team database's login wants its password (why, and whether one was refused).
+    password_needed = Signal(str, bool)
     # Someone is signed in and the window can fill its lists (an Opened).
     opened = Signal(object)
     # A one-line reason the database could not be opened.
@@ -112,14 +114,15 @@ class ReviewController(QObject):
 
     # == opening ==============================================================
 
-    def open_database(self) -> None:
+    def open_database(self, password: str | None = None) -> None:
         """Open the database; then sign in directly as the user the command
         line, environment or settings name (if they need no password), or
-        ask the window for a sign-in."""
+        ask the window for a sign-in. A team database's login that wants a
+        password libpq did not find asks the window for it (``password_needed``)."""
         settings = self.settings
 
         def work() -> tuple[Veil, Actor | None]:
-            veil = Veil.from_settings(settings)
+            veil = Veil.from_settings(settings, password=password)
             try:
                 named = settings.origins.get("user", "default") != "default"
                 if veil.team_login is not None:  # PostgreSQL has signed them in
@@ -131,7 +134,13 @@ class ReviewController(QObject):
                 veil.close()
                 raise
 
-        DbOp(self.writer, work).success(self._on_veil).failure(self._on_open_failed).run()
+        def failed(error: Exception) -> None:
+            if isinstance(error, PasswordRefused):
+                self.password_needed.emit(str(error), password is not None)
+            else:
+                self._on_open_failed(error)
+
+        DbOp(self.writer, work).success(self._on_veil).failure(failed).run()
 
     def _on_veil(self, opened: tuple[Veil, Actor | None]) -> None:
         self.veil, actor = opened

@@ -50,7 +50,7 @@ from desktop.ui.review_actions import review_actions
 from desktop.ui.review_controller import ReviewController
 from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.shortcut_sheet import ShortcutSheet
-from desktop.ui.sign_in import SignInDialog
+from desktop.ui.sign_in import SignInDialog, ask_database_password
 from desktop.ui.status_line import StatusLine
 from desktop.ui.supervisor_menu import SupervisorMenu
 from desktop.ui.theme import apply_theme
@@ -196,6 +196,7 @@ class ReviewWindow(QMainWindow):
     def _connect(self) -> None:
         c = self.controller
         c.sign_in_needed.connect(self._ask_sign_in)
+        c.password_needed.connect(self._ask_database_password)
         c.opened.connect(self._on_opened)
         c.open_failed.connect(self._on_open_failed)
         c.shown.connect(self._show)
@@ -248,6 +249,15 @@ class ReviewWindow(QMainWindow):
         dialog.accepted.connect(lambda: self.controller.signed_in(dialog.actor) if dialog.actor else self.close())
         dialog.rejected.connect(self.close)
         self.sign_in_dialog = dialog
+        dialog.open()
+        self.sign_in_shown.emit()
+
+    def _ask_database_password(self, why: str, refused: bool) -> None:
+        self._show_empty("Sign in to start reviewing.")
+        dialog = ask_database_password(self, why, refused)
+        dialog.textValueSelected.connect(self.controller.open_database)
+        dialog.rejected.connect(lambda: self._on_open_failed(why))
+        self.password_dialog = dialog
         dialog.open()
         self.sign_in_shown.emit()
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -252,3 +253,15 @@ class SignInDialog(QDialog):
             self._worker.shutdown()  # a check in flight finishes; its answer is no longer wanted
             self._worker = None
         super().done(result)
+
+
+def ask_database_password(parent: QWidget, where: str, refused: bool) -> QInputDialog:
+    """A dialog asking for the password of the PostgreSQL login a team database
+    wants (opened, not run: the caller connects to its signals)."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle("Sign in to the team database")
+    first = "That password was not accepted. " if refused else ""
+    dialog.setLabelText(f"{first}The team database asks for your password.\n\n{_sentence(where)}")
+    dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+    dialog.setOkButtonText("Sign in")
+    return dialog

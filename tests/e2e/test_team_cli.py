@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from desktop.domain.people import Role
 from tests.e2e.test_cli import refused, veil
@@ -83,3 +83,12 @@ def test_refused_logins_are_one_line_exit_2_and_change_nothing(team: Team) -> No
     after = _state(team)
     refused(veil("queue", url=_as(team, ghost)), 2, "password authentication failed")
     assert _state(team) == after
+
+
+def test_a_password_from_veil_password_signs_in(team: Team) -> None:
+    url = make_url(team.url("moderator"))
+    without = URL.create(url.drivername, url.username, None, url.host, url.port, url.database).render_as_string(False)
+    refused(veil("queue", url=without, env={"PGPASSWORD": ""}), 2, "no password supplied")
+    run = veil("--json", "users", "list", url=without, env={"VEIL_PASSWORD": PASSWORD})
+    assert run.code == 0, run.err
+    assert team.names["moderator"] in run.out

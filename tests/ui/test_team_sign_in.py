@@ -1,0 +1,74 @@
+"""The window on a team database: PostgreSQL asks for the login's password,
+the window asks the person, and they work as the login they connected as."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from PySide6.QtWidgets import QDialogButtonBox, QInputDialog
+from sqlalchemy.engine import URL, make_url
+
+from desktop import config
+from desktop.ui.review_window import ReviewWindow
+from tests.integration.test_team_mode import PASSWORD, Team, make_team
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from tests.conftest import PgDatabases
+
+WAIT = 15_000
+
+
+@pytest.fixture(scope="module")
+def team(pg_databases: PgDatabases) -> Team:
+    return make_team(pg_databases)
+
+
+def _answer(qtbot: QtBot, window: ReviewWindow, password: str) -> QInputDialog:
+    qtbot.waitUntil(lambda: getattr(window, "password_dialog", None) is not None, timeout=WAIT)
+    dialog: QInputDialog = window.password_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT)
+    dialog.setTextValue(password)
+    return dialog
+
+
+def test_the_window_asks_for_the_database_password(qtbot: QtBot, team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = make_url(team.url("moderator"))
+    without = URL.create(url.drivername, url.username, None, url.host, url.port, url.database)
+    monkeypatch.setenv("VEIL_DB_URL", without.render_as_string(False))
+    monkeypatch.setenv("PGPASSWORD", "")
+    window = ReviewWindow(config.load())
+    qtbot.addWidget(window)
+    window.show()
+    window.open_database()
+    first = _answer(qtbot, window, "not-the-password")
+    assert "asks for your password" in first.labelText()
+    first.accept()
+    # Refused: asked again, saying so.
+    qtbot.waitUntil(lambda: window.password_dialog is not first and window.password_dialog.isVisible(), timeout=WAIT)
+    second = _answer(qtbot, window, PASSWORD)
+    assert "not accepted" in second.labelText()
+    with qtbot.waitSignal(window.opened, timeout=WAIT):
+        second.accept()
+    assert window.windowTitle().startswith(f"{team.names['moderator']} (moderator)")
+    window.close()
+
+
+def test_cancelling_says_the_database_cannot_be_opened(
+    qtbot: QtBot, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = make_url(team.url("moderator"))
+    without = URL.create(url.drivername, url.username, None, url.host, url.port, url.database)
+    monkeypatch.setenv("VEIL_DB_URL", without.render_as_string(False))
+    monkeypatch.setenv("PGPASSWORD", "")
+    window = ReviewWindow(config.load())
+    qtbot.addWidget(window)
+    window.show()
+    window.open_database()
+    dialog = _answer(qtbot, window, "")
+    with qtbot.waitSignal(window.open_failed, timeout=WAIT):
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Cancel).click()
+    assert "cannot open its database" in window.empty.text()
+    window.close()
