@@ -68,7 +68,9 @@ def test_cancelling_says_the_database_cannot_be_opened(
     window.show()
     window.open_database()
     dialog = _answer(qtbot, window, "")
+    buttons = dialog.findChild(QDialogButtonBox)
+    assert buttons is not None
     with qtbot.waitSignal(window.open_failed, timeout=WAIT):
-        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Cancel).click()
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).click()
     assert "cannot open its database" in window.empty.text()
     window.close()
