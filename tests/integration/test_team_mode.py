@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
+from alembic import command
 from PIL import Image
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
+from db.migrate import alembic_config
 from desktop.app import schema
 from desktop.app.veil import Veil
 from desktop.domain.errors import PermissionDenied, VeilError
@@ -254,6 +257,13 @@ def stage(team: Team, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stag
             "hidden": hidden,
             "withheld": _scalar(team, "superuser", f"SELECT min(id) FROM media WHERE item_id = {withheld_item}"),
         }
+        # The rows the "0 rows" refusals aim at are there (the superuser sees them).
+        assert hidden is not None
+        key = _scalar(team, "superuser", f"SELECT count(*) FROM media_key WHERE media_id = {values['withheld']}")
+        assert key == 1
+        # And the window's way in is shut too: no preview, no original.
+        with pytest.raises(VeilError, match="withheld"):
+            mod.review.original(values["withheld"])  # type: ignore[arg-type]
         yield Stage(values)
 
 
@@ -387,3 +397,62 @@ def test_wrong_logins_are_one_line_and_change_nothing(team: Team) -> None:
         with pytest.raises(VeilError) as raised:
             attempt()
         assert "\n" not in str(raised.value), what
+
+
+def _superuser(team: Team, sql: str) -> None:
+    with psycopg.connect(team.superuser_url.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def test_securing_adopts_existing_users_is_idempotent_and_audited(pg_databases: PgDatabases) -> None:
+    url = pg_databases.migrated()
+    n = next(_teams)
+    first, second = f"old{n}", f"oldmod{n}"
+    with Veil.open(url) as veil:  # today's single-role team
+        veil.sign_in(first)  # the first person on an empty database becomes its admin
+        veil.people.add(second, Role.MODERATOR)
+    done = schema.secure(url)
+    assert done.first and set(done.logins) == {first, second}
+    again = schema.secure(url)
+    assert not again.first and again.logins == ()
+    with psycopg.connect(url.replace("+psycopg", "")) as conn:
+        events = conn.execute("SELECT payload FROM audit_event WHERE kind = 'team.secure' ORDER BY id").fetchall()
+        groups = dict(
+            conn.execute(
+                "SELECT r.rolname, g.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member "
+                "JOIN pg_roles g ON g.oid = m.roleid WHERE r.rolname IN (%s, %s)",
+                (first, second),
+            ).fetchall()
+        )
+    assert len(events) == 2
+    assert groups == {first: "veil_admin", second: "veil_moderator"}
+    team = Team(url, {"admin": first, "moderator": second})
+    with Veil.open(url) as owner_side:  # the superuser still verifies the whole chain
+        assert owner_side.team_login is not None
+    _superuser(team, f"ALTER ROLE \"{second}\" PASSWORD '{PASSWORD}'")
+    with team.open("moderator") as mod:
+        assert mod.actor is not None and mod.actor.name == second
+
+
+def test_only_it_upgrades_a_team_database(pg_databases: PgDatabases) -> None:
+    team = make_team(pg_databases)
+    it = f"it{team.names['admin']}"
+    _superuser(team, f"CREATE ROLE {it} LOGIN PASSWORD '{PASSWORD}'")
+    _superuser(team, f"GRANT veil_owner TO {it}")
+    with psycopg.connect(team.superuser_url.replace("+psycopg", "")) as conn:  # one schema back, as before an upgrade
+        engine = create_engine(team.superuser_url)
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), "-1")
+        engine.dispose()
+        assert conn.execute("SELECT to_regclass('media_key')").fetchone() == (None,)
+    with pytest.raises(VeilError, match="IT upgrades it"):
+        Veil.open(team.url("moderator"))
+    it_url = make_url(team.superuser_url).set(username=it, password=PASSWORD).render_as_string(False)
+    with Veil.open(it_url) as upgraded:
+        assert upgraded.upgraded is not None and upgraded.upgraded.before != upgraded.upgraded.after
+    with psycopg.connect(team.superuser_url.replace("+psycopg", "")) as conn:
+        owner = conn.execute("SELECT tableowner FROM pg_tables WHERE tablename = 'media_key'").fetchone()
+        policies = conn.execute("SELECT count(*) FROM pg_policies WHERE tablename = 'media_key'").fetchone()
+    assert owner == ("veil_owner",) and policies == (2,)
+    with team.open("moderator") as mod:
+        assert mod.review.count() >= 0
