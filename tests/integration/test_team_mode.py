@@ -417,7 +417,7 @@ def test_securing_adopts_existing_users_is_idempotent_and_audited(pg_databases: 
     assert not again.first and again.logins == ()
     with psycopg.connect(url.replace("+psycopg", "")) as conn:
         events = conn.execute("SELECT payload FROM audit_event WHERE kind = 'team.secure' ORDER BY id").fetchall()
-        groups = dict(
+        groups: dict[str, str] = dict(
             conn.execute(
                 "SELECT r.rolname, g.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member "
                 "JOIN pg_roles g ON g.oid = m.roleid WHERE r.rolname IN (%s, %s)",
