@@ -41,8 +41,8 @@ def secure(url: str, *, admin: str | None = None, admin_password: str | None = N
     bring its grants and policies up to date; audited, and safe to run again.
 
     Run by IT connected as a PostgreSQL superuser. ``admin`` names the first
-    admin of a database without users (their login role is made too, with
-    ``admin_password`` if given).
+    admin of a database without users (their login role is made too), or an
+    existing admin; ``admin_password`` becomes their login's password.
     """
     workspace = open_workspace(url)  # upgraded and seeded first, as its owner
     database = workspace.db
@@ -61,10 +61,10 @@ def secure(url: str, *, admin: str | None = None, admin_password: str | None = N
             made = None
             if admin is not None and not users.has_users(session):
                 made = users.bootstrap_admin(session, admin, now).name
-                if admin_password is not None:
-                    security.set_login_password(connection, made, admin_password)
             elif admin is not None and users.resolve(session, admin).role is not Role.ADMIN:
                 raise UsageError(f"{admin} is not an admin; this database has users already (see veil users list)")
+            if admin is not None and admin_password is not None:
+                security.set_login_password(connection, admin, admin_password)
             login = str(connection.scalar(text("SELECT session_user")))
             audit.append(
                 session, kind="team.secure", actor=login, at=now,

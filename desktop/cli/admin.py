@@ -37,19 +37,23 @@ def users_add(args: argparse.Namespace, ctx: Context) -> int:
 
 def users_password(args: argparse.Namespace, ctx: Context) -> int:
     veil = ctx.signed_in()
-    password = None
-    if not args.clear:
-        password = os.environ.get("VEIL_NEW_PASSWORD")
-        if password is None:
-            if not sys.stdin.isatty():
-                raise UsageError("give the new password in VEIL_NEW_PASSWORD, or run in a terminal")
-            password = getpass.getpass(f"new password for {args.name}: ")
-            if getpass.getpass("again: ") != password:
-                raise UsageError("the two passwords differ; nothing changed")
+    password = None if args.clear else new_password(args.name)
     info = veil.people.set_password(args.name, password).value
     done = "removed" if args.clear else "set"
     ctx.emit(info.as_dict(), lambda: say(f"password for {info.name} {done}"))
     return 0
+
+
+def new_password(name: str) -> str:
+    """A new password from VEIL_NEW_PASSWORD or, in a terminal, asked twice."""
+    password = os.environ.get("VEIL_NEW_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise UsageError("give the new password in VEIL_NEW_PASSWORD, or run in a terminal")
+        password = getpass.getpass(f"new password for {name}: ")
+        if getpass.getpass("again: ") != password:
+            raise UsageError("the two passwords differ; nothing changed")
+    return password
 
 
 def users_list(args: argparse.Namespace, ctx: Context) -> int:

@@ -44,13 +44,16 @@ def status(args: argparse.Namespace, ctx: Context) -> int:
 
 def secure(args: argparse.Namespace, ctx: Context) -> int:
     from desktop.app import schema
+    from desktop.cli.admin import new_password
 
-    done = schema.secure(ctx.settings.db_url, admin=args.admin)
+    # The first admin's login needs a password to sign in over the network.
+    password = new_password(args.admin) if args.admin else None
+    done = schema.secure(ctx.settings.db_url, admin=args.admin, admin_password=password)
 
     def human() -> None:
         say(f"{done.database}: " + ("now in team mode" if done.first else "team mode brought up to date"))
         if done.admin:
-            say(f"first admin: {done.admin} (set their password: veil users password {done.admin})")
+            say(f"first admin: {done.admin}, with the password given")
         for login in done.logins:
             say(f"login role made for {login}; it has no password yet: veil users password {login}")
 
