@@ -116,7 +116,7 @@ def _upgrade(database: Database, backup_dir: Path | None) -> UpgradeResult:
             if not security.is_member(conn, security.OWNER):
                 raise OlderSchema(
                     f"the team database has schema {before}, older than this Veil's ({head}); IT upgrades it "
-                    f"with `veil db upgrade`, connected as a member of {security.OWNER}"
+                    f"with veil db upgrade, connected as a member of {security.OWNER}"
                 )
             conn.exec_driver_sql(f"SET ROLE {security.OWNER}")
         raw: Any = conn.connection.dbapi_connection
