@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import time
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop.cli.output import say
+from desktop.cli.output import ProgressLine, say
 from desktop.domain.errors import UsageError
 
 if TYPE_CHECKING:
@@ -24,7 +23,13 @@ def ingest(args: argparse.Namespace, ctx: Context) -> int:
     veil = ctx.signed_in()
     if args.watch:
         return _watch(args, ctx, veil)
-    progress = Progress(enabled=not args.quiet)
+    progress: ProgressLine[IngestReport] = ProgressLine(
+        lambda report, seconds: (
+            f"ingest: {report.items_added:,} added, {report.items_duplicate:,} already present, "
+            f"{len(report.errors):,} errors ({report.items_added / max(seconds, 1e-9):,.0f} items/s)"
+        ),
+        enabled=not args.quiet,
+    )
     report = veil.ingest.files(
         [Path(p) for p in args.paths], fmt=args.format, source=args.source, workers=args.workers, progress=progress
     ).value
@@ -37,36 +42,6 @@ def ingest(args: argparse.Namespace, ctx: Context) -> int:
 
     ctx.emit(report.as_dict(), human)
     return 1 if report.errors else 0
-
-
-class Progress:
-    """A line on stderr every second or so while a long ingest runs."""
-
-    def __init__(self, *, enabled: bool) -> None:
-        self.enabled = enabled
-        self.started = time.monotonic()
-        self.last = self.started
-        self.shown = False
-
-    def __call__(self, report: IngestReport) -> None:
-        now = time.monotonic()
-        if not self.enabled or now - self.last < 1.0:
-            return
-        self.last = now
-        rate = report.items_added / max(now - self.started, 1e-9)
-        end = "\r" if sys.stderr.isatty() else "\n"
-        print(
-            f"ingest: {report.items_added:,} added, {report.items_duplicate:,} already present, "
-            f"{len(report.errors):,} errors ({rate:,.0f} items/s)",
-            end=end,
-            file=sys.stderr,
-            flush=True,
-        )
-        self.shown = True
-
-    def done(self) -> None:
-        if self.shown and sys.stderr.isatty():
-            print(file=sys.stderr)
 
 
 def _watch(args: argparse.Namespace, ctx: Context, veil: Veil) -> int:

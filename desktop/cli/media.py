@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-import time
 from typing import TYPE_CHECKING
 
-from desktop.cli.output import say
+from desktop.cli.output import ProgressLine, say
 
 if TYPE_CHECKING:
     import argparse
@@ -17,7 +15,13 @@ if TYPE_CHECKING:
 
 def seal(args: argparse.Namespace, ctx: Context) -> int:
     veil = ctx.signed_in()
-    progress = _Progress(enabled=not args.quiet)
+    progress: ProgressLine[SealReport] = ProgressLine(
+        lambda report, _seconds: (
+            f"seal: {report.media_sealed:,} media sealed, {report.copies_removed:,} store copies removed, "
+            f"{len(report.errors):,} errors"
+        ),
+        enabled=not args.quiet,
+    )
     report = veil.ingest.seal(limit=args.limit, progress=progress).value
     progress.done()
 
@@ -32,31 +36,3 @@ def seal(args: argparse.Namespace, ctx: Context) -> int:
 
     ctx.emit(report.as_dict(), human)
     return 1 if report.errors else 0
-
-
-class _Progress:
-    """A line on stderr every second or so while a long run goes on."""
-
-    def __init__(self, *, enabled: bool) -> None:
-        self.enabled = enabled
-        self.last = time.monotonic()
-        self.shown = False
-
-    def __call__(self, report: SealReport) -> None:
-        now = time.monotonic()
-        if not self.enabled or now - self.last < 1.0:
-            return
-        self.last = now
-        end = "\r" if sys.stderr.isatty() else "\n"
-        print(
-            f"seal: {report.media_sealed:,} media sealed, {report.copies_removed:,} store copies removed, "
-            f"{len(report.errors):,} errors",
-            end=end,
-            file=sys.stderr,
-            flush=True,
-        )
-        self.shown = True
-
-    def done(self) -> None:
-        if self.shown and sys.stderr.isatty():
-            print(file=sys.stderr)

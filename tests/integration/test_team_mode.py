@@ -4,7 +4,6 @@ same logins, every use case of that role still works."""
 
 from __future__ import annotations
 
-import itertools
 import os
 import uuid
 from dataclasses import dataclass
@@ -17,7 +16,6 @@ import pytest
 from alembic import command
 from PIL import Image
 from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
 
 from db.migrate import alembic_config
 from desktop.app import schema
@@ -25,49 +23,12 @@ from desktop.app.veil import Veil
 from desktop.domain.errors import PermissionDenied, VeilError
 from desktop.domain.people import Role
 from desktop.domain.review import Action, PendingDecision
+from tests.support.team import PASSWORD, Team, fresh_number, make_team
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from tests.conftest import PgDatabases
-
-_teams = itertools.count(1)
-PASSWORD = "correct-horse-battery"
-
-
-@dataclass
-class Team:
-    """A secured database and its people's URLs (each connects as themselves)."""
-
-    superuser_url: str
-    names: dict[str, str]  # "admin", "supervisor", "moderator", "other" -> login name
-
-    def url(self, who: str, *, password: str = PASSWORD) -> str:
-        return make_url(self.superuser_url).set(username=self.names[who], password=password).render_as_string(False)
-
-    def libpq(self, who: str) -> str:
-        return self.url(who).replace("+psycopg", "")
-
-    def open(self, who: str) -> Veil:
-        veil = Veil.open(self.url(who))
-        veil.sign_in(None)
-        return veil
-
-
-def make_team(pg_databases: PgDatabases) -> Team:
-    url = pg_databases.migrated()
-    n = next(_teams)
-    names = {"admin": f"adm{n}", "supervisor": f"sup{n}", "moderator": f"mod{n}", "other": f"mod{n}b"}
-    secured = schema.secure(url, admin=names["admin"], admin_password=PASSWORD)
-    assert secured.first and secured.admin == names["admin"]
-    team = Team(url, names)
-    with team.open("admin") as admin:
-        admin.people.add(names["supervisor"], Role.SUPERVISOR)
-        admin.people.add(names["moderator"], Role.MODERATOR)
-        admin.people.add(names["other"], Role.MODERATOR)
-        for who in ("supervisor", "moderator", "other"):
-            admin.people.set_password(names[who], PASSWORD)
-    return team
 
 
 @pytest.fixture(scope="module")
@@ -285,10 +246,10 @@ def test_postgresql_refuses(team: Team, stage: Stage, attempt: Attempt) -> None:
     ids = _ids(team)
     me = team.names[attempt.who]
     sql = attempt.sql.format(me=ids[me], other=ids[team.names["other"]], other_name=team.names["other"], **stage.values)
-    before = _fingerprint(team)
+    before = team.fingerprint()
     answer = refusal(team.libpq(attempt.who), sql)
     assert answer is not None, f"{attempt.who} could {attempt.what}: {sql}"
-    assert _fingerprint(team) == before
+    assert team.fingerprint() == before
     ANSWERS[(attempt.who, attempt.what)] = answer
 
 
@@ -325,22 +286,6 @@ def refusal(url: str, sql: str) -> str | None:
             return "0 rows: the policies show this person no such row"
         conn.rollback()
         return None
-
-
-def _fingerprint(team: Team) -> tuple[object, ...]:
-    with psycopg.connect(team.superuser_url.replace("+psycopg", "")) as conn:
-        return tuple(
-            conn.execute(sql).fetchone()
-            for sql in (
-                "SELECT count(*), max(id), max(hash) FROM audit_event",
-                "SELECT count(*), string_agg(id || action, ',' ORDER BY id) FROM decision",
-                "SELECT string_agg(id || ':' || coalesce(claimed_by, 0) || text, ',' ORDER BY id) FROM item",
-                "SELECT string_agg(name || role || disabled, ',' ORDER BY name) FROM user_account",
-                "SELECT count(*) FROM pg_roles",
-                "SELECT count(*) FROM skip",
-                "SELECT count(*) FROM exposure",
-            )
-        )
 
 
 def test_every_use_case_of_each_role_still_works(team: Team, stage: Stage, tmp_path: Path) -> None:
@@ -383,15 +328,14 @@ def test_every_use_case_of_each_role_still_works(team: Team, stage: Stage, tmp_p
         admin.taxonomy.set_label(labels[0])
         admin.taxonomy.set_label_active(labels[-1].code, False)
         admin.taxonomy.set_label_active(labels[-1].code, True)
+        assert admin.ingest.seal().value.media_sealed == 0  # everything was sealed at ingest
         assert admin.audit.verify().ok
 
 
 def test_wrong_logins_are_one_line_and_change_nothing(team: Team) -> None:
     cases: dict[str, Callable[[], object]] = {
         "wrong password": lambda: Veil.open(team.url("moderator", password="not the password")),
-        "unknown role": lambda: Veil.open(
-            make_url(team.url("moderator")).set(username="nobody").render_as_string(False)
-        ),
+        "unknown role": lambda: Veil.open(team.login_url("nobody")),
     }
     for what, attempt in cases.items():
         with pytest.raises(VeilError) as raised:
@@ -399,14 +343,9 @@ def test_wrong_logins_are_one_line_and_change_nothing(team: Team) -> None:
         assert "\n" not in str(raised.value), what
 
 
-def _superuser(team: Team, sql: str) -> None:
-    with psycopg.connect(team.superuser_url.replace("+psycopg", ""), autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def test_securing_adopts_existing_users_is_idempotent_and_audited(pg_databases: PgDatabases) -> None:
     url = pg_databases.migrated()
-    n = next(_teams)
+    n = fresh_number()
     first, second = f"old{n}", f"oldmod{n}"
     with Veil.open(url) as veil:  # today's single-role team
         veil.sign_in(first)  # the first person on an empty database becomes its admin
@@ -429,7 +368,7 @@ def test_securing_adopts_existing_users_is_idempotent_and_audited(pg_databases: 
     team = Team(url, {"admin": first, "moderator": second})
     with Veil.open(url) as owner_side:  # the superuser still verifies the whole chain
         assert owner_side.team_login is not None
-    _superuser(team, f"ALTER ROLE \"{second}\" PASSWORD '{PASSWORD}'")
+    team.as_superuser(f"ALTER ROLE \"{second}\" PASSWORD '{PASSWORD}'")
     with team.open("moderator") as mod:
         assert mod.actor is not None and mod.actor.name == second
 
@@ -437,8 +376,8 @@ def test_securing_adopts_existing_users_is_idempotent_and_audited(pg_databases: 
 def test_only_it_upgrades_a_team_database(pg_databases: PgDatabases) -> None:
     team = make_team(pg_databases)
     it = f"it{team.names['admin']}"
-    _superuser(team, f"CREATE ROLE {it} LOGIN PASSWORD '{PASSWORD}'")
-    _superuser(team, f"GRANT veil_owner TO {it}")
+    team.as_superuser(f"CREATE ROLE {it} LOGIN PASSWORD '{PASSWORD}'")
+    team.as_superuser(f"GRANT veil_owner TO {it}")
     with psycopg.connect(team.superuser_url.replace("+psycopg", "")) as conn:  # one schema back, as before an upgrade
         engine = create_engine(team.superuser_url)
         with engine.begin() as connection:
@@ -447,7 +386,7 @@ def test_only_it_upgrades_a_team_database(pg_databases: PgDatabases) -> None:
         assert conn.execute("SELECT to_regclass('media_key')").fetchone() == (None,)
     with pytest.raises(VeilError, match="IT upgrades it"):
         Veil.open(team.url("moderator"))
-    it_url = make_url(team.superuser_url).set(username=it, password=PASSWORD).render_as_string(False)
+    it_url = team.login_url(it)
     with Veil.open(it_url) as upgraded:
         assert upgraded.upgraded is not None and upgraded.upgraded.before != upgraded.upgraded.after
     with psycopg.connect(team.superuser_url.replace("+psycopg", "")) as conn:

@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 from PySide6.QtWidgets import QDialogButtonBox, QInputDialog
-from sqlalchemy.engine import URL, make_url
 
 from desktop import config
 from desktop.ui.review_window import ReviewWindow
-from tests.integration.test_team_mode import PASSWORD, Team, make_team
+from tests.support.team import PASSWORD, Team, make_team
 
 if TYPE_CHECKING:
     from pytestqt.qtbot import QtBot
@@ -26,6 +25,17 @@ def team(pg_databases: PgDatabases) -> Team:
     return make_team(pg_databases)
 
 
+def _window_without_password(qtbot: QtBot, team: Team, monkeypatch: pytest.MonkeyPatch) -> ReviewWindow:
+    """The window on the moderator's team URL, no password found by libpq, opening."""
+    monkeypatch.setenv("VEIL_DB_URL", team.without_password("moderator"))
+    monkeypatch.setenv("PGPASSWORD", "")
+    window = ReviewWindow(config.load())
+    qtbot.addWidget(window)
+    window.show()
+    window.open_database()
+    return window
+
+
 def _answer(qtbot: QtBot, window: ReviewWindow, password: str) -> QInputDialog:
     qtbot.waitUntil(lambda: getattr(window, "password_dialog", None) is not None, timeout=WAIT)
     dialog: QInputDialog = window.password_dialog
@@ -35,14 +45,7 @@ def _answer(qtbot: QtBot, window: ReviewWindow, password: str) -> QInputDialog:
 
 
 def test_the_window_asks_for_the_database_password(qtbot: QtBot, team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
-    url = make_url(team.url("moderator"))
-    without = URL.create(url.drivername, url.username, None, url.host, url.port, url.database)
-    monkeypatch.setenv("VEIL_DB_URL", without.render_as_string(False))
-    monkeypatch.setenv("PGPASSWORD", "")
-    window = ReviewWindow(config.load())
-    qtbot.addWidget(window)
-    window.show()
-    window.open_database()
+    window = _window_without_password(qtbot, team, monkeypatch)
     first = _answer(qtbot, window, "not-the-password")
     assert "asks for your password" in first.labelText()
     first.accept()
@@ -59,14 +62,7 @@ def test_the_window_asks_for_the_database_password(qtbot: QtBot, team: Team, mon
 def test_cancelling_says_the_database_cannot_be_opened(
     qtbot: QtBot, team: Team, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = make_url(team.url("moderator"))
-    without = URL.create(url.drivername, url.username, None, url.host, url.port, url.database)
-    monkeypatch.setenv("VEIL_DB_URL", without.render_as_string(False))
-    monkeypatch.setenv("PGPASSWORD", "")
-    window = ReviewWindow(config.load())
-    qtbot.addWidget(window)
-    window.show()
-    window.open_database()
+    window = _window_without_password(qtbot, team, monkeypatch)
     dialog = _answer(qtbot, window, "")
     buttons = dialog.findChild(QDialogButtonBox)
     assert buttons is not None
