@@ -94,6 +94,12 @@ def data_dir() -> Path:
     return Path(override) if override else platformdirs.user_data_path(APP, appauthor=False)
 
 
+def log_dir() -> Path:
+    """Where Veil keeps its log (``VEIL_LOG_DIR`` for tests)."""
+    override = os.environ.get("VEIL_LOG_DIR")
+    return Path(override) if override else platformdirs.user_log_path(APP, appauthor=False)
+
+
 def user_config_file() -> Path:
     override = os.environ.get("VEIL_CONFIG")
     if override:

@@ -52,6 +52,7 @@ def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     """No test reads or writes a real user's settings or data."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("VEIL_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("VEIL_LOG_DIR", str(home / "log"))
     monkeypatch.setenv("VEIL_CONFIG", str(home / "config.toml"))
     monkeypatch.setenv("VEIL_SYSTEM_CONFIG", str(home / "system.toml"))
     for name in ("VEIL_DB_URL", "VEIL_USER", "VEIL_BUSY_TIMEOUT_MS"):

@@ -32,6 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"veil {__version__}")
         return 0
 
+    import logging
+
+    from desktop import logs
     from desktop.cli.context import Context
     from desktop.cli.gui import tell_in_a_window, window_was_asked_for
     from desktop.cli.output import say
@@ -45,6 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=UserWarning, module="PIL")
     warnings.filterwarnings("ignore", message=".*decompression bomb", category=RuntimeWarning, module="PIL")
     args = build_parser().parse_args(arguments)
+    log_file = logs.set_up(stderr_level=logging.WARNING)
     for flag in ("db", "json"):
         if not hasattr(args, flag):
             setattr(args, flag, None if flag == "db" else False)
@@ -68,11 +72,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as err:
         # A bug or an unforeseen driver error: one line for the person, the
-        # traceback only on request.
+        # traceback in the log file (and printed on request).
+        command = getattr(args, "command", None) or "gui"
+        logging.getLogger("veil").error("unexpected error in veil %s", command, exc_info=err)
         if os.environ.get("VEIL_DEBUG"):
             raise
         first = (str(err).strip().splitlines() or [""])[0]
-        say(f"veil: error: {type(err).__name__}: {first} (set VEIL_DEBUG=1 for details)")
+        where = f"details in {log_file}; " if log_file else ""
+        say(f"veil: error: {type(err).__name__}: {first} ({where}set VEIL_DEBUG=1 to print them)")
         return 2
     finally:
         if ctx is not None:

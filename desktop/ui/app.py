@@ -10,8 +10,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desktop import __version__
+from desktop import __version__, logs
 from desktop.core.resources import resource
+from desktop.ui.crash import CrashReporter
 from desktop.ui.review_window import ReviewWindow
 from desktop.ui.theme import apply_theme
 
@@ -45,6 +46,7 @@ def startup_error_box(message: str) -> QMessageBox:
 
 def run(settings: Settings, *, screenshot: str | None = None, size: tuple[int, int] | None = None) -> int:
     app = make_application()
+    CrashReporter(logs.set_up()).install()
     apply_theme(app, settings.values.theme, settings.values.font_size_pt)
     window = ReviewWindow(settings)
     if size is not None:

@@ -1,0 +1,58 @@
+"""An exception nothing caught in the window: logged with its traceback, and
+a box that says so and names the log file; the window goes on."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+
+from desktop import logs
+from desktop.ui.crash import CrashReporter
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from pytestqt.qtbot import QtBot
+
+
+@pytest.fixture
+def set_up_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    before, level = list(root.handlers), root.level
+    yield
+    for handler in [h for h in root.handlers if h not in before]:
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(level)
+
+
+def test_an_uncaught_error_is_logged_and_told(
+    qtbot: QtBot, set_up_logging: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = logs.set_up()
+    reporter = CrashReporter(target)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # put back after the test
+    reporter.install()
+    assert sys.excepthook is reporter
+    try:
+        raise RuntimeError("a slot broke")
+    except RuntimeError as err:
+        reporter(type(err), err, err.__traceback__)
+    box = reporter.box
+    assert box is not None
+    qtbot.addWidget(box)
+    qtbot.waitUntil(box.isVisible)
+    assert "RuntimeError: a slot broke" in box.text()
+    assert str(target) in box.informativeText()
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    assert target is not None
+    written = target.read_text(encoding="utf-8")
+    assert "unexpected error in the window" in written and "RuntimeError: a slot broke" in written
+    # A second error while the box is up is logged, not boxed again.
+    reporter(RuntimeError, RuntimeError("again"), None)
+    assert reporter.caught == 2 and reporter.box is box
+    box.close()
