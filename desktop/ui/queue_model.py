@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
     from desktop.domain.queue import PageKey, QueueRow
 
+    # (after, done(rows), failed()): reads a page off the UI thread, answers on it.
+    FetchPage = Callable[[PageKey | None, Callable[[list[QueueRow]], None], Callable[[], None]], None]
+
 COLUMNS = ("Sev.", "Markers", "Source", "Age", "Media", "Text")
 PAGE = 200
 Index = QModelIndex | QPersistentModelIndex
@@ -41,17 +44,20 @@ def age(received: datetime, now: datetime) -> str:
 class QueueModel(QAbstractTableModel):
     """Rows of the queue in review order, a page at a time.
 
-    ``fetch_page(after, done)`` must read the page after the key ``after``
-    off the UI thread and call ``done(rows)`` back on it.
+    ``fetch_page(after, done, failed)`` must read the page after the key
+    ``after`` off the UI thread and call ``done(rows)`` back on it, or
+    ``failed()`` when it could not; a failed page is asked for again by
+    :meth:`retry` (when the database answers again), not left stuck.
     """
 
-    def __init__(self, fetch_page: Callable[[PageKey | None, Callable[[list[QueueRow]], None]], None]) -> None:
+    def __init__(self, fetch_page: FetchPage) -> None:
         super().__init__()
         self._fetch_page = fetch_page
         self._rows: list[QueueRow] = []
         self._rows_by_id: dict[int, int] = {}
         self._generation = 0  # a reset makes pages asked for before it stale
         self._loading = False
+        self._failed = False  # the last page asked for did not come: retry() asks again
         self._exhausted = True  # nothing to fetch until the first reset
         self.current_item: int | None = None  # the item the reviewer holds: highlighted
         self.now = datetime.now(UTC)
@@ -65,12 +71,13 @@ class QueueModel(QAbstractTableModel):
         self._rows_by_id = {}
         self._generation += 1
         self._loading = False
+        self._failed = False
         self._exhausted = False
         self.endResetModel()
         self._request()
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008 - Qt's signature
-        return not parent.isValid() and not self._exhausted and not self._loading
+        return not parent.isValid() and not self._exhausted and not self._loading and not self._failed
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008 - Qt's signature
         if self.canFetchMore(parent):
@@ -80,7 +87,18 @@ class QueueModel(QAbstractTableModel):
         self._loading = True
         generation = self._generation
         after = self._rows[-1].key if self._rows else None
-        self._fetch_page(after, lambda rows: self.add_page(rows, generation))
+        self._fetch_page(after, lambda rows: self.add_page(rows, generation), lambda: self._page_failed(generation))
+
+    def _page_failed(self, generation: int) -> None:
+        if generation == self._generation:
+            self._loading = False
+            self._failed = True
+
+    def retry(self) -> None:
+        """Ask again for a page that failed (the database answers again)."""
+        if self._failed:
+            self._failed = False
+            self._request()
 
     def add_page(self, rows: list[QueueRow], generation: int | None = None) -> None:
         if generation is not None and generation != self._generation:

@@ -181,7 +181,9 @@ class ReviewController(QObject):
 
     # == the queue ============================================================
 
-    def _fetch_page(self, after: PageKey | None, done: Callable[[list[QueueRow]], None]) -> None:
+    def _fetch_page(
+        self, after: PageKey | None, done: Callable[[list[QueueRow]], None], failed: Callable[[], None]
+    ) -> None:
         veil, query = self.veil, self.filter
         if veil is None:
             return
@@ -194,7 +196,12 @@ class ReviewController(QObject):
             self.fetch_ahead()
 
         self.model.now = datetime.now(UTC)
-        DbOp(self.reader, work).success(arrived).failure(self._on_read_failed).run()
+
+        def not_read(error: Exception) -> None:
+            failed()
+            self._on_read_failed(error)
+
+        DbOp(self.reader, work).success(arrived).failure(not_read).run()
 
     def set_filter(self, query: QueueFilter) -> None:
         """List other items; switching between the pending queue and the
@@ -475,6 +482,29 @@ class ReviewController(QObject):
             self._send(self.pending)
         elif self.current is None and self.veil is not None and not self._busy:
             self.next_item()
+        else:
+            self._probe()
+
+    def _probe(self) -> None:
+        """Ask the database something small: its answer ends the outage (and
+        reads again what failed meanwhile), its silence asks again later."""
+        veil = self.veil
+        if veil is None:
+            return
+
+        def answered(pending: int) -> None:
+            self._retry_s = RETRY_FIRST_S
+            self._set_connected(True)
+            self._on_counts(pending)
+
+        def silent(error: Exception) -> None:
+            if not isinstance(error, Unavailable):
+                self._on_read_failed(error)
+                return
+            self._retry_timer.start(int(self._retry_s * 1000))
+            self._retry_s = min(RETRY_MOST_S, self._retry_s * 2)
+
+        DbOp(self.reader, veil.review.count).success(answered).failure(silent).run()
 
     def skip(self) -> None:
         """Pass the item on; it will not come back to this reviewer."""
@@ -569,6 +599,8 @@ class ReviewController(QObject):
         self.connected = connected
         if not connected and not self._retry_timer.isActive():
             self._retry_timer.start(int(self._retry_s * 1000))
+        if connected:
+            self.model.retry()  # a page that failed while it was away
         self.connection_changed.emit(connected)
 
     # == closing ==============================================================

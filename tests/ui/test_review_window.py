@@ -371,6 +371,28 @@ def test_a_lost_database_keeps_the_decision_and_saves_it_when_back(
         server.stop()
 
 
+def test_a_list_page_that_failed_is_read_again_when_the_database_answers(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = start_or_skip()  # its own server: this test stops it
+    try:
+        url = server.url()
+        _ingest(url, DEMO)
+        window = _open(qtbot, url, "root", monkeypatch)
+        listed = window.model.rowCount()
+        assert listed > 0
+        server.pause()
+        with qtbot.waitSignal(window.connection_changed, timeout=WAIT) as changed:
+            window.refresh()  # the list is emptied and its first page asked for: it fails
+        assert changed.args == [False]
+        assert window.model.rowCount() == 0 and not window.model.canFetchMore()
+        server.resume()
+        qtbot.waitUntil(lambda: window.model.rowCount() == listed, timeout=60_000)
+        window.close()
+    finally:
+        server.stop()
+
+
 def test_an_unusable_database_says_why(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = tmp_path / "notes.sqlite3"
     bad.write_text("not a database\n" * 200)
