@@ -1,6 +1,7 @@
-"""``veil ingest`` killed (SIGKILL, workers too) at ten seeded moments, then
-run again to the end: every item exactly once, no half item, no medium
-without its item, the audit chain intact."""
+"""``veil ingest`` under faults, with real processes and a real server: killed
+(SIGKILL, workers too) at ten seeded moments, or its PostgreSQL server stopped
+under it; then run again to the end: every item exactly once, no half item,
+no medium without its item, the audit chain intact."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import create_engine, text
 
+from tests.conftest import start_or_skip
 from tests.e2e.test_cli import VEIL, veil
 
 if TYPE_CHECKING:
@@ -86,3 +88,40 @@ def db_url(db_url: str) -> str:
     made = veil("users", "add", "amira", "--role", "moderator", url=db_url, user="root")
     assert made.code == 0, made.err
     return db_url
+
+
+def test_an_ingest_whose_server_stops_says_so_and_a_second_run_stores_the_rest_once(tmp_path: Path) -> None:
+    server = start_or_skip()  # its own server: this test stops it
+    try:
+        url = server.url()
+        assert veil("users", "add", "amira", "--role", "moderator", url=url, user="root").code == 0
+        manifest = tmp_path / "feed.jsonl"
+        with manifest.open("w", encoding="utf-8") as out:
+            for n in range(20 * 500):
+                out.write(json.dumps({"id": f"post-{n}", "text": f"Update {n}"}) + "\n")
+        command = [str(VEIL), "--db", url, "ingest", str(manifest), "--as", "root"]
+        with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as process:
+            assert process.stderr is not None
+            # The progress line says the first chunks are in: then the server goes, as in a crash.
+            for line in process.stderr:
+                if line.startswith("ingest: ") and not line.startswith("ingest: 0 added"):
+                    break
+            server.pause()
+            rest = process.stderr.read()
+            assert process.wait(timeout=120) == 2
+        assert "veil: error: cannot connect to" in rest, rest
+        server.resume()
+        again = veil("--json", "ingest", "--quiet", str(manifest), url=url, user="root")
+        assert again.code == 0, again.err
+        engine = create_engine(url)
+        try:
+            with engine.connect() as conn:
+                counted = conn.execute(text("SELECT count(*), count(DISTINCT external_id) FROM item")).one()
+        finally:
+            engine.dispose()
+        assert tuple(counted) == (20 * 500, 20 * 500)
+        assert again.json["items_added"] + again.json["items_duplicate"] == 20 * 500
+        verified = veil("--json", "audit", "verify", url=url, user="root")
+        assert verified.code == 0 and verified.json["ok"], verified.out
+    finally:
+        server.stop()
