@@ -320,6 +320,9 @@ class Exposure(Base):
     mode: Mapped[str] = mapped_column(String(16))  # reveal | peek
     started_at: Mapped[datetime]
     seconds: Mapped[float] = mapped_column(Float)
+    # The workstation's id for the record (a UUID), so one sent again from
+    # its outbox is saved once; None for rows older than revision 0007.
+    client_id: Mapped[str | None] = mapped_column(String(36), index=True, unique=True)
 
 
 class AuditEvent(Base):

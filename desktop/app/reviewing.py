@@ -16,7 +16,7 @@ from desktop.core.review import listing
 from desktop.core.supervision import qa
 from desktop.domain.changes import Changes, Outcome, of_items
 from desktop.domain.errors import Conflict, NotFound, PermissionDenied, UsageError
-from desktop.domain.review import Action, ItemStatus, Next, Shown
+from desktop.domain.review import Action, ItemStatus, Next, PendingExposure, Shown
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
@@ -135,21 +135,33 @@ class Reviewing:
         return Outcome((info, found), of_items(pending.item_id, moved, queue=not pending.second_review))
 
     def replay(self, outbox: Outbox) -> Outcome[int]:
-        """Send what an earlier session could not save: the signed-in
-        person's pending decisions on this database, each once. Those taken or
-        decided meanwhile have nothing left to save and are dropped."""
+        """Send what could not be saved when it was made: the signed-in
+        person's pending decisions and exposure on this database, in the
+        order they were kept, each once (each carries its id, so a replay cut
+        short and begun again saves nothing twice). Those with nothing left to
+        save (an item taken or decided meanwhile) are dropped. The number of
+        decisions sent."""
         actor = self._c.who()
         sent = 0
         items: set[int] = set()
+        seen = False
         for pending in outbox.pending(database=self._c.where(), reviewer=actor.name):
-            # Taken or decided meanwhile: nothing left to save. Anything else (the
-            # database unreachable, read-only, not Veil's) keeps it in the outbox.
+            # Nothing left to save: dropped. Anything else (the database
+            # unreachable, read-only, not Veil's) ends the replay and keeps
+            # this one and those after it in the outbox, in order.
             with contextlib.suppress(*NOTHING_LEFT):
-                self.decide(pending)
-            outbox.remove(pending.decision_id)
+                if isinstance(pending, PendingExposure):
+                    self.keep_exposure(pending)
+                else:
+                    self.decide(pending)
+            outbox.remove(pending.key)
             items.add(pending.item_id)
-            sent += 1
-        return Outcome(sent, Changes(items=frozenset(items), queue=bool(items), history=bool(items)))
+            if isinstance(pending, PendingExposure):
+                seen = True
+            else:
+                sent += 1
+        decided = sent > 0
+        return Outcome(sent, Changes(items=frozenset(items), queue=decided, history=bool(items), care=seen or decided))
 
     def _decide(self, session: Session, pending: PendingDecision) -> DecisionInfo:
         actor, action = self._c.who(), Action(pending.action)
@@ -227,13 +239,29 @@ class Reviewing:
         return self._c.review.open_original(media_id)
 
     def record_exposure(
-        self, item_id: int, *, media_id: int | None, mode: str, started_at: datetime, seconds: float
+        self,
+        item_id: int,
+        *,
+        media_id: int | None,
+        mode: str,
+        started_at: datetime,
+        seconds: float,
+        exposure_id: str | None = None,
     ) -> Outcome[None]:
-        """What the person saw of an item and for how long ("reveal", "peek" or "view")."""
+        """What the person saw of an item and for how long ("reveal", "peek"
+        or "view"). With an ``exposure_id``, a repeat saves nothing."""
         self._c.review.record_exposure(
-            self._c.who(), item_id, media_id=media_id, mode=mode, started_at=started_at, seconds=seconds
-        )
+            self._c.who(), item_id, media_id=media_id, mode=mode, started_at=started_at, seconds=seconds,
+            client_id=exposure_id,
+        )  # fmt: skip
         return Outcome(None, Changes(care=True, history=True))
+
+    def keep_exposure(self, exposure: PendingExposure) -> Outcome[None]:
+        """Record an exposure measured earlier (kept in the outbox), once."""
+        return self.record_exposure(
+            exposure.item_id, media_id=exposure.media_id, mode=exposure.mode, started_at=exposure.started_at,
+            seconds=exposure.seconds, exposure_id=exposure.exposure_id,
+        )  # fmt: skip
 
     # -- helpers -------------------------------------------------------------
 

@@ -205,6 +205,36 @@ class PendingDecision:
     note: str | None = None
     second_review: bool = False  # a blind second review (round 2), not a decision on the item
 
+    @property
+    def key(self) -> str:
+        """Its id in the outbox."""
+        return self.decision_id
+
+
+@dataclass(frozen=True)
+class PendingExposure:
+    """What a reviewer saw and for how long, measured on the workstation and
+    not saved yet. Its id is made when the exposure ended, so sending it again
+    saves it once; ``started_at`` (aware) stays as measured."""
+
+    exposure_id: str
+    item_id: int
+    media_id: int | None
+    mode: str  # "reveal", "peek" or "view"
+    started_at: datetime
+    seconds: float
+    database: str  # as for a decision: the database it belongs to, without a password
+    reviewer: str
+
+    @property
+    def key(self) -> str:
+        """Its id in the outbox."""
+        return self.exposure_id
+
+
+# What the outbox keeps for a person, oldest first.
+Pending = PendingDecision | PendingExposure
+
 
 @dataclass(frozen=True)
 class Shown:

@@ -12,7 +12,9 @@ writer decides, claims the next item and, unless it was read ahead, reads
 it (:meth:`desktop.app.reviewing.Reviewing.decide_and_next`). If the
 database does not answer, the decision goes to the outbox on disk, the
 view is told it is pending, and the writer tries again with the same
-decision id until it lands.
+decision id until it lands. Exposure (what the reviewer saw, for how
+long) that the database does not take goes to the same outbox; the
+outbox is sent, in order, when the database answers again.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from desktop.domain.changes import Outcome
 from desktop.domain.errors import PasswordRefused, Unavailable
 from desktop.domain.people import Permission
 from desktop.domain.queue import QueueFilter
-from desktop.domain.review import DecisionRequest, ItemStatus, PendingDecision
+from desktop.domain.review import DecisionRequest, ItemStatus, PendingDecision, PendingExposure
 from desktop.ui.loaded import Loaded, Opened, loaded, loaded_next, start_of_today
 from desktop.ui.picture_loader import PictureLoader
 from desktop.ui.queue_model import PAGE, QueueModel
@@ -72,6 +74,8 @@ class ReviewController(QObject):
     counts_changed = Signal(int)
     # What an operation changed (a Changes), for views that show it.
     changed = Signal(object)
+    # Exposure the database did not take is kept in the outbox (until it answers).
+    exposure_kept = Signal()
     # A passing message for the status bar (text, milliseconds).
     message = Signal(str, int)
     # Something that needs the reviewer's attention until dismissed (kind, text).
@@ -97,6 +101,7 @@ class ReviewController(QObject):
         self._ahead: dict[int, Loaded] = {}
         self._busy = False  # a claim or decision is in flight: keys wait
         self._retry_s = RETRY_FIRST_S
+        self._replaying = False  # the outbox is being sent
         self._shown_at = time.monotonic()
         self._renew_timer = QTimer(self)
         self._renew_timer.timeout.connect(self._renew)
@@ -391,14 +396,68 @@ class ReviewController(QObject):
     def record_exposure(
         self, item_id: int, media_id: int | None, mode: str, started_at: datetime, seconds: float
     ) -> None:
-        veil = self.veil
-        if veil is None or self.actor is None:
+        """Record what the reviewer saw; kept in the outbox if the database does not take it."""
+        veil, actor = self.veil, self.actor
+        if veil is None or actor is None:
             return
+        exposure = PendingExposure(
+            exposure_id=str(uuid.uuid4()), item_id=item_id, media_id=media_id, mode=mode, started_at=started_at,
+            seconds=seconds, database=veil.where, reviewer=actor.name,
+        )  # fmt: skip
+        outbox = self.outbox
 
-        def work() -> None:
-            veil.review.record_exposure(item_id, media_id=media_id, mode=mode, started_at=started_at, seconds=seconds)
+        def work() -> bool:
+            try:
+                veil.review.keep_exposure(exposure)
+            except Unavailable:
+                # Kept on the writer's thread, so it is on disk before any
+                # replay queued after it reads the outbox.
+                outbox.add(exposure)
+                return False
+            return True
 
-        DbOp(self.writer, work).failure(self._on_read_failed).run()
+        def done(saved: bool) -> None:
+            if not saved:
+                self._set_connected(False)
+                self.exposure_kept.emit()
+
+        DbOp(self.writer, work).success(done).failure(self._on_read_failed).run()
+
+    def exposure_waiting(self) -> bool:
+        """Whether exposure of the signed-in person waits in the outbox."""
+        return any(isinstance(p, PendingExposure) for p in self._waiting())
+
+    def _waiting(self) -> list[PendingDecision | PendingExposure]:
+        veil, actor = self.veil, self.actor
+        if veil is None or actor is None:
+            return []
+        return self.outbox.pending(database=veil.where, reviewer=actor.name)
+
+    def _replay(self) -> None:
+        """Send the outbox, in order, on the writer (decisions and exposure alike)."""
+        veil, outbox = self.veil, self.outbox
+        if veil is None or self._replaying:
+            return
+        self._replaying = True
+        DbOp(self.writer, lambda: veil.review.replay(outbox)).success(self._on_replayed).failure(
+            self._on_replay_failed
+        ).run()
+
+    def _on_replayed(self, outcome: Outcome[int]) -> None:
+        self._replaying = False
+        self._retry_s = RETRY_FIRST_S
+        self._set_connected(True)
+        self.changed.emit(outcome.changes)
+        self._retry()  # a decision held in the window goes next (saved already: its repeat is harmless)
+
+    def _on_replay_failed(self, error: Exception) -> None:
+        self._replaying = False
+        if isinstance(error, Unavailable):
+            self._set_connected(False)
+            self._retry_timer.start(int(self._retry_s * 1000))
+            self._retry_s = min(RETRY_MOST_S, self._retry_s * 2)
+            return
+        self.message.emit(f"Error: {error}", 8000)
 
     # == deciding =============================================================
 
@@ -465,7 +524,7 @@ class ReviewController(QObject):
         if isinstance(error, Unavailable):
             # Kept on disk first: from here on, closing the window loses nothing.
             kept = self.outbox.pending(database=pending.database, reviewer=pending.reviewer)
-            if pending.decision_id not in {p.decision_id for p in kept}:
+            if pending.decision_id not in {p.key for p in kept}:
                 self.outbox.add(pending)
             self.pending_changed.emit(True, True)
             self._set_connected(False)
@@ -478,7 +537,12 @@ class ReviewController(QObject):
         self.alert.emit("error", f"Not saved: {error}")
 
     def _retry(self) -> None:
-        if self.pending is not None and not self._busy:
+        if self._replaying:
+            return
+        if self._waiting():
+            # The outbox first, in the order it was kept; then what the window holds.
+            self._replay()
+        elif self.pending is not None and not self._busy:
             self._send(self.pending)
         elif self.current is None and self.veil is not None and not self._busy:
             self.next_item()
@@ -601,6 +665,8 @@ class ReviewController(QObject):
             self._retry_timer.start(int(self._retry_s * 1000))
         if connected:
             self.model.retry()  # a page that failed while it was away
+        if connected and not self._replaying and self._waiting():
+            self._replay()  # it answers again: what waits in the outbox is sent now
         self.connection_changed.emit(connected)
 
     # == closing ==============================================================

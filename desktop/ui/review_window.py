@@ -203,6 +203,7 @@ class ReviewWindow(QMainWindow):
         c.decision_saved.connect(self.decision_saved)
         c.pending_changed.connect(lambda pending, retrying: self.decision_panel.set_pending(pending, retrying=retrying))
         c.connection_changed.connect(self._set_connected)
+        c.exposure_kept.connect(lambda: self._set_connected(self.controller.connected))
         c.counts_changed.connect(self._on_counts)
         c.message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
         c.alert.connect(self._show_banner)
@@ -464,6 +465,8 @@ class ReviewWindow(QMainWindow):
                 if self.controller.pending
                 else ""
             )
+            if self.controller.exposure_waiting():
+                pending += " What you saw is kept and will be recorded when it answers again (pending)."
             self._show_banner("offline", f"<b>The database is not answering.</b> Retrying…{pending}")
         self.connection_changed.emit(connected)
 

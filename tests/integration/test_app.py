@@ -7,19 +7,22 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
+from db.models import AuditEvent, Exposure
+from desktop.app.outbox import Outbox
 from desktop.app.veil import Veil
 from desktop.core.workspace import open_workspace
 from desktop.domain.errors import PermissionDenied, UsageError
 from desktop.domain.people import Role
-from desktop.domain.review import Action, PendingDecision
+from desktop.domain.review import Action, PendingDecision, PendingExposure
 from tests.conftest import signed_in
 from tests.support.factories import add_items
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
     from tests.conftest import FakeClock
 
@@ -118,6 +121,64 @@ def test_a_repeated_decision_is_harmless(team: dict[str, Veil]) -> None:
     once = amira.review.decide(request).value
     again = amira.review.decide(request).value
     assert once == again
+
+
+def seen(veil: Veil, item_id: int, started_at: datetime, seconds: float) -> PendingExposure:
+    assert veil.actor is not None
+    return PendingExposure(str(uuid.uuid4()), item_id, None, "view", started_at, seconds, veil.where, veil.actor.name)
+
+
+def test_exposure_kept_in_the_outbox_is_recorded_once_with_the_decisions(
+    team: dict[str, Veil], db_url: str, clock: FakeClock, tmp_path: Path
+) -> None:
+    amira = team["amira"]
+    morning = clock.now - timedelta(hours=1)
+    first = amira.review.next().value
+    assert first.claim is not None
+    outbox = Outbox(tmp_path / "pending-decisions.jsonl")
+    looked = seen(amira, first.claim.item_id, clock.now - timedelta(minutes=3), 42.5)
+    decided = pending(amira, first.claim.item_id)
+    outbox.add(looked)
+    outbox.add(decided)
+    kept = outbox.path.read_text(encoding="utf-8")
+    assert [p.key for p in outbox.pending(database=amira.where, reviewer="amira")] == [looked.key, decided.key]
+
+    done = amira.review.replay(outbox)
+    assert done.value == 1 and done.changes.care and outbox.pending(database=amira.where, reviewer="amira") == []
+    # A crash mid-replay leaves the file as it was: sent again, nothing is saved twice.
+    outbox.path.write_text(kept, encoding="utf-8")
+    amira.review.replay(outbox)
+
+    day = amira.care.day_so_far(morning)
+    assert (day.graphic_s, day.graphic_items, day.decisions) == (42.5, 1, 1)
+    ws = open_workspace(db_url)
+    try:
+        with ws.db.read() as session:
+            rows = session.scalars(select(Exposure).where(Exposure.item_id == first.claim.item_id)).all()
+            events = session.scalars(select(AuditEvent).where(AuditEvent.kind == "view")).all()
+            assert [(r.client_id, r.seconds) for r in rows] == [(looked.exposure_id, 42.5)]
+            assert len(events) == 1
+    finally:
+        ws.close()
+
+
+def test_an_outbox_of_decisions_alone_still_replays(team: dict[str, Veil], tmp_path: Path) -> None:
+    amira = team["amira"]
+    first = amira.review.next().value
+    assert first.claim is not None
+    decided = pending(amira, first.claim.item_id)
+    # As an earlier version wrote it: a decision's fields, no kind.
+    line = (
+        f'{{"decision_id": "{decided.decision_id}", "item_id": {decided.item_id}, "action": "approve", '
+        f'"database": "{amira.where}", "reviewer": "amira", "labels": [], "reason": null, "note": null, '
+        '"second_review": false}\n'
+    )
+    outbox = Outbox(tmp_path / "pending-decisions.jsonl")
+    outbox.path.write_text(line, encoding="utf-8")
+    assert outbox.pending(database=amira.where, reviewer="amira") == [decided]
+    assert amira.review.replay(outbox).value == 1
+    assert amira.review.show(first.claim.item_id).decisions[-1].id == decided.decision_id
+    assert not outbox.path.exists()
 
 
 def test_undo_gives_the_item_back_shown(team: dict[str, Veil]) -> None:

@@ -152,7 +152,7 @@ def test_the_pending_decisions_are_private(tmp_path: Path) -> None:
         outbox.remove(first.decision_id)  # rewritten through a new file that replaces it
 
     assert mode(outbox.path) == 0o600
-    assert [d.decision_id for d in outbox.pending(database="SQLite file x", reviewer="amira")] == [second.decision_id]
+    assert [d.key for d in outbox.pending(database="SQLite file x", reviewer="amira")] == [second.decision_id]
     assert sorted(p.name for p in outbox.path.parent.iterdir()) == ["pending-decisions.jsonl"]
 
 

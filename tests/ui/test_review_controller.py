@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import uuid
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+import psycopg
 import pytest
+from psycopg import sql
+from sqlalchemy.engine import make_url
 
 from desktop import config
 from desktop.app.outbox import Outbox
 from desktop.core.workspace import open_workspace
-from desktop.domain.review import Action, DecisionRequest, ItemStatus, PendingDecision
+from desktop.domain.review import Action, DecisionRequest, ItemStatus, PendingDecision, PendingExposure
 from desktop.ui.loaded import Loaded, Opened
 from desktop.ui.review_controller import ReviewController
 from tests.conftest import signed_in
@@ -114,3 +120,68 @@ def test_decisions_left_in_the_outbox_are_saved_at_sign_in(
         assert outbox.pending(database=where, reviewer="root") == []
     finally:
         check.close()
+
+
+@contextmanager
+def database_away(db_url: str) -> Iterator[None]:
+    """The database stops answering: an SQLite file write-locked by another
+    program, a PostgreSQL database renamed away (its sessions ended)."""
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite":
+        holder = sqlite3.connect(str(url.database), isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        return
+    admin = url.set(database="postgres").render_as_string(hide_password=False).replace("+psycopg", "")
+    name = str(url.database)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(name)))
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+        conn.execute(
+            sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(name), sql.Identifier(name + "_away"))
+        )
+        try:
+            yield
+        finally:
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(name + "_away"), sql.Identifier(name))
+            )
+            conn.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(sql.Identifier(name)))
+
+
+def test_exposure_while_the_database_is_away_is_kept_and_recorded_once_on_reconnect(
+    qtbot: QtBot, db_url: str, items: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VEIL_DB_URL", db_url)
+    monkeypatch.setenv("VEIL_USER", "root")
+    monkeypatch.setenv("VEIL_BUSY_TIMEOUT_MS", "200")  # a locked file is reported at once
+    controller = ReviewController(config.load())
+    try:
+        first = open_and_show(qtbot, controller)
+        assert controller.veil is not None
+        where, since = controller.veil.where, datetime.now(UTC) - timedelta(hours=1)
+        started = datetime.now(UTC) - timedelta(seconds=20)
+        with database_away(db_url):
+            with qtbot.waitSignal(controller.exposure_kept, timeout=WAIT):
+                controller.record_exposure(first.view.id, None, "view", started, 20.0)
+            kept = controller.outbox.pending(database=where, reviewer="root")
+            assert [(p.item_id, p.seconds) for p in kept if isinstance(p, PendingExposure)] == [(first.view.id, 20.0)]
+            assert not controller.connected and controller.exposure_waiting()
+        # It answers again: the retry sends the outbox.
+        qtbot.waitUntil(lambda: controller.connected and not controller.exposure_waiting(), timeout=WAIT)
+        check = signed_in(db_url, "root")
+        try:
+            assert check.care.day_so_far(since).graphic_s == 20.0
+            # Sent again (a crash before the file was rewritten): still once.
+            outbox = Outbox(controller.outbox.path)
+            outbox.add(kept[0])
+            check.review.replay(outbox)
+            assert check.care.day_so_far(since).graphic_s == 20.0
+        finally:
+            check.close()
+    finally:
+        controller.close()

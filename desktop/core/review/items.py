@@ -256,13 +256,20 @@ def record_exposure(
     mode: str,
     started_at: datetime,
     seconds: float,
-) -> None:
+    client_id: str | None = None,
+) -> bool:
     """Note what ``actor`` saw of ``item_id`` and for how long: "reveal"
     (unblurred), "peek" (lightly blurred) or "view" (a graphic item open
-    on screen, which counts against the daily exposure budget)."""
+    on screen, which counts against the daily exposure budget). With a
+    ``client_id`` (the workstation's id for it) one already saved is not
+    saved again; whether a row was written."""
     if mode not in EXPOSURE_MODES:
         raise UsageError(f"unknown exposure mode {mode!r}")
     item = locked_item(session, item_id)
+    # After the item's lock, so two attempts at the same record take turns
+    # (the unique index would refuse the second anyway).
+    if client_id is not None and session.scalar(select(Exposure.id).where(Exposure.client_id == client_id)):
+        return False
     if item.media_withheld and mode != "view":
         raise Conflict(f"item {item_id}'s media is withheld and cannot be revealed")
     session.add(
@@ -273,8 +280,12 @@ def record_exposure(
             mode=mode,
             started_at=started_at,
             seconds=max(0.0, seconds),
+            client_id=client_id,
         )
     )
+    # ``now`` is the transaction's time (the server's, on PostgreSQL), also
+    # when the record is sent late from the outbox: the chain's times never
+    # go back. When it was seen is the row's ``started_at``.
     audit.append(
         session,
         kind=mode,
@@ -283,3 +294,4 @@ def record_exposure(
         item_id=item_id,
         payload={"media_id": media_id, "seconds": round(seconds, 3)},
     )
+    return True

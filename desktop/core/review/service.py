@@ -158,13 +158,21 @@ class ReviewService:
         return items.open_original(media_id, uri, key)
 
     def record_exposure(
-        self, actor: Actor, item_id: int, *, media_id: int | None, mode: str, started_at: datetime, seconds: float
-    ) -> None:
+        self,
+        actor: Actor,
+        item_id: int,
+        *,
+        media_id: int | None,
+        mode: str,
+        started_at: datetime,
+        seconds: float,
+        client_id: str | None = None,
+    ) -> bool:
         """Note what ``actor`` saw of ``item_id`` and for how long (:func:`.items.record_exposure`)."""
         with self.db.write() as session:
-            items.record_exposure(
+            return items.record_exposure(
                 session, actor, item_id, self._now(session),
-                media_id=media_id, mode=mode, started_at=started_at, seconds=seconds,
+                media_id=media_id, mode=mode, started_at=started_at, seconds=seconds, client_id=client_id,
             )  # fmt: skip
 
     # -- the queue ------------------------------------------------------
