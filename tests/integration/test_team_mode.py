@@ -378,10 +378,10 @@ def test_only_it_upgrades_a_team_database(pg_databases: PgDatabases) -> None:
     it = f"it{team.names['admin']}"
     team.as_superuser(f"CREATE ROLE {it} LOGIN PASSWORD '{PASSWORD}'")
     team.as_superuser(f"GRANT veil_owner TO {it}")
-    with psycopg.connect(team.superuser_url.replace("+psycopg", "")) as conn:  # one schema back, as before an upgrade
+    with psycopg.connect(team.superuser_url.replace("+psycopg", "")) as conn:  # schemas back, as before an upgrade
         engine = create_engine(team.superuser_url)
         with engine.begin() as connection:
-            command.downgrade(alembic_config(connection), "-1")
+            command.downgrade(alembic_config(connection), "0005")  # before media_key
         engine.dispose()
         assert conn.execute("SELECT to_regclass('media_key')").fetchone() == (None,)
     with pytest.raises(VeilError, match="IT upgrades it"):
