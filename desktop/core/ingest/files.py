@@ -20,9 +20,10 @@ from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from desktop.core.clock import now as clock_now
+from desktop.core.ingest.checks import checked, note
 from desktop.core.ingest.folder import read_folder, read_media_file
 from desktop.core.ingest.manifest import read_csv, read_jsonl
 from desktop.core.ingest.media_store import check_store, discard, keep
@@ -37,7 +38,7 @@ from desktop.core.people import team_settings
 from desktop.core.text import language
 from desktop.core.text.markers import MarkerEngine
 from desktop.domain.ingest import FORMATS as FORMATS  # the import dialog offers them
-from desktop.domain.ingest import IngestError, IngestReport, ItemDraft, MediaRef
+from desktop.domain.ingest import IngestError, IngestReport, ItemDraft, MediaRef, NotStored
 from desktop.domain.previews import DEFAULTS, PreviewSettings
 
 if TYPE_CHECKING:
@@ -49,6 +50,9 @@ if TYPE_CHECKING:
 
 CHUNK = 500
 _HEAD = 64 * 1024
+# What storing a value the database or its driver cannot take raises (SQLite's
+# driver raises OverflowError itself for an integer past 64 bits).
+_REFUSED = (SQLAlchemyError, UnicodeError, ValueError, OverflowError)
 # Below this many files in a chunk, starting worker processes costs more than it saves.
 _POOL_THRESHOLD = 8
 
@@ -259,6 +263,17 @@ def _discard_unstored(enriched: list[ItemDraft], stored: list[ItemDraft], media_
                     discard(where, media_store)
 
 
+def _unreachable(err: Exception) -> bool:
+    """Whether the database failed as a whole (gone, locked, restarting), not over what an item holds."""
+    return isinstance(err, OperationalError | InterfaceError) or (
+        isinstance(err, DBAPIError) and err.connection_invalidated
+    )
+
+
+def _first_line(err: Exception) -> str:
+    return (str(getattr(err, "orig", None) or err).strip().splitlines() or [type(err).__name__])[0]
+
+
 def _is_media_link(uri: str) -> bool:
     return "pic.twitter.com/" in uri or "/photo/" in uri or "/video/" in uri
 
@@ -342,6 +357,27 @@ def ingest_entries(
     chunk: list[ItemDraft] = []
     in_flight: deque[tuple[int, Future[list[ItemDraft]]]] = deque()
 
+    def store_together(drafts: list[ItemDraft], stored: list[ItemDraft]) -> None:
+        with database.write() as session:
+            # Each chunk's arrival time is its own transaction's (the server's on PostgreSQL).
+            store(
+                session, drafts, source=source, kind=kind, actor=actor, now=clock_now(session, clock),
+                report=report, sources=sources, auto_apply=auto_apply, stored=stored,
+            )  # fmt: skip
+
+    def store_alone(draft: ItemDraft, stored: list[ItemDraft]) -> None:
+        counts = (report.items_added, report.items_duplicate, report.media_added)
+        mine: list[ItemDraft] = []
+        try:
+            store_together([draft], mine)
+        except _REFUSED as err:
+            report.items_added, report.items_duplicate, report.media_added = counts
+            sources.ids.clear()
+            named = note(draft, path, f"not stored: {_first_line(err)}")
+            report.errors.append(NotStored(named.path, named.error) if _unreachable(err) else named)
+            return
+        stored.extend(mine)
+
     def store_next() -> None:
         size, future = in_flight.popleft()
         counts = (report.items_added, report.items_duplicate, report.media_added)
@@ -349,26 +385,26 @@ def ingest_entries(
             enriched = future.result()
         except BrokenProcessPool:
             enricher.reset()
-            report.errors.append(IngestError(str(path), f"{size} item(s) not stored: a worker crashed; run again"))
+            report.errors.append(NotStored(str(path), f"{size} item(s) not stored: a worker crashed; run again"))
             return
         except Exception as err:  # noqa: BLE001 - a worker's failure costs its chunk, not the ingest
             report.errors.append(IngestError(str(path), f"{size} item(s) not read: {type(err).__name__}: {err}"))
             return
         stored: list[ItemDraft] = []
         try:
-            with database.write() as session:
-                # Each chunk's arrival time is its own transaction's (the server's on PostgreSQL).
-                store(
-                    session, enriched, source=source, kind=kind, actor=actor, now=clock_now(session, clock),
-                    report=report, sources=sources, auto_apply=auto_apply, stored=stored,
-                )  # fmt: skip
-        except (SQLAlchemyError, UnicodeError, ValueError) as err:
+            store_together(enriched, stored)
+        except _REFUSED as err:
             # The chunk's transaction rolled back: none of its items went in.
             stored = []
             report.items_added, report.items_duplicate, report.media_added = counts
             sources.ids.clear()  # a source created in the lost transaction is gone too
-            first = (str(getattr(err, "orig", None) or err).strip().splitlines() or [type(err).__name__])[0]
-            report.errors.append(IngestError(str(path), f"{size} item(s) not stored: {first}"))
+            if _unreachable(err):
+                report.errors.append(NotStored(str(path), f"{size} item(s) not stored: {_first_line(err)}"))
+            else:
+                # One bad item must not cost the others: each goes in on its own,
+                # and only those the database still refuses are reported, by name.
+                for draft in enriched:
+                    store_alone(draft, stored)
         if enricher.media_store is not None:
             _discard_unstored(enriched, stored, enricher.media_store)
         if progress is not None:
@@ -379,6 +415,8 @@ def ingest_entries(
             if isinstance(entry, IngestError):
                 report.errors.append(entry)
                 continue
+            entry, notes = checked(entry)
+            report.errors.extend(note(entry, path, problem) for problem in notes)
             chunk.append(entry)
             if len(chunk) >= CHUNK:
                 in_flight.append((len(chunk), enricher.submit(chunk)))
