@@ -17,6 +17,7 @@ from desktop.core.ingest.files import Enricher, ingest_entries, ingest_files
 from desktop.domain.ingest import IngestReport, ItemDraft, MarkerDraft, NotStored
 
 if TYPE_CHECKING:
+    from desktop.app.veil import Veil
     from desktop.core.workspace import Workspace
 
 
@@ -155,3 +156,24 @@ def test_an_item_the_database_refuses_is_the_only_one_lost(workspace: Workspace,
     assert not isinstance(error, NotStored)  # the same input would be refused again: no retry for ever
     with workspace.db.read() as session:
         assert session.scalar(select(func.count()).select_from(Marker)) == 0
+
+
+def test_the_watch_names_a_bad_caption_once_and_moves_on(veil: Veil, tmp_path: Path) -> None:
+    """A batch whose items failed their checks is done: only the database failing as a whole is retried."""
+    veil.sign_in("root")
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    Image.new("RGB", (32, 32), (200, 10, 10)).save(drop / "first.png")
+    (drop / "first.json").write_text(json.dumps({"text": "late", "published_at": "9999-12-31T23:59:59-12:00"}))
+    batches = veil.ingest.watch(drop, workers=1, interval=0.01)
+    try:
+        files, outcome = next(batches)
+        assert files == [drop / "first.png"] and outcome.value.items_added == 1
+        (error,) = outcome.value.errors
+        assert "published_at 9999-12-31" in error.error and not isinstance(error, NotStored)
+        Image.new("RGB", (32, 32), (10, 200, 10)).save(drop / "second.png")
+        files, outcome = next(batches)
+        assert files == [drop / "second.png"]  # the first batch is not offered again
+        assert outcome.value.items_added == 1 and outcome.value.errors == []
+    finally:
+        batches.close()
