@@ -13,11 +13,14 @@ import contextlib
 import json
 import multiprocessing
 import os
+import stat
+import tempfile
 from collections import deque
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
@@ -43,13 +46,15 @@ from desktop.domain.previews import DEFAULTS, PreviewSettings
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
-    from pathlib import Path
 
     from db.session import Database
     from desktop.domain.clock import Clock
 
 CHUNK = 500
 _HEAD = 64 * 1024
+# The most a pipe or device is copied before it is read: an input this long
+# belongs in a file, and a stream that never ends must not fill the disk.
+MAX_STREAM = 2 << 30
 # What storing a value the database or its driver cannot take raises (SQLite's
 # driver raises OverflowError itself for an integer past 64 bits).
 _REFUSED = (SQLAlchemyError, UnicodeError, ValueError, OverflowError)
@@ -85,6 +90,57 @@ def detect_format(path: Path) -> str | None:
             return "csv"
         return "text"
     return None
+
+
+@contextlib.contextmanager
+def _readable_twice(path: Path, fmt: str) -> Iterator[Path | IngestError]:
+    """``path``, or when it is a pipe or a device (``/dev/stdin``), which can be
+    read only once, a copy of it: format detection and the reader both read
+    from the start. The copy is refused past MAX_STREAM, and an input whose
+    first bytes are no format Veil reads is refused before the rest is read
+    (``/dev/zero`` never ends)."""
+    try:
+        regular = path.is_dir() or stat.S_ISREG(path.stat().st_mode)
+    except OSError as err:
+        yield IngestError(str(path), f"cannot read: {err.strerror or err}")
+        return
+    if regular:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="veil-ingest-") as folder:
+        copy = Path(folder) / path.name
+        try:
+            with path.open("rb") as source, copy.open("wb") as target:
+                target.write(source.read(_HEAD))
+                target.flush()
+                if fmt == "auto" and detect_format(copy) is None:
+                    yield IngestError(str(path), "not a format Veil reads (text, JSONL, CSV, Telegram, media)")
+                    return
+                copied = target.tell()
+                while block := source.read(1 << 20):
+                    copied += len(block)
+                    if copied > MAX_STREAM:
+                        yield IngestError(
+                            str(path), f"longer than {MAX_STREAM >> 30} GiB from a pipe or device; save it to a file"
+                        )
+                        return
+                    target.write(block)
+        except OSError as err:
+            yield IngestError(str(path), f"cannot read: {err.strerror or err}")
+            return
+        yield copy
+
+
+def _named(entries: Iterable[ItemDraft | IngestError], copy: Path, path: Path) -> Iterator[ItemDraft | IngestError]:
+    """``entries`` read from ``copy``, naming ``path`` as the errors' file."""
+    before, after = str(copy), str(path)
+    for entry in entries:
+        if isinstance(entry, IngestError):
+            yield replace(entry, path=entry.path.replace(before, after, 1))
+        elif entry.origin is not None:
+            yield replace(entry, origin=(entry.origin[0].replace(before, after, 1), entry.origin[1]))
+        else:
+            yield entry
 
 
 def _head(path: Path) -> bytes:
@@ -314,17 +370,22 @@ def ingest_files(
             if not path.exists():
                 report.errors.append(IngestError(str(path), "no such file or folder"))
                 continue
-            kind = detect_format(path) if fmt == "auto" else fmt
-            if kind is None:
-                report.errors.append(
-                    IngestError(str(path), "not a format Veil reads (text, JSONL, CSV, Telegram, media)")
-                )
-                continue
             name = source or (path.name if path.is_dir() else path.stem)
-            ingest_entries(
-                database, read(path, kind), where=path, kind=kind, source=name, actor=actor, clock=clock,
-                report=report, enricher=enricher, sources=sources, progress=progress, stop=stop,
-            )  # fmt: skip
+            with _readable_twice(path, fmt) as copy:
+                if isinstance(copy, IngestError):
+                    report.errors.append(copy)
+                    continue
+                kind = detect_format(copy) if fmt == "auto" else fmt
+                if kind is None:
+                    report.errors.append(
+                        IngestError(str(path), "not a format Veil reads (text, JSONL, CSV, Telegram, media)")
+                    )
+                    continue
+                entries = read(copy, kind) if copy == path else _named(read(copy, kind), copy, path)
+                ingest_entries(
+                    database, entries, where=path, kind=kind, source=name, actor=actor, clock=clock,
+                    report=report, enricher=enricher, sources=sources, progress=progress, stop=stop,
+                )  # fmt: skip
     finally:
         if own:
             enricher.close()
