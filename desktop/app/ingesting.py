@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from desktop.core.resources import resource
 from desktop.domain.changes import Changes, Outcome
 from desktop.domain.errors import UsageError
-from desktop.domain.ingest import IngestReport, SealReport
+from desktop.domain.ingest import IngestReport, NotStored, SealReport
 from desktop.domain.previews import DEFAULTS
 
 if TYPE_CHECKING:
@@ -72,7 +72,9 @@ class Ingesting:
                         source=source or root.name, actor=self._c.who().name, clock=self._c.clock,
                         report=report, enricher=enricher,
                     )  # fmt: skip
-                    if not any("not stored" in error.error for error in report.errors):
+                    # Offered again only when the database failed as a whole; items refused
+                    # for what they hold were named once and would be refused again.
+                    if not any(isinstance(error, NotStored) for error in report.errors):
                         watch.taken(ready)
                     yield ready, Outcome(report, _changes(report))
                 time.sleep(interval)

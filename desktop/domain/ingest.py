@@ -65,6 +65,10 @@ class ItemDraft:
     markers: tuple[MarkerDraft, ...] = ()
     severity: int | None = None  # None: the highest marker severity
     source: str | None = None  # None: the source named for the whole input
+    # Where the reader found it, as an error about it names it: (the error's
+    # path, the place in it: "line 12", "Chat, message 7"). Not part of the
+    # item's identity, only of what is said about it.
+    origin: tuple[str, str] | None = field(default=None, compare=False)
 
     @property
     def content_hash(self) -> str:
@@ -89,6 +93,13 @@ class IngestError:
 
     def as_dict(self) -> dict[str, str]:
         return {"path": self.path, "error": self.error}
+
+
+@dataclass
+class NotStored(IngestError):
+    """The database did not store these items for a reason of its own (it was
+    unreachable, a worker crashed): running the same input again may store
+    them, unlike items refused for what they hold."""
 
 
 @dataclass

@@ -200,3 +200,20 @@ def test_workers_option_sets_the_pool_and_refuses_nonsense(db_url: str, tmp_path
         refused = veil("ingest", "--workers", bad, str(folder), url=db_url, user="root")
         assert refused.code == 2
         assert "--workers" in refused.err and "at least 1" in refused.err
+
+
+def test_a_pipe_is_read_once_for_detection_and_reading(db_url: str, tmp_path: Path) -> None:
+    bullets = "".join(f"• bulletin {n}: the road to the north is closed again\n" for n in range(2000))
+    as_file = tmp_path / "bullets.txt"
+    as_file.write_text(bullets, encoding="utf-8")
+    command = [str(VEIL), "--db", db_url, "--json", "ingest", "/dev/stdin", "--as", "root"]
+    piped = subprocess.run(command, input=bullets, capture_output=True, text=True, timeout=120, check=False)
+    assert piped.returncode == 0, piped.stderr
+    assert json.loads(piped.stdout)["items_added"] == 2000
+    again = veil("--json", "ingest", str(as_file), url=db_url, user="root")
+    assert again.json["items_added"] == 0  # the same 2,000 items, read from a file: all there already
+
+
+def test_an_endless_device_is_refused_after_its_first_bytes(db_url: str) -> None:
+    run = veil("--json", "ingest", "/dev/zero", url=db_url, user="root")
+    assert run.code == 1 and "not a format Veil reads" in run.out

@@ -13,16 +13,20 @@ import contextlib
 import json
 import multiprocessing
 import os
+import stat
+import tempfile
 from collections import deque
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from desktop.core.clock import now as clock_now
+from desktop.core.ingest.checks import checked, note
 from desktop.core.ingest.folder import read_folder, read_media_file
 from desktop.core.ingest.manifest import read_csv, read_jsonl
 from desktop.core.ingest.media_store import check_store, discard, keep
@@ -37,18 +41,23 @@ from desktop.core.people import team_settings
 from desktop.core.text import language
 from desktop.core.text.markers import MarkerEngine
 from desktop.domain.ingest import FORMATS as FORMATS  # the import dialog offers them
-from desktop.domain.ingest import IngestError, IngestReport, ItemDraft, MediaRef
+from desktop.domain.ingest import IngestError, IngestReport, ItemDraft, MediaRef, NotStored
 from desktop.domain.previews import DEFAULTS, PreviewSettings
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
-    from pathlib import Path
 
     from db.session import Database
     from desktop.domain.clock import Clock
 
 CHUNK = 500
 _HEAD = 64 * 1024
+# The most a pipe or device is copied before it is read: an input this long
+# belongs in a file, and a stream that never ends must not fill the disk.
+MAX_STREAM = 2 << 30
+# What storing a value the database or its driver cannot take raises (SQLite's
+# driver raises OverflowError itself for an integer past 64 bits).
+_REFUSED = (SQLAlchemyError, UnicodeError, ValueError, OverflowError)
 # Below this many files in a chunk, starting worker processes costs more than it saves.
 _POOL_THRESHOLD = 8
 
@@ -81,6 +90,57 @@ def detect_format(path: Path) -> str | None:
             return "csv"
         return "text"
     return None
+
+
+@contextlib.contextmanager
+def _readable_twice(path: Path, fmt: str) -> Iterator[Path | IngestError]:
+    """``path``, or when it is a pipe or a device (``/dev/stdin``), which can be
+    read only once, a copy of it: format detection and the reader both read
+    from the start. The copy is refused past MAX_STREAM, and an input whose
+    first bytes are no format Veil reads is refused before the rest is read
+    (``/dev/zero`` never ends)."""
+    try:
+        regular = path.is_dir() or stat.S_ISREG(path.stat().st_mode)
+    except OSError as err:
+        yield IngestError(str(path), f"cannot read: {err.strerror or err}")
+        return
+    if regular:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="veil-ingest-") as folder:
+        copy = Path(folder) / path.name
+        try:
+            with path.open("rb") as source, copy.open("wb") as target:
+                target.write(source.read(_HEAD))
+                target.flush()
+                if fmt == "auto" and detect_format(copy) is None:
+                    yield IngestError(str(path), "not a format Veil reads (text, JSONL, CSV, Telegram, media)")
+                    return
+                copied = target.tell()
+                while block := source.read(1 << 20):
+                    copied += len(block)
+                    if copied > MAX_STREAM:
+                        yield IngestError(
+                            str(path), f"longer than {MAX_STREAM >> 30} GiB from a pipe or device; save it to a file"
+                        )
+                        return
+                    target.write(block)
+        except OSError as err:
+            yield IngestError(str(path), f"cannot read: {err.strerror or err}")
+            return
+        yield copy
+
+
+def _named(entries: Iterable[ItemDraft | IngestError], copy: Path, path: Path) -> Iterator[ItemDraft | IngestError]:
+    """``entries`` read from ``copy``, naming ``path`` as the errors' file."""
+    before, after = str(copy), str(path)
+    for entry in entries:
+        if isinstance(entry, IngestError):
+            yield replace(entry, path=entry.path.replace(before, after, 1))
+        elif entry.origin is not None:
+            yield replace(entry, origin=(entry.origin[0].replace(before, after, 1), entry.origin[1]))
+        else:
+            yield entry
 
 
 def _head(path: Path) -> bytes:
@@ -259,6 +319,17 @@ def _discard_unstored(enriched: list[ItemDraft], stored: list[ItemDraft], media_
                     discard(where, media_store)
 
 
+def _unreachable(err: Exception) -> bool:
+    """Whether the database failed as a whole (gone, locked, restarting), not over what an item holds."""
+    return isinstance(err, OperationalError | InterfaceError) or (
+        isinstance(err, DBAPIError) and err.connection_invalidated
+    )
+
+
+def _first_line(err: Exception) -> str:
+    return (str(getattr(err, "orig", None) or err).strip().splitlines() or [type(err).__name__])[0]
+
+
 def _is_media_link(uri: str) -> bool:
     return "pic.twitter.com/" in uri or "/photo/" in uri or "/video/" in uri
 
@@ -299,17 +370,22 @@ def ingest_files(
             if not path.exists():
                 report.errors.append(IngestError(str(path), "no such file or folder"))
                 continue
-            kind = detect_format(path) if fmt == "auto" else fmt
-            if kind is None:
-                report.errors.append(
-                    IngestError(str(path), "not a format Veil reads (text, JSONL, CSV, Telegram, media)")
-                )
-                continue
             name = source or (path.name if path.is_dir() else path.stem)
-            ingest_entries(
-                database, read(path, kind), where=path, kind=kind, source=name, actor=actor, clock=clock,
-                report=report, enricher=enricher, sources=sources, progress=progress, stop=stop,
-            )  # fmt: skip
+            with _readable_twice(path, fmt) as copy:
+                if isinstance(copy, IngestError):
+                    report.errors.append(copy)
+                    continue
+                kind = detect_format(copy) if fmt == "auto" else fmt
+                if kind is None:
+                    report.errors.append(
+                        IngestError(str(path), "not a format Veil reads (text, JSONL, CSV, Telegram, media)")
+                    )
+                    continue
+                entries = read(copy, kind) if copy == path else _named(read(copy, kind), copy, path)
+                ingest_entries(
+                    database, entries, where=path, kind=kind, source=name, actor=actor, clock=clock,
+                    report=report, enricher=enricher, sources=sources, progress=progress, stop=stop,
+                )  # fmt: skip
     finally:
         if own:
             enricher.close()
@@ -342,6 +418,27 @@ def ingest_entries(
     chunk: list[ItemDraft] = []
     in_flight: deque[tuple[int, Future[list[ItemDraft]]]] = deque()
 
+    def store_together(drafts: list[ItemDraft], stored: list[ItemDraft]) -> None:
+        with database.write() as session:
+            # Each chunk's arrival time is its own transaction's (the server's on PostgreSQL).
+            store(
+                session, drafts, source=source, kind=kind, actor=actor, now=clock_now(session, clock),
+                report=report, sources=sources, auto_apply=auto_apply, stored=stored,
+            )  # fmt: skip
+
+    def store_alone(draft: ItemDraft, stored: list[ItemDraft]) -> None:
+        counts = (report.items_added, report.items_duplicate, report.media_added)
+        mine: list[ItemDraft] = []
+        try:
+            store_together([draft], mine)
+        except _REFUSED as err:
+            report.items_added, report.items_duplicate, report.media_added = counts
+            sources.ids.clear()
+            named = note(draft, path, f"not stored: {_first_line(err)}")
+            report.errors.append(NotStored(named.path, named.error) if _unreachable(err) else named)
+            return
+        stored.extend(mine)
+
     def store_next() -> None:
         size, future = in_flight.popleft()
         counts = (report.items_added, report.items_duplicate, report.media_added)
@@ -349,26 +446,26 @@ def ingest_entries(
             enriched = future.result()
         except BrokenProcessPool:
             enricher.reset()
-            report.errors.append(IngestError(str(path), f"{size} item(s) not stored: a worker crashed; run again"))
+            report.errors.append(NotStored(str(path), f"{size} item(s) not stored: a worker crashed; run again"))
             return
         except Exception as err:  # noqa: BLE001 - a worker's failure costs its chunk, not the ingest
             report.errors.append(IngestError(str(path), f"{size} item(s) not read: {type(err).__name__}: {err}"))
             return
         stored: list[ItemDraft] = []
         try:
-            with database.write() as session:
-                # Each chunk's arrival time is its own transaction's (the server's on PostgreSQL).
-                store(
-                    session, enriched, source=source, kind=kind, actor=actor, now=clock_now(session, clock),
-                    report=report, sources=sources, auto_apply=auto_apply, stored=stored,
-                )  # fmt: skip
-        except (SQLAlchemyError, UnicodeError, ValueError) as err:
+            store_together(enriched, stored)
+        except _REFUSED as err:
             # The chunk's transaction rolled back: none of its items went in.
             stored = []
             report.items_added, report.items_duplicate, report.media_added = counts
             sources.ids.clear()  # a source created in the lost transaction is gone too
-            first = (str(getattr(err, "orig", None) or err).strip().splitlines() or [type(err).__name__])[0]
-            report.errors.append(IngestError(str(path), f"{size} item(s) not stored: {first}"))
+            if _unreachable(err):
+                report.errors.append(NotStored(str(path), f"{size} item(s) not stored: {_first_line(err)}"))
+            else:
+                # One bad item must not cost the others: each goes in on its own,
+                # and only those the database still refuses are reported, by name.
+                for draft in enriched:
+                    store_alone(draft, stored)
         if enricher.media_store is not None:
             _discard_unstored(enriched, stored, enricher.media_store)
         if progress is not None:
@@ -379,6 +476,8 @@ def ingest_entries(
             if isinstance(entry, IngestError):
                 report.errors.append(entry)
                 continue
+            entry, notes = checked(entry)
+            report.errors.extend(note(entry, path, problem) for problem in notes)
             chunk.append(entry)
             if len(chunk) >= CHUNK:
                 in_flight.append((len(chunk), enricher.submit(chunk)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from desktop.core.ingest.checks import readable_name
 from desktop.core.ingest.manifest import draft_from
 from desktop.core.ingest.paths import Escapes, inside
 from desktop.core.media.hashes import identify
@@ -46,35 +47,44 @@ def read_folder(root: Path, files: Iterable[Path] | None = None) -> Iterator[Ite
 
 def read_media_file(root: Path, path: Path) -> Iterator[ItemDraft | IngestError]:
     relative = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+    # Errors and ids are text: a name whose bytes are not UTF-8 shows each such byte as \xNN.
+    shown, name = readable_name(str(path)), readable_name(relative)
     try:
         real = inside(root, relative)
     except Escapes as err:
-        yield IngestError(str(path), str(err))
+        yield IngestError(shown, readable_name(str(err)))
         return
     try:
         empty = real.stat().st_size == 0
     except OSError as err:  # a dangling link, or gone since the folder was listed
-        yield IngestError(str(path), f"cannot read: {err.strerror or err}")
+        yield IngestError(shown, f"cannot read: {err.strerror or err}")
         return
     if empty:
-        yield IngestError(str(path), "empty file (0 bytes)")
+        yield IngestError(shown, "empty file (0 bytes)")
         return
     kind = identify(real)
     if kind.media_type == "unknown":
-        yield IngestError(str(path), "not an image or video Veil can read")
+        yield IngestError(shown, "not an image or video Veil can read")
         return
+    if name != relative:
+        yield IngestError(shown, f"the file name is not valid UTF-8; the item's id is {name!r}")
     caption, error = _caption(root, path)
     if error:
-        yield IngestError(str(path), error)
-    fields: dict[str, Any] = {"text": "", **caption, "id": relative}
-    draft = draft_from(fields, root)
+        yield IngestError(shown, error)
+    try:
+        draft = draft_from({"text": "", **caption, "id": name}, root)
+    except (ValueError, TypeError, OverflowError) as err:
+        # A caption's bad field costs the caption's fields, not the picture.
+        yield IngestError(shown, f"caption fields not used: {err}")
+        draft = draft_from({"text": str(caption.get("text", ""))}, root)
     yield ItemDraft(
         text=draft.text,
-        external_id=relative,
+        external_id=name,
         author=draft.author,
         published_at=draft.published_at,
         language=draft.language,
         media=(MediaRef(uri=real.as_uri(), media_type=kind.media_type),),
+        origin=(shown, name),
     )
 
 

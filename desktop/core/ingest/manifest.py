@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import csv
 import json
+import math
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -75,7 +77,7 @@ def _markers(value: Any, text: str) -> tuple[MarkerDraft, ...]:
         matched = str(raw.get("text", code))
         start = text.find(matched)
         span = (start, start + len(matched)) if start >= 0 else (0, 0)
-        severity = max(0, min(3, int(raw.get("severity", 1))))
+        severity = max(0, min(3, _whole(raw.get("severity", 1), "a marker's severity")))
         found.append(MarkerDraft(code, matched, span, "manifest", severity))
     return tuple(found)
 
@@ -95,6 +97,13 @@ def _short(record: dict[str, Any], key: str) -> str | None:
     if len(text) > LIMITS[key]:
         raise ValueError(f"{key!r} is longer than {LIMITS[key]} characters")
     return text
+
+
+def _whole(value: Any, what: str) -> int:
+    """A whole number; ``1e999`` (infinity in JSON) or NaN is an error naming ``what``, not a crash."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{what} {value} is not a finite number")
+    return int(value)
 
 
 def draft_from(record: dict[str, Any], root: Path, refused: list[str] | None = None) -> ItemDraft:
@@ -117,7 +126,7 @@ def draft_from(record: dict[str, Any], root: Path, refused: list[str] | None = N
         media=_media(record.get("media"), root, refused if refused is not None else []),
         source=_short(record, "source"),
         markers=_markers(record.get("markers"), text),
-        severity=None if severity is None else int(severity),
+        severity=None if severity is None else _whole(severity, "severity"),
     )
 
 
@@ -164,9 +173,9 @@ def _entry(path: Path, number: int, record: Any) -> Iterator[ItemDraft | IngestE
     refused: list[str] = []
     try:
         draft = draft_from(record, path.parent, refused)
-    except (ValueError, KeyError, TypeError) as err:
+    except (ValueError, KeyError, TypeError, OverflowError) as err:
         yield IngestError(f"{path}:{number}", f"line {number}: {err}")
         return
-    yield draft
+    yield replace(draft, origin=(f"{path}:{number}", f"line {number}"))
     for reason in refused:
         yield IngestError(f"{path}:{number}", f"line {number}: {reason}")

@@ -334,6 +334,7 @@ def _message(message: dict[str, Any], chat: _Chat, name: str) -> list[ItemDraft 
         published_at=_when(message),
         media=tuple(media),
         source=chat.source,
+        origin=(chat.file, f"{chat.label}, {name}"),
     )
     return [draft, *errors]
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING
 
@@ -117,6 +117,8 @@ def read_text(path: Path) -> Iterator[ItemDraft | IngestError]:
         for entry in _parse(decoded_lines(path, problems), feed_date):
             if isinstance(entry, IngestError):
                 entry = IngestError(f"{path}{entry.path}", entry.error)
+            elif entry.origin is not None:
+                entry = replace(entry, origin=(f"{path}{entry.origin[0]}", entry.origin[1]))
             yield entry
     except OSError as err:
         yield IngestError(str(path), f"cannot read: {err.strerror or err}")
@@ -244,6 +246,7 @@ def _finish(item: _Item, feed_date: datetime | None) -> Iterator[ItemDraft | Ing
         author_name=item.author_name,
         published_at=published,
         media=links,
+        origin=(f":{item.first_line}", f"line {item.first_line}"),
     )
     if item.truncated:
         yield IngestError(
