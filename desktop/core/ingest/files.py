@@ -235,7 +235,7 @@ def _fingerprint(path: Path, ref: MediaRef, strength: str, settings: PreviewSett
     except OSError as err:
         # The item still comes in, referring to the file where it was found.
         return replace(ref, error=f"not copied into the media store: {err.strerror or err}")
-    return replace(ref, uri=copy.as_uri())
+    return replace(ref, uri=copy.as_uri(), given_uri=ref.uri)
 
 
 @cache
@@ -345,6 +345,7 @@ def ingest_entries(
     def store_next() -> None:
         size, future = in_flight.popleft()
         counts = (report.items_added, report.items_duplicate, report.media_added)
+        named = len(report.media_errors)
         try:
             enriched = future.result()
         except BrokenProcessPool:
@@ -366,6 +367,7 @@ def ingest_entries(
             # The chunk's transaction rolled back: none of its items went in.
             stored = []
             report.items_added, report.items_duplicate, report.media_added = counts
+            del report.media_errors[named:]  # their media were not stored either
             sources.ids.clear()  # a source created in the lost transaction is gone too
             first = (str(getattr(err, "orig", None) or err).strip().splitlines() or [type(err).__name__])[0]
             report.errors.append(IngestError(str(path), f"{size} item(s) not stored: {first}"))
