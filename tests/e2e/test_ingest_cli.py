@@ -23,7 +23,7 @@ EXPECTED = json.loads((CORPUS / "feeds" / "live-blog-2020-11-06.expected.json").
 def test_corpus_feed_through_ingest_and_queue(db_url: str) -> None:
     run = veil("ingest", "--json", str(FEED), url=db_url, user="root")
     assert run.code == 0, run.err
-    assert run.json == {"items_added": 8, "items_duplicate": 0, "media_added": 1, "errors": []}
+    assert run.json == {"items_added": 8, "items_duplicate": 0, "media_added": 1, "errors": [], "media_errors": []}
 
     queue = veil("queue", "--json", url=db_url).json
     by_start = {}

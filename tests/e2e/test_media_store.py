@@ -173,8 +173,12 @@ def test_a_file_the_store_cannot_take_still_comes_in_and_says_why(db_url: str, t
     env = system_file(tmp_path, store)
 
     run = veil("ingest", "--json", "--quiet", str(tmp_path / "incoming"), url=db_url, user="root", env=env)
-    assert run.code == 0, run.err
+    # Kept, and named: its original stays outside the store, which someone must look into.
+    assert run.code == 1, run.err
     assert run.json["items_added"] == 1
+    (named,) = run.json["media_errors"]
+    assert named["path"] == str(original.resolve()) and named["item"] == 1
+    assert named["error"].startswith("not copied into the media store")
     (media,) = veil("show", "1", "--json", url=db_url, user="root", env=env).json["media"]
     assert file_uri_path(media["uri"]) == original.resolve()
     assert "not copied into the media store" in media["error"]
