@@ -35,7 +35,7 @@ def stored_errors(url: str) -> set[tuple[str, int, str]]:
             rows = session.execute(select(Media.uri, Media.item_id, Media.error).where(Media.error.is_not(None))).all()
     finally:
         database.dispose()
-    return {(str(file_uri_path(uri) or uri), item, error) for uri, item, error in rows}
+    return {(str(file_uri_path(uri) or uri), item, error) for uri, item, error in rows if error is not None}
 
 
 def named(report: dict[str, list[dict[str, object]]]) -> set[tuple[object, object, object]]:
