@@ -36,12 +36,19 @@ def ingest(args: argparse.Namespace, ctx: Context) -> int:
     progress.done()
 
     def human() -> None:
-        say(f"{report.items_added} items added, {report.items_duplicate} already present, {report.media_added} media")
+        say(
+            f"{report.items_added} items added, {report.items_duplicate} already present, "
+            f"{report.media_added} media ({len(report.media_errors)} could not be shown)"
+        )
         for error in report.errors:
             say(f"error: {error.path}: {error.error}")
+        for media in report.media_errors:
+            item = "item not stored" if media.item is None else f"item {media.item}"
+            say(f"media error: {media.path} ({item}): {media.error}")
 
     ctx.emit(report.as_dict(), human)
-    return 1 if report.errors else 0
+    # A medium nobody can see is as much a failure as an input not read: the item waits without it.
+    return 1 if report.errors or report.media_errors else 0
 
 
 def _watch(args: argparse.Namespace, ctx: Context, veil: Veil) -> int:
@@ -55,7 +62,10 @@ def _watch(args: argparse.Namespace, ctx: Context, veil: Veil) -> int:
         try:
             for ready, outcome in batches:
                 report = outcome.value
-                summary = f"{len(ready)} new file(s): {report.items_added} items added, {len(report.errors)} errors"
+                summary = (
+                    f"{len(ready)} new file(s): {report.items_added} items added, {len(report.errors)} errors, "
+                    f"{len(report.media_errors)} media could not be shown"
+                )
                 ctx.emit({**report.as_dict(), "files": [str(p) for p in ready]}, partial(say, summary))
                 sys.stdout.flush()
         except KeyboardInterrupt:

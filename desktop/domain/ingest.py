@@ -40,6 +40,9 @@ class MediaRef:
     frames: int | None = None
     duration_s: float | None = None
     codec: str | None = None
+    # The URI the input gave, once ``uri`` names the media store's copy: a
+    # report names the file the person pointed at, not Veil's copy of it.
+    given_uri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,19 @@ class IngestError:
         return {"path": self.path, "error": self.error}
 
 
+@dataclass(frozen=True)
+class MediaError:
+    """A medium that was stored but cannot be shown: unreadable, not
+    previewable, missing, refused. Its item is kept; the report names it."""
+
+    path: str  # the file's path as the input gave it (a URI when it is not a local file)
+    item: int | None  # the stored item's id; None when the item itself was not stored
+    error: str  # one line
+
+    def as_dict(self) -> dict[str, str | int | None]:
+        return {"path": self.path, "item": self.item, "error": self.error}
+
+
 @dataclass
 class NotStored(IngestError):
     """The database did not store these items for a reason of its own (it was
@@ -108,6 +124,8 @@ class IngestReport:
     items_duplicate: int = 0
     media_added: int = 0
     errors: list[IngestError] = field(default_factory=list)
+    # Stored media that cannot be shown, once each (duplicates skipped are not stored, so not named).
+    media_errors: list[MediaError] = field(default_factory=list)
     stopped: bool = False  # asked to stop before the end: run again to take the rest
 
     def as_dict(self) -> dict[str, object]:
@@ -116,6 +134,7 @@ class IngestReport:
             "items_duplicate": self.items_duplicate,
             "media_added": self.media_added,
             "errors": [e.as_dict() for e in self.errors],
+            "media_errors": [e.as_dict() for e in self.media_errors],
         }
 
 

@@ -70,7 +70,24 @@ def _count(number: int, noun: str) -> str:
 
 def _snapshot(report: IngestReport) -> IngestReport:
     """A copy for the UI thread: the ingest goes on adding to its own."""
-    return replace(report, errors=list(report.errors))
+    return replace(report, errors=list(report.errors), media_errors=list(report.media_errors))
+
+
+def _problems(report: IngestReport | None) -> list[str]:
+    """One line for each input not imported and each medium that cannot be
+    shown, in the CLI's words, so a ticket reads the same from either."""
+    if report is None:
+        return []
+    lines = [f"{e.path}: {e.error}" for e in report.errors]
+    for media in report.media_errors:
+        item = "item not stored" if media.item is None else f"item {media.item}"
+        lines.append(f"media error: {media.path} ({item}): {media.error}")
+    return lines
+
+
+def _unshown(report: IngestReport) -> str:
+    """ " (2 could not be shown)" after the media count; nothing when all can be."""
+    return f" ({len(report.media_errors)} could not be shown)" if report.media_errors else ""
 
 
 def _reason(error: Exception) -> str:
@@ -293,10 +310,10 @@ class ImportDialog(QDialog):
         else:
             text = (
                 f"Done: {stored} added, {report.items_duplicate} already in Veil, "
-                f"{_count(report.media_added, 'media file')}, {errors}."
+                f"{_count(report.media_added, 'media file')}{_unshown(report)}, {errors}."
             )
         self.summary_label.setText(text)
-        self._show_errors([f"{e.path}: {e.error}" for e in report.errors])
+        self._show_errors(_problems(report), media=bool(report.media_errors))
         self.finished_import.emit(report)
         self._close_if_asked()
 
@@ -309,7 +326,7 @@ class ImportDialog(QDialog):
             kept = _count(self._last.items_added, "item")
             text += f"\n{kept} stored before that stay; run the import again to take the rest."
         self.summary_label.setText(text)
-        self._show_errors([f"{e.path}: {e.error}" for e in self._last.errors] if self._last is not None else [])
+        self._show_errors(_problems(self._last), media=self._last is not None and bool(self._last.media_errors))
         self._close_if_asked()
 
     def _finish(self) -> None:
@@ -333,7 +350,9 @@ class ImportDialog(QDialog):
             f"Items added {added} · already in Veil {duplicate} · media files {media} · errors {errors}"
         )
 
-    def _show_errors(self, lines: list[str]) -> None:
+    def _show_errors(self, lines: list[str], *, media: bool = False) -> None:
+        # Media that cannot be shown came in with their items: "not imported" alone would mislead.
+        self.errors_title.setText("Not imported, or imported without a picture:" if media else "Not imported:")
         self.error_list.setPlainText("\n".join(lines))
         self.errors_title.setVisible(bool(lines))
         self.error_list.setVisible(bool(lines))

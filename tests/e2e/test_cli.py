@@ -89,7 +89,7 @@ def test_ingest_reports_and_is_idempotent(db_url: str) -> None:
     first = veil("ingest", "--json", str(DEMO), url=db_url, user="root")
     again = veil("ingest", "--json", str(DEMO), url=db_url, user="root")
     assert first.code == 0 and again.code == 0
-    assert first.json == {"items_added": 12, "items_duplicate": 0, "media_added": 0, "errors": []}
+    assert first.json == {"items_added": 12, "items_duplicate": 0, "media_added": 0, "errors": [], "media_errors": []}
     assert again.json["items_added"] == 0 and again.json["items_duplicate"] == 12
 
 

@@ -173,9 +173,32 @@ def test_a_file_the_store_cannot_take_still_comes_in_and_says_why(db_url: str, t
     env = system_file(tmp_path, store)
 
     run = veil("ingest", "--json", "--quiet", str(tmp_path / "incoming"), url=db_url, user="root", env=env)
-    assert run.code == 0, run.err
+    # Kept, and named: its original stays outside the store, which someone must look into.
+    assert run.code == 1, run.err
     assert run.json["items_added"] == 1
+    (named,) = run.json["media_errors"]
+    assert named["path"] == str(original.resolve()) and named["item"] == 1
+    assert named["error"].startswith("not copied into the media store")
     (media,) = veil("show", "1", "--json", url=db_url, user="root", env=env).json["media"]
     assert file_uri_path(media["uri"]) == original.resolve()
     assert "not copied into the media store" in media["error"]
     assert not list(store.rglob("*.partial"))
+
+
+def test_a_medium_that_cannot_be_shown_is_named_by_its_original_not_the_store_copy(db_url: str, tmp_path: Path) -> None:
+    store = tmp_path / "share"
+    store.mkdir()
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    cut = incoming / "cut.png"
+    Image.effect_noise((160, 120), 64).convert("RGB").save(cut, format="PNG")
+    cut.write_bytes(cut.read_bytes()[:400])  # a truncated PNG: read and sealed, never previewed
+    env = system_file(tmp_path, store)
+
+    run = veil("ingest", "--json", "--quiet", str(incoming), url=db_url, user="root", env=env)
+    assert run.code == 1, run.err
+    (named,) = run.json["media_errors"]
+    assert named["path"] == str(cut.resolve())
+    assert named["error"].startswith("preview unavailable")
+    (media,) = veil("show", str(named["item"]), "--json", url=db_url, user="root", env=env).json["media"]
+    assert file_uri_path(media["uri"]) != cut.resolve()  # the row refers to the store's sealed copy

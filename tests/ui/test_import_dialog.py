@@ -154,6 +154,31 @@ def test_missing_and_unreadable_inputs_are_named_in_the_error_list(
     assert dialog.summary_label.text().endswith("0 media files, 2 errors.")
 
 
+def test_a_medium_that_cannot_be_shown_is_listed_with_its_item(
+    qtbot: QtBot, make_dialog: Callable[[Veil], ImportDialog], importer: Veil, database: Database, tmp_path: Path
+) -> None:
+    _picture(tmp_path / "there.png", (40, 160, 90))
+    manifest = _manifest(tmp_path / "noon.jsonl", 2, prefix="noon", media={0: "there.png", 1: "gone.jpg"})
+    dialog = make_dialog(importer)
+    dialog.add_paths([manifest])
+
+    report = _run(qtbot, dialog)
+
+    assert report.items_added == 2 and not report.errors
+    assert listing.count(database) == 2  # the item waits for review without its picture
+    (unshown,) = report.media_errors
+    gone = tmp_path / "gone.jpg"
+    assert unshown.path == str(gone.resolve()) and unshown.item is not None
+    assert dialog.error_list.isVisible()
+    assert dialog.errors_title.text() == "Not imported, or imported without a picture:"
+    assert dialog.error_list.toPlainText().splitlines() == [
+        f"media error: {gone.resolve()} (item {unshown.item}): {unshown.error}"
+    ]
+    assert dialog.summary_label.text() == (
+        "Done: 2 items added, 0 already in Veil, 2 media files (1 could not be shown), 0 errors."
+    )
+
+
 def test_the_chosen_format_and_source_name_are_used(
     qtbot: QtBot, make_dialog: Callable[[Veil], ImportDialog], importer: Veil, database: Database, tmp_path: Path
 ) -> None:

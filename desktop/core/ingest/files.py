@@ -295,7 +295,7 @@ def _fingerprint(path: Path, ref: MediaRef, strength: str, settings: PreviewSett
     except OSError as err:
         # The item still comes in, referring to the file where it was found.
         return replace(ref, error=f"not copied into the media store: {err.strerror or err}")
-    return replace(ref, uri=copy.as_uri())
+    return replace(ref, uri=copy.as_uri(), given_uri=ref.uri)
 
 
 @cache
@@ -442,6 +442,7 @@ def ingest_entries(
     def store_next() -> None:
         size, future = in_flight.popleft()
         counts = (report.items_added, report.items_duplicate, report.media_added)
+        named = len(report.media_errors)
         try:
             enriched = future.result()
         except BrokenProcessPool:
@@ -458,6 +459,7 @@ def ingest_entries(
             # The chunk's transaction rolled back: none of its items went in.
             stored = []
             report.items_added, report.items_duplicate, report.media_added = counts
+            del report.media_errors[named:]  # their media were not stored either
             sources.ids.clear()  # a source created in the lost transaction is gone too
             if _unreachable(err):
                 report.errors.append(NotStored(str(path), f"{size} item(s) not stored: {_first_line(err)}"))

@@ -17,12 +17,13 @@ from sqlalchemy import Connection, insert, select, tuple_, update
 
 from db.models import Base, Item, Source
 from desktop.core import audit
+from desktop.core.media.originals import file_uri_path
 from desktop.core.review.decisions import apply_suggestion
-from desktop.domain.ingest import IngestReport, ItemDraft
+from desktop.domain.ingest import IngestReport, ItemDraft, MediaError, MediaRef
 from desktop.domain.review import ItemStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
     from datetime import datetime
 
     from sqlalchemy.orm import Session
@@ -174,7 +175,7 @@ def _store_chunk(
             "frames": ref.frames,
             "codec": ref.codec,
             "preview": ref.preview,
-            "error": ref.error or ("not included in the export" if ref.missing else None),
+            "error": media_error(ref),
         }
         for item_id, draft in zip(ids, fresh, strict=True)
         for ref in draft.media
@@ -218,6 +219,7 @@ def _store_chunk(
         connection.execute(insert(_MARKER), marker_rows)
     report.items_added += len(ids)
     report.media_added += len(media_rows)
+    report.media_errors.extend(_unshown(ids, fresh))
     if stored is not None:
         stored.extend(fresh)
     audit.append(
@@ -227,6 +229,24 @@ def _store_chunk(
         at=now,
         payload={"source": default_source, "items": len(ids), "first_item": ids[0], "last_item": ids[-1]},
     )
+
+
+def media_error(ref: MediaRef) -> str | None:
+    """Why ``ref`` cannot be shown, as its media row keeps it; None if it can."""
+    return ref.error or ("not included in the export" if ref.missing else None)
+
+
+def _unshown(ids: Sequence[int], fresh: Sequence[ItemDraft]) -> Iterator[MediaError]:
+    """The stored media that cannot be shown, named as the input gave them."""
+    for item_id, draft in zip(ids, fresh, strict=True):
+        for ref in draft.media:
+            if (error := media_error(ref)) is None:
+                continue
+            given = ref.given_uri or ref.uri
+            local = file_uri_path(given)
+            # One line: a decoder's message may run on over several.
+            reason = " ".join(error.split())
+            yield MediaError(path=str(local) if local is not None else given, item=item_id, error=reason)
 
 
 def _clean(value: str | None) -> str | None:
