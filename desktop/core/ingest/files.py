@@ -428,11 +428,13 @@ def ingest_entries(
 
     def store_alone(draft: ItemDraft, stored: list[ItemDraft]) -> None:
         counts = (report.items_added, report.items_duplicate, report.media_added)
+        named_media = len(report.media_errors)
         mine: list[ItemDraft] = []
         try:
             store_together([draft], mine)
         except _REFUSED as err:
             report.items_added, report.items_duplicate, report.media_added = counts
+            del report.media_errors[named_media:]  # its media were not stored either
             sources.ids.clear()
             named = note(draft, path, f"not stored: {_first_line(err)}")
             report.errors.append(NotStored(named.path, named.error) if _unreachable(err) else named)
