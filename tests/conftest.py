@@ -8,6 +8,7 @@ is skipped with the reason.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -57,6 +58,18 @@ def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     monkeypatch.setenv("VEIL_SYSTEM_CONFIG", str(home / "system.toml"))
     for name in ("VEIL_DB_URL", "VEIL_USER", "VEIL_BUSY_TIMEOUT_MS"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def set_up_logging() -> Iterator[None]:
+    """Logging as it was before the test: the handlers a set-up adds are closed and removed."""
+    root = logging.getLogger()
+    before, level = list(root.handlers), root.level
+    yield
+    for handler in [h for h in root.handlers if h not in before]:
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(level)
 
 
 def start_or_skip() -> PostgresServer:

@@ -7,26 +7,12 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
-import pytest
-
 from desktop import logs
 from desktop.ui.crash import CrashReporter
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
+    import pytest
     from pytestqt.qtbot import QtBot
-
-
-@pytest.fixture
-def set_up_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    before, level = list(root.handlers), root.level
-    yield
-    for handler in [h for h in root.handlers if h not in before]:
-        root.removeHandler(handler)
-        handler.close()
-    root.setLevel(level)
 
 
 def test_an_uncaught_error_is_logged_and_told(

@@ -7,24 +7,12 @@ import logging
 import stat
 from typing import TYPE_CHECKING
 
-import pytest
-
 from desktop import logs
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
-
-@pytest.fixture
-def set_up_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    before, level = list(root.handlers), root.level
-    yield
-    for handler in [h for h in root.handlers if h not in before]:
-        root.removeHandler(handler)
-        handler.close()
-    root.setLevel(level)
+    import pytest
 
 
 def test_records_go_to_a_private_file_and_warnings_to_stderr(
