@@ -143,17 +143,22 @@ def _check_decided_once(url: str, items: int) -> None:
     assert decisions == decided == items, f"{decisions} decisions on {decided} items, for {items} items"
 
 
-def measure(url: str, items: int, workers: int) -> dict[str, float]:
+def _claims(url: str, items: int, workers: int) -> tuple[int, float]:
+    """``items`` items and ``workers`` moderators on ``url``, every worker as the
+    one role the URL names; claimed and decided to the end: (claims, seconds)."""
     ws = open_workspace(url)
     try:
         add_items(ws, items)
         actors = [add_user(ws, f"bench{n}", Role.MODERATOR) for n in range(workers)]
     finally:
         ws.close()
+    claimed, claim_s = _run_workers(workers, lambda n: _claims_loop(url, actors[n]))
+    assert claimed == items, f"{claimed} claims for {items} items"
+    _check_decided_once(url, items)
+    return claimed, claim_s
 
-    def claims(n: int) -> Loop:
-        return _claims_loop(url, actors[n])
 
+def measure(url: str, items: int, workers: int) -> dict[str, float]:
     def baseline(n: int) -> Loop:
         database = Database(url, busy_timeout_ms=BUSY_TIMEOUT_MS)
 
@@ -168,9 +173,7 @@ def measure(url: str, items: int, workers: int) -> dict[str, float]:
 
         return loop
 
-    claimed, claim_s = _run_workers(workers, claims)
-    assert claimed == items, f"{claimed} claims for {items} items"
-    _check_decided_once(url, items)
+    claimed, claim_s = _claims(url, items, workers)
     per_worker = max(1, claimed // workers)
     commits, base_s = _run_workers(workers, baseline)
     return {
@@ -197,16 +200,7 @@ def _new_database(superuser_url: str, name: str) -> str:
 
 def measure_plain(server_url: str, items: int, workers: int) -> dict[str, float]:
     """Claims on a new database not in team mode, every worker as the one role that owns it."""
-    url = _new_database(server_url, f"veil_bench_plain_{secrets.token_hex(3)}")
-    ws = open_workspace(url)
-    try:
-        add_items(ws, items)
-        actors = [add_user(ws, f"bench{n}", Role.MODERATOR) for n in range(workers)]
-    finally:
-        ws.close()
-    claimed, claim_s = _run_workers(workers, lambda n: _claims_loop(url, actors[n]))
-    assert claimed == items, f"{claimed} claims for {items} items"
-    _check_decided_once(url, items)
+    claimed, claim_s = _claims(_new_database(server_url, f"veil_bench_plain_{secrets.token_hex(3)}"), items, workers)
     return {"claims_per_s": claimed / claim_s}
 
 
