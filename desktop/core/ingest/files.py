@@ -29,6 +29,7 @@ from desktop.core.clock import now as clock_now
 from desktop.core.ingest.checks import checked, note
 from desktop.core.ingest.folder import read_folder, read_media_file
 from desktop.core.ingest.manifest import read_csv, read_jsonl
+from desktop.core.ingest.media_limits import refusal
 from desktop.core.ingest.media_store import check_store, discard, keep
 from desktop.core.ingest.store import SourceCache, store
 from desktop.core.ingest.telegram import looks_like_telegram, read_telegram
@@ -283,6 +284,9 @@ class Enricher:
 
 
 def _fingerprint(path: Path, ref: MediaRef, strength: str, settings: PreviewSettings, store: Path | None) -> MediaRef:
+    size, refused = refusal(path)
+    if refused is not None:
+        return replace(ref, size_bytes=size, error=refused)
     ref = fingerprint(path, ref, strength=strength, settings=settings)
     # The medium's own key, made here with its preview: the preview leaves
     # this process sealed, and the database keeps the key apart from it.
