@@ -50,33 +50,38 @@ class Ingesting:
     def watch(
         self, root: Path, *, source: str | None = None, workers: int | None = None, interval: float = 1.0
     ) -> Generator[tuple[list[Path], Outcome[IngestReport]], None, None]:
-        """Keep taking new files below ``root`` once they stop growing, a batch
-        at a time, until the caller stops iterating. A batch the database did
-        not store is offered again at the next look."""
+        """Keep taking what is dropped below ``root`` once it stops changing, in
+        every format ``veil ingest`` reads (see :mod:`desktop.core.ingest.watch`),
+        a batch at a time, until the caller stops iterating. Each look's small
+        files come first in one batch, then each big one in a batch of its own.
+        What the database did not store is offered again at the next look."""
         if not root.is_dir():
             raise UsageError("--watch takes one folder")
         from desktop.core.ingest.files import Enricher, ingest_entries
-        from desktop.core.ingest.folder import read_folder
-        from desktop.core.ingest.watch import FolderWatch
+        from desktop.core.ingest.watch import REFUSED, FolderWatch, batches, read_unit
 
         watch = FolderWatch(root)
         with Enricher(
             preview=self._c.preview or DEFAULTS, workers=workers, media_store=self._c.media_store
         ) as enricher:
             while True:
-                ready = watch.poll()
-                if ready:
+                for batch in batches(watch.poll()):
                     report = IngestReport()
-                    ingest_entries(
-                        self._c.db, read_folder(root, ready), where=root, kind="folder",
-                        source=source or root.name, actor=self._c.who().name, clock=self._c.clock,
-                        report=report, enricher=enricher,
-                    )  # fmt: skip
-                    # Offered again only when the database failed as a whole; items refused
-                    # for what they hold were named once and would be refused again.
-                    if not any(isinstance(error, NotStored) for error in report.errors):
-                        watch.taken(ready)
-                    yield ready, Outcome(report, _changes(report))
+                    done = []
+                    for unit in batch:
+                        errors = len(report.errors)
+                        ingest_entries(
+                            self._c.db, read_unit(root, unit), where=unit.path,
+                            kind="folder" if unit.kind in ("media", REFUSED) else unit.kind,
+                            source=source or root.name, actor=self._c.who().name, clock=self._c.clock,
+                            report=report, enricher=enricher,
+                        )  # fmt: skip
+                        # Offered again only when the database failed as a whole; items refused
+                        # for what they hold were named once and would be refused again.
+                        if not any(isinstance(error, NotStored) for error in report.errors[errors:]):
+                            done.append(unit)
+                    watch.taken(done)
+                    yield [unit.path for unit in batch], Outcome(report, _changes(report))
                 time.sleep(interval)
 
     def seal(

@@ -170,14 +170,17 @@ def test_watch_takes_a_file_once_it_stops_growing(tmp_path: Path) -> None:
     with growing.open("ab") as out:
         out.write(b"\x00" * 1024)  # still being copied
     assert watch.poll() == []
-    assert watch.poll() == [growing]  # unchanged since the last look
-    assert watch.poll() == [growing]  # offered again until it is marked taken
-    watch.taken([growing])
+    ready = watch.poll()
+    assert [unit.path for unit in ready] == [growing]  # unchanged since the last look
+    assert watch.poll() == ready  # offered again until it is marked taken
+    watch.taken(ready)
     assert watch.poll() == []  # taken once
     _photo(tmp_path / "p.jpg")
     (tmp_path / "p.txt").write_text("caption")
     watch.poll()
-    assert watch.poll() == [tmp_path / "p.jpg"]  # the caption travels with its photo
+    (photo,) = watch.poll()
+    assert photo.path == tmp_path / "p.jpg"  # the caption travels with its photo
+    assert [path for path, _ in photo.files] == [tmp_path / "p.jpg", tmp_path / "p.txt"]
 
 
 def test_hostile_names_links_and_nesting_do_not_stop_the_folder(tmp_path: Path) -> None:
