@@ -30,9 +30,27 @@ def ingest(args: argparse.Namespace, ctx: Context) -> int:
         ),
         enabled=not args.quiet,
     )
-    report = veil.ingest.files(
-        [Path(p) for p in args.paths], fmt=args.format, source=args.source, workers=args.workers, progress=progress
-    ).value
+    stored = (0, 0)  # items added and found present, as of the last chunk committed
+
+    def step(report: IngestReport) -> None:
+        nonlocal stored
+        stored = (report.items_added, report.items_duplicate)  # called once each chunk is committed
+        progress(report)
+
+    try:
+        report = veil.ingest.files(
+            [Path(p) for p in args.paths], fmt=args.format, source=args.source, workers=args.workers, progress=step
+        ).value
+    except KeyboardInterrupt:
+        # Ctrl+C: the chunk in hand rolled back and the workers stopped; what
+        # was committed stays, and the same ingest run again adds the rest.
+        progress.done()
+        added, present = stored
+        ctx.emit(
+            {"items_added": added, "items_duplicate": present, "interrupted": True},
+            lambda: say(f"interrupted: {added} items added, {present} already present; run again to take the rest"),
+        )
+        return 130
     progress.done()
 
     def human() -> None:

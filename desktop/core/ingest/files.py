@@ -13,8 +13,10 @@ import contextlib
 import json
 import multiprocessing
 import os
+import signal
 import stat
 import tempfile
+import threading
 from collections import deque
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -214,7 +216,7 @@ class Enricher:
             # spawn, not fork: the window runs this beside Qt's threads.
             context = multiprocessing.get_context("spawn")
             # Workers end with this process, even when it is killed.
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=end_with_caller)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_worker_start)
         return self._pool
 
     def submit(self, drafts: list[ItemDraft]) -> Future[list[ItemDraft]]:
@@ -227,11 +229,12 @@ class Enricher:
         """
         self._chunks += 1
         if self.parallel and self._chunks > 1:
-            try:
-                return self._executor().submit(_enrich_in_worker, drafts, self.preview, self.media_store)
-            except BrokenProcessPool:
-                self.reset()
-                return self._executor().submit(_enrich_in_worker, drafts, self.preview, self.media_store)
+            with _quiet_children():
+                try:
+                    return self._executor().submit(_enrich_in_worker, drafts, self.preview, self.media_store)
+                except BrokenProcessPool:
+                    self.reset()
+                    return self._executor().submit(_enrich_in_worker, drafts, self.preview, self.media_store)
         done: Future[list[ItemDraft]] = Future()
         try:
             done.set_result(self.enrich(drafts))
@@ -256,7 +259,9 @@ class Enricher:
         settings = [self.preview] * len(jobs)
         stores = [self.media_store] * len(jobs)
         if self.parallel and len(jobs) >= _POOL_THRESHOLD:
-            results = list(self._executor().map(_fingerprint, paths, refs, strengths, settings, stores, chunksize=2))
+            with _quiet_children():
+                mapped = self._executor().map(_fingerprint, paths, refs, strengths, settings, stores, chunksize=2)
+            results = list(mapped)
         else:
             results = [_fingerprint(*job) for job in zip(paths, refs, strengths, settings, stores, strict=True)]
         done = {(n, m): result for (n, m, _, _), result in zip(jobs, results, strict=True)}
@@ -300,6 +305,31 @@ def _fingerprint(path: Path, ref: MediaRef, strength: str, settings: PreviewSett
         # The item still comes in, referring to the file where it was found.
         return replace(ref, error=f"not copied into the media store: {err.strerror or err}")
     return replace(ref, uri=copy.as_uri(), given_uri=ref.uri)
+
+
+@contextlib.contextmanager
+def _quiet_children() -> Iterator[None]:
+    """Worker processes started in here begin with Ctrl+C ignored, a
+    disposition a new process keeps: their initializer runs only after
+    their imports, a second or more in which a Ctrl+C would print a
+    worker's traceback. Only the main thread may set it (elsewhere the
+    initializer alone does); the caller ignores Ctrl+C only while they start."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def _worker_start() -> None:
+    """Set up a pool worker: Ctrl+C in a terminal reaches every process in
+    its group, and only the caller answers it (it stops the pool); a worker
+    that raised KeyboardInterrupt would print its traceback mid-task."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    end_with_caller()
 
 
 @cache

@@ -104,6 +104,7 @@ def _context(start_method: Literal["forkserver", "spawn"] | None) -> ForkServerC
 def _child(function: Callable[[], object], sender: Connection, memory_limit_bytes: int | None) -> None:
     _limit(memory_limit_bytes)
     end_with_caller()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl+C is the caller's to answer: it ends this child
     try:
         outcome: tuple[bool, object] = (True, function())
     except PreviewError as err:
