@@ -86,7 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="auto", choices=FORMATS, help="default: decided by each input's content")
     p.add_argument("--source", help="source name (default: the file or folder name)")
     p.add_argument(
-        "--watch", action="store_true", help="keep watching one folder; take new files once they stop growing"
+        "--watch",
+        action="store_true",
+        help="keep watching one folder; take what is dropped in, in any format, once it stops changing",
     )
     p.add_argument("--interval", type=float, default=1.0, help=argparse.SUPPRESS)  # seconds between looks
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")

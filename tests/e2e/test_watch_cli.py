@@ -13,6 +13,7 @@ import selectors
 import signal
 import sqlite3
 import subprocess
+import time
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -109,3 +110,34 @@ def test_a_decoder_child_leaves_ctrl_c_to_its_caller() -> None:
     """A video's decoder runs in a child of its own, in the same group: Ctrl+C
     there would print the child's traceback and lose the file's preview."""
     assert run_isolated(partial(signal.raise_signal, signal.SIGINT), time_limit_s=60) is None
+
+
+def test_a_huge_file_dropped_beside_a_photo_never_holds_it_up(tmp_path: Path) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    staging = tmp_path / "huge.jpg"
+    Image.new("RGB", (96, 64), (200, 0, 0)).save(staging)
+    os.truncate(staging, 10 << 30)  # a JPEG's header, then 10 GiB of holes: nothing on disk
+    staging.rename(drop / "huge.jpg")
+    _photos(drop, "photo", 1)
+    command = [
+        str(VEIL), "--db", f"sqlite:///{tmp_path / 'veil.sqlite3'}", "ingest", "--watch", str(drop), "--json",
+        "--interval", "0.1", "--as", "root",
+    ]  # fmt: skip
+    started = time.monotonic()
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    ) as process:
+        assert process.stdout is not None
+        try:
+            photo = json.loads(_line(process.stdout, timeout=30))
+            took = time.monotonic() - started
+            huge = json.loads(_line(process.stdout, timeout=30))
+        finally:
+            os.killpg(process.pid, signal.SIGINT)
+            _, err = process.communicate(timeout=60)
+    assert process.returncode == 0 and "Traceback" not in err, err
+    assert photo["files"] == [str(drop / "photo0.png")] and photo["items_added"] == 1
+    assert huge["files"] == [str(drop / "huge.jpg")]
+    assert [error["path"] for error in huge["media_errors"]] == [str(drop / "huge.jpg")]  # named, not read
+    print(f"the photo was stored {took:.1f} s after the watch started")

@@ -147,14 +147,16 @@ def test_what_the_watch_cannot_read_is_named_once(veil: Veil, workspace: Workspa
     drop.mkdir()
     os.mkfifo(drop / "pipe.jpg")  # would block a reader for good: judged by stat, never opened
     (drop / "blob.bin").write_bytes(bytes(range(256)) * 64)  # no format Veil reads
+    (drop / "gone.png").symlink_to(tmp_path / "nowhere.png")
     _photo(drop / "good.png")
     veil.sign_in("root")
     batches_ = veil.ingest.watch(drop, workers=1, interval=0.01)
     try:
         files, outcome = next(batches_)
-        assert sorted(files) == sorted([drop / "pipe.jpg", drop / "blob.bin", drop / "good.png"])
+        refused = sorted([drop / "blob.bin", drop / "gone.png", drop / "pipe.jpg"])
+        assert sorted(files) == sorted([*refused, drop / "good.png"])
         assert outcome.value.items_added == 1
-        assert sorted(error.path for error in outcome.value.errors) == [str(drop / "blob.bin"), str(drop / "pipe.jpg")]
+        assert sorted(error.path for error in outcome.value.errors) == [str(path) for path in refused]
         _photo(drop / "later.png", (0, 0, 250))
         files, outcome = next(batches_)
         assert files == [drop / "later.png"]  # the refused are not named again

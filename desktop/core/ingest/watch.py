@@ -25,9 +25,11 @@ handed to the same reader:
   ``.json``) if there is one.
 
 Anything else is named once, as refused: a file in no format Veil reads,
-and what is not a regular file (a FIFO, socket or device), which is judged
-by ``stat`` and never opened. An empty file is waited for: a file being
-created is empty first.
+and what is not a regular file (a FIFO, socket or device, a link to
+nothing), which is judged by ``stat`` and never opened. An empty file is
+waited for: a file being created is empty first. A caption is known by the
+media file beside it: one that arrives well before its media file is read
+as a text feed of its own.
 
 A unit taken is offered again once one of its files has changed and is
 still again (a writer that paused, so a half-written file was taken). Items
@@ -62,6 +64,7 @@ _UNREADABLE = "not a format Veil reads (text, JSONL, CSV, Telegram, media)"
 _HTML_EXPORT = "a Telegram export made as HTML: Veil reads the JSON export (machine-readable format)"
 _EXPORT_NAMES = ("ChatExport", "DataExport")
 _NOT_REGULAR = {
+    stat.S_IFLNK: "a symbolic link that leads nowhere",
     stat.S_IFIFO: "a FIFO (named pipe)",
     stat.S_IFSOCK: "a socket",
     stat.S_IFCHR: "a character device",
@@ -102,6 +105,9 @@ class FolderWatch:
         units, held = self._exports(current, still)
         loose = {p: s for p, s in current.items() if not any(p.is_relative_to(folder) for folder in held)}
         media_stems = {(p.parent, p.stem) for p in loose if p.suffix.lower() not in SIDECARS}
+        by_stem: dict[tuple[Path, str], list[Path]] = {}
+        for path in loose:
+            by_stem.setdefault((path.parent, path.stem), []).append(path)
         claimed: set[Path] = set()
         files: list[tuple[Path, str | None]] = []
         for path, shape in loose.items():
@@ -121,7 +127,7 @@ class FolderWatch:
                 units.append(Unit(path, REFUSED, ((path, loose[path]),), _UNREADABLE))
             elif kind == "media":
                 if _real(path) not in claimed:
-                    captions = [p for p in loose if p.parent == path.parent and p.stem == path.stem and p != path]
+                    captions = [p for p in by_stem[path.parent, path.stem] if p != path]
                     units.append(Unit(path, kind, tuple((p, loose[p]) for p in [path, *captions])))
             elif kind in ("jsonl", "csv"):
                 media = sorted(real[named] for named in self._claims[path][1] if named in real)
@@ -184,7 +190,10 @@ class FolderWatch:
             try:
                 info = path.stat()
             except OSError:
-                continue  # gone between listing and looking, or a link to nowhere (named when read)
+                try:
+                    info = path.lstat()  # a link to nothing, or in a loop: named, as a file that is not regular
+                except OSError:
+                    continue  # gone between listing and looking
             if stat.S_ISDIR(info.st_mode):
                 continue
             found[path] = (stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns)
