@@ -142,6 +142,19 @@ def test_a_telegram_export_is_taken_once_complete(tmp_path: Path) -> None:
     assert watch.poll() == []
 
 
+def test_a_manifest_waits_for_the_media_it_names_and_keeps_them(tmp_path: Path) -> None:
+    first, second = _photo(tmp_path / "pics" / "a.png"), _photo(tmp_path / "pics" / "b.png")
+    (tmp_path / "posts.csv").write_text(f"text,media\nfirst,./pics/a.png\nsecond,{second.as_uri()}\n", encoding="utf-8")
+    watch = FolderWatch(tmp_path)
+    watch.poll()
+    with second.open("ab") as still_copying:
+        still_copying.write(b"\x00" * 64)
+    assert watch.poll() == []  # a.png is the manifest's, and the manifest waits for b.png
+    (manifest,) = watch.poll()
+    assert manifest.kind == "csv"
+    assert [path for path, _ in manifest.files] == [tmp_path / "posts.csv", first, second]
+
+
 def test_what_the_watch_cannot_read_is_named_once(veil: Veil, workspace: Workspace, tmp_path: Path) -> None:
     drop = tmp_path / "drop"
     drop.mkdir()

@@ -41,8 +41,12 @@ the same content is still recognised by its hash and not stored twice.
 
 from __future__ import annotations
 
+import csv
+import json
+import os
 import stat
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop.core.ingest.files import detect_format, read
@@ -52,7 +56,6 @@ from desktop.domain.ingest import IngestError, ItemDraft
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
 # (file type bits, size, modification time in ns): a change in any is a change.
 Shape = tuple[int, int, int]
@@ -108,7 +111,6 @@ class FolderWatch:
         by_stem: dict[tuple[Path, str], list[Path]] = {}
         for path in loose:
             by_stem.setdefault((path.parent, path.stem), []).append(path)
-        claimed: set[Path] = set()
         files: list[tuple[Path, str | None]] = []
         for path, shape in loose.items():
             if not stat.S_ISREG(shape[0]):
@@ -117,23 +119,25 @@ class FolderWatch:
             elif shape[1] > 0 and path in still:  # an empty file is one being created
                 if path.suffix.lower() in SIDECARS and (path.parent, path.stem) in media_stems:
                     continue  # a caption: it goes with its media file
-                kind = self._kind(path, shape)
-                if kind in ("jsonl", "csv"):
-                    claimed |= self._named_by(path, kind, shape)
-                files.append((path, kind))
-        real = {_real(p): p for p in loose} if claimed else {}
+                files.append((path, self._kind(path, shape)))
+        judged = dict(files)
+        media = [path for path in loose if judged.get(path, "media") == "media"]  # or still being written
+        claims: dict[Path, frozenset[Path]] = {}
+        for path, kind in files:
+            # Only a manifest with (maybe) media files below its folder is read for their names.
+            if kind in ("jsonl", "csv") and any(m.is_relative_to(path.parent) for m in media):
+                claims[path] = self._named_by(path, kind, loose[path])
+        claimed = frozenset().union(*claims.values())
         for path, kind in files:
             if kind is None:
                 units.append(Unit(path, REFUSED, ((path, loose[path]),), _UNREADABLE))
             elif kind == "media":
-                if _real(path) not in claimed:
+                if path not in claimed:
                     captions = [p for p in by_stem[path.parent, path.stem] if p != path]
                     units.append(Unit(path, kind, tuple((p, loose[p]) for p in [path, *captions])))
-            elif kind in ("jsonl", "csv"):
-                media = sorted(real[named] for named in self._claims[path][1] if named in real)
-                units.append(Unit(path, kind, tuple((p, loose[p]) for p in [path, *media])))
             else:
-                units.append(Unit(path, kind, ((path, loose[path]),)))
+                named = sorted(claims.get(path, frozenset()) & loose.keys())
+                units.append(Unit(path, kind, tuple((p, loose[p]) for p in [path, *named])))
         ready = [
             replace(unit, version=self._versions.get(unit.path, 0))
             for unit in units
@@ -208,19 +212,45 @@ class FolderWatch:
         return known[1]
 
     def _named_by(self, manifest: Path, kind: str, shape: Shape) -> frozenset[Path]:
-        """The local files ``manifest`` names as media (read once per shape of the manifest)."""
+        """The files ``manifest`` names as media (read once per shape of the manifest)."""
         known = self._claims.get(manifest)
         if known is None or known[0] != shape:
-            named = {
-                path
-                for entry in read(manifest, kind)
-                if isinstance(entry, ItemDraft)
-                for ref in entry.media
-                if (path := file_uri_path(ref.uri)) is not None
-            }
-            known = (shape, frozenset(named))
+            known = (shape, _media_names(manifest, kind))
             self._claims[manifest] = known
         return known[1]
+
+
+def _media_names(manifest: Path, kind: str) -> frozenset[Path]:
+    """The files a JSONL or CSV manifest names in its ``media`` field, by that
+    field alone: the reader, which checks each path on disk, costs a hundred
+    times as much, and this runs in the look, before any file is taken."""
+    names: list[str] = []
+    try:
+        if kind == "jsonl":
+            with manifest.open("rb") as handle:
+                for line in handle:
+                    if b'"media"' in line:
+                        names += _listed(line)
+        else:
+            with manifest.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+                names += (part for row in csv.DictReader(handle) for part in str(row.get("media") or "").split("|"))
+    except (OSError, csv.Error):
+        pass  # the names read so far; the reader names what is wrong with the file
+    found: set[Path] = set()
+    for name in filter(None, (name.strip() for name in names)):
+        local = file_uri_path(name) if name.startswith("file://") else manifest.parent / name
+        if local is not None:
+            found.add(Path(os.path.normpath(local)))  # as the look lists it: "./a.png" and "a.png" are one file
+    return frozenset(found)
+
+
+def _listed(line: bytes) -> list[str]:
+    try:
+        record = json.loads(line)
+    except (ValueError, RecursionError):
+        return []
+    media = record.get("media") if isinstance(record, dict) else None
+    return [media] if isinstance(media, str) else [str(name) for name in media] if isinstance(media, list) else []
 
 
 def read_unit(root: Path, unit: Unit) -> Iterator[ItemDraft | IngestError]:
@@ -246,10 +276,3 @@ def batches(units: list[Unit]) -> Iterator[list[Unit]]:
         yield small
     for unit in ordered[len(small) :]:
         yield [unit]
-
-
-def _real(path: Path) -> Path:
-    try:
-        return path.resolve()
-    except (OSError, RuntimeError):
-        return path
