@@ -9,10 +9,12 @@ running the same ingest again adds only what is missing.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
 import multiprocessing
 import os
+import re
 import stat
 import tempfile
 from collections import deque
@@ -28,7 +30,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from desktop.core.clock import now as clock_now
 from desktop.core.ingest.checks import checked, note
 from desktop.core.ingest.folder import read_folder, read_media_file
-from desktop.core.ingest.manifest import read_csv, read_jsonl
+from desktop.core.ingest.manifest import csv_delimiter, read_csv, read_jsonl
 from desktop.core.ingest.media_store import check_store, discard, keep
 from desktop.core.ingest.store import SourceCache, store
 from desktop.core.ingest.telegram import looks_like_telegram, read_telegram
@@ -60,6 +62,8 @@ MAX_STREAM = 2 << 30
 _REFUSED = (SQLAlchemyError, UnicodeError, ValueError, OverflowError)
 # Below this many files in a chunk, starting worker processes costs more than it saves.
 _POOL_THRESHOLD = 8
+# "[" then "{": a JSON array of records, however it is laid out.
+_ARRAY_OF_RECORDS = re.compile(r"\[\s*\{")
 
 
 def detect_format(path: Path) -> str | None:
@@ -74,22 +78,29 @@ def detect_format(path: Path) -> str | None:
         return None
     if looks_like_telegram(head):
         return "telegram"
-    body = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if body.startswith(b"{"):
+    body = _head_text(head).lstrip("\ufeff \t\r\n")
+    if body.startswith("{"):
         try:
-            record = json.loads(body.split(b"\n", 1)[0])
+            record = json.loads(body.split("\n", 1)[0])
         except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
             return None
         return "jsonl" if isinstance(record, dict) else None
+    if _ARRAY_OF_RECORDS.match(body):
+        return "jsonl"  # a JSON array of records: the JSONL reader reads its elements
     if identify(path).media_type != "unknown":
         return "media"
     if looks_like_text(head):
-        first = body.split(b"\n", 1)[0].decode("utf-8", errors="replace").strip().lower()
-        columns = [c.strip().strip('"') for c in first.split(",")]
-        if len(columns) > 1 and "text" in columns:
+        if csv_delimiter(body.split("\n", 1)[0]) is not None:
             return "csv"
         return "text"
     return None
+
+
+def _head_text(head: bytes) -> str:
+    """The first bytes of a file as text, by its byte order mark (UTF-16) or as UTF-8."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return head[: len(head) // 2 * 2].decode("utf-16", errors="replace")
+    return head.decode("utf-8-sig", errors="replace")
 
 
 @contextlib.contextmanager
