@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
 from typing import TYPE_CHECKING
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
-from db.models import Item
+from db.models import Item, Media
+from desktop.core.ingest.checks import ID_WIDTH
 from desktop.core.ingest.files import ingest_files
 from desktop.domain.ingest import IngestReport, NotStored
 
@@ -126,3 +129,53 @@ def test_a_line_nested_100000_deep_is_named_and_the_next_lines_read(workspace: W
     assert report.items_added == GOOD and _texts(workspace) == _expected()
     (error,) = report.errors
     assert error.path == f"{manifest}:13" and error.error.startswith("line 13: ")
+
+
+def test_a_media_path_that_is_a_symlink_loop_is_named(workspace: Workspace, tmp_path: Path) -> None:
+    """In a manifest the line's item is kept without that medium; in a folder
+    the loop is named and the pictures beside it come in."""
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    for n in range(3):
+        Image.new("RGB", (32, 32), (n * 80, 10, 10)).save(folder / f"p{n}.png")
+    (folder / "loop.png").symlink_to("loop.png")
+    report = _ingest(workspace, folder)
+    assert report.items_added == 3 and _items(workspace) == 3
+    (error,) = report.errors
+    assert error.path == str(folder / "loop.png")
+
+    lines = [json.dumps(r, ensure_ascii=False) for r in _records()]
+    lines[12] = json.dumps({**_records()[12], "media": ["drop/loop.png"]}, ensure_ascii=False)  # line 13
+    manifest = tmp_path / "feed.jsonl"
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = _ingest(workspace, manifest)
+    assert report.items_added == GOOD and _items(workspace) == 3 + GOOD
+    (error,) = report.errors
+    assert error.path == f"{manifest}:13" and error.error.startswith("line 13: ")
+    with workspace.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Media)) == 3  # the folder's only
+
+
+def test_an_image_with_a_255_byte_name_is_stored_and_named(workspace: Workspace, tmp_path: Path) -> None:
+    """At the file system's limit, no name can be made of it by adding to it
+    (a caption ``.json`` beside a ``.png``), and it is longer than an id may
+    be: the item is stored under a shortened id, and the same folder again
+    finds it."""
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    for n in range(3):
+        Image.new("RGB", (32, 32), (10, n * 80, 10)).save(folder / f"good{n}.png")
+    long_name = "x" * 251 + ".png"
+    assert len(os.fsencode(long_name)) == 255
+    Image.new("RGB", (32, 32), (200, 200, 10)).save(folder / long_name)
+    store = tmp_path / "store"
+    store.mkdir()
+    report = _ingest(workspace, folder, media_store=store)
+    assert report.items_added == 4 and _items(workspace) == 4 and report.media_errors == []
+    (error,) = report.errors
+    assert error.path == str(folder / long_name) and not isinstance(error, NotStored)
+    with workspace.db.read() as session:
+        (long_id,) = session.scalars(select(Item.external_id).where(Item.external_id.startswith("xxx")))
+    assert len(long_id) == ID_WIDTH
+    again = _ingest(workspace, folder, media_store=store)
+    assert again.items_added == 0 and again.items_duplicate == 4 and _items(workspace) == 4

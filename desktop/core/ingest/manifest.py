@@ -29,6 +29,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from desktop.core.ingest.checks import ID_WIDTH, LANGUAGE_WIDTH, NAME_WIDTH
 from desktop.core.ingest.lines import decoded_lines
 from desktop.core.ingest.paths import Escapes, inside
 from desktop.core.ingest.records import Unreadable, array_records, csv_rows
@@ -87,8 +88,10 @@ def _markers(value: Any, text: str) -> tuple[MarkerDraft, ...]:
 
 
 MAX_ITEM_CHARS = 100_000  # as the text reader: a post longer than this is a broken input
-# The widest each field may be; the database's columns are as wide.
-LIMITS = {"id": 200, "author": 200, "lang": 16, "source": 200}
+# The widest each field may be. A manifest's value too wide refuses its
+# line, named: whoever wrote the manifest can fix it. Values Veil makes of
+# file names, which nobody chose to fit, are narrowed by checks.py instead.
+LIMITS = {"id": ID_WIDTH, "author": NAME_WIDTH, "lang": LANGUAGE_WIDTH, "source": NAME_WIDTH}
 DELIMITERS = ",;\t"
 # A JSON array of records: "[" then "{", maybe on the next line.
 _ARRAY_START = re.compile(r"\[\s*(\{|$)")
