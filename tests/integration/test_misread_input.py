@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 import json
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from PIL import Image
@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 
 from db.models import Item, Media
 from desktop.core.ingest.checks import ID_WIDTH
-from desktop.core.ingest.files import ingest_files
-from desktop.domain.ingest import IngestReport, NotStored
+from desktop.core.ingest.files import Enricher, ingest_entries, ingest_files
+from desktop.domain.ingest import IngestError, IngestReport, ItemDraft, MarkerDraft, NotStored, RepeatedId
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -179,3 +179,58 @@ def test_an_image_with_a_255_byte_name_is_stored_and_named(workspace: Workspace,
     assert len(long_id) == ID_WIDTH
     again = _ingest(workspace, folder, media_store=store)
     assert again.items_added == 0 and again.items_duplicate == 4 and _items(workspace) == 4
+
+
+def test_a_repeated_id_with_other_content_is_named_and_the_stored_item_kept(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "feed.jsonl"
+    manifest.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in _records()) + "\n", encoding="utf-8")
+    assert _ingest(workspace, manifest).items_added == GOOD
+
+    records = _records()
+    records[4] = {**records[4], "text": "the same id, edited since"}  # line 5
+    records.append({"id": "g7", "text": "g7 again in the same file, other text"})  # line 26
+    records.append({"id": "new", "text": "a new post"})  # line 27
+    (tmp_path / "later").mkdir()
+    later = tmp_path / "later" / "feed.jsonl"  # the same name: the same source
+    later.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    report = _ingest(workspace, later)
+    assert report.items_added == 1 and report.items_duplicate == GOOD + 1
+    changed = [e for e in report.errors if isinstance(e, RepeatedId)]
+    assert [e.path for e in changed] == [f"{later}:5", f"{later}:26"] and changed == report.errors
+    assert "'g4'" in changed[0].error
+    assert _texts(workspace) == {**_expected(), "new": "a new post"}  # stored as they were
+
+    exact = _ingest(workspace, later)  # the very same file again: duplicates, and the same two named
+    assert exact.items_added == 0 and [e.path for e in exact.errors] == [f"{later}:5", f"{later}:26"]
+    assert _ingest(workspace, manifest).errors == []  # an exact repeat of what is stored is silent
+
+
+def test_a_repeated_id_is_named_once_when_its_chunk_is_stored_item_by_item(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """A chunk the database refuses goes in again item by item: what storing
+    the chunk said is said once, by the item it is about."""
+    where = tmp_path / "x.jsonl"
+
+    def draft(n: int, body: str, **fields: Any) -> ItemDraft:
+        return ItemDraft(text=body, external_id=f"n{n}", origin=(f"{where}:{n}", f"line {n}"), **fields)
+
+    def ingest(drafts: list[ItemDraft]) -> IngestReport:
+        report = IngestReport()
+        with Enricher(parallel=False) as enricher:
+            ingest_entries(
+                workspace.db, drafts, where=where, kind="jsonl", source="x", actor="root-admin",
+                clock=workspace.clock, report=report, enricher=enricher,
+            )  # fmt: skip
+        return report
+
+    assert ingest([draft(n, f"post {n}") for n in range(1, 6)]).items_added == 5
+    later = [draft(n, f"post {n}") for n in range(1, 11)]
+    later[1] = draft(2, "post 2, edited")
+    # A severity no integer column holds: the database refuses the chunk, then this item alone.
+    later[7] = draft(8, "refused", markers=(MarkerDraft("18+", "18+", (0, 3), "r", 2**70),), severity=1)
+    report = ingest(later)
+    assert report.items_added == 4 and _items(workspace) == 9
+    assert [(type(e), e.path) for e in report.errors] == [(RepeatedId, f"{where}:2"), (IngestError, f"{where}:8")]

@@ -439,13 +439,14 @@ def ingest_entries(
 
     def store_alone(draft: ItemDraft, stored: list[ItemDraft]) -> None:
         counts = (report.items_added, report.items_duplicate, report.media_added)
-        named_media = len(report.media_errors)
+        named_media, said = len(report.media_errors), len(report.errors)
         mine: list[ItemDraft] = []
         try:
             store_together([draft], mine)
         except _REFUSED as err:
             report.items_added, report.items_duplicate, report.media_added = counts
             del report.media_errors[named_media:]  # its media were not stored either
+            del report.errors[said:]  # nor was what storing it said
             sources.ids.clear()
             named = note(draft, path, f"not stored: {_first_line(err)}")
             report.errors.append(NotStored(named.path, named.error) if _unreachable(err) else named)
@@ -455,7 +456,7 @@ def ingest_entries(
     def store_next() -> None:
         size, future = in_flight.popleft()
         counts = (report.items_added, report.items_duplicate, report.media_added)
-        named = len(report.media_errors)
+        named_media, said = len(report.media_errors), len(report.errors)
         try:
             enriched = future.result()
         except BrokenProcessPool:
@@ -472,7 +473,8 @@ def ingest_entries(
             # The chunk's transaction rolled back: none of its items went in.
             stored = []
             report.items_added, report.items_duplicate, report.media_added = counts
-            del report.media_errors[named:]  # their media were not stored either
+            del report.media_errors[named_media:]  # their media were not stored either
+            del report.errors[said:]  # each item says it again below, stored alone
             sources.ids.clear()  # a source created in the lost transaction is gone too
             if _unreachable(err):
                 report.errors.append(NotStored(str(path), f"{size} item(s) not stored: {_first_line(err)}"))
