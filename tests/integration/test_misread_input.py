@@ -12,15 +12,17 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import sqlite3
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, text
 
-from db.models import Item, Media
+from db.models import Item, Marker, Media, Source
 from desktop.core.ingest.checks import ID_WIDTH
 from desktop.core.ingest.files import Enricher, ingest_entries, ingest_files
+from desktop.core.review import listing
 from desktop.domain.ingest import IngestError, IngestReport, ItemDraft, MarkerDraft, NotStored, RepeatedId
 
 if TYPE_CHECKING:
@@ -234,3 +236,53 @@ def test_a_repeated_id_is_named_once_when_its_chunk_is_stored_item_by_item(
     report = ingest(later)
     assert report.items_added == 4 and _items(workspace) == 9
     assert [(type(e), e.path) for e in report.errors] == [(RepeatedId, f"{where}:2"), (IngestError, f"{where}:8")]
+
+
+def _bound_values(backend: str) -> int:
+    """How many values one statement may bind on ``backend``."""
+    if backend == "sqlite":
+        return sqlite3.connect(":memory:").getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return 65_535  # PostgreSQL's protocol counts a statement's parameters in 16 bits
+
+
+def _bulk_items(workspace: Workspace, count: int) -> list[int]:
+    """``count`` pending items written by one SQL statement (ingest would take
+    minutes), the last with a marker and a medium; their ids."""
+    now = workspace.clock()
+    with workspace.db.write() as session:
+        source = Source(name="bulk", kind="jsonl", created_at=now)
+        session.add(source)
+        session.flush()
+        session.execute(
+            text(
+                "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < :count) "
+                "INSERT INTO item (source_id, external_id, text, received_at, severity, priority, status,"
+                " content_hash, media_withheld) "
+                "SELECT :source, 'q' || x, 'post', :now, 0, 0, 'pending', 'h' || x, :withheld FROM n"
+            ),
+            {"count": count, "source": source.id, "now": now, "withheld": False},
+        )
+        ids = list(session.scalars(select(Item.id).order_by(Item.id)))
+        marker = {"code": "18+", "matched_text": "18+", "span_start": 0, "span_end": 3, "rule": "r", "severity": 0}
+        session.execute(insert(Marker).values(item_id=ids[-1], **marker))
+        session.execute(insert(Media).values(item_id=ids[-1], uri="https://example.org/a.jpg", media_type="link"))
+    return ids
+
+
+def test_the_queue_lists_more_items_than_one_statement_can_bind(workspace: Workspace, backend: str) -> None:
+    """``veil queue --limit N`` past what one statement may bind (SQLite's
+    250,000 here) failed with "too many SQL variables": the listed items'
+    marker codes and media counts were asked for with one bound value per
+    id. Storing that many items takes seconds, so the bound is passed with
+    ids of items that are not there, and the queue's own listing is checked
+    across slices of ids with as many items as three slices need."""
+    ids = _bulk_items(workspace, 2 * listing.ID_SLICE + 1)
+    beyond = [*range(ids[-1] + 1, ids[-1] + 1 + _bound_values(backend)), ids[-1]]
+    with workspace.db.read() as session:
+        codes = listing.marker_codes(session, beyond)
+        counts = listing.media_counts(session, beyond)
+    assert len(codes) == len(beyond) and codes[ids[-1]] == ["18+"] and sum(map(len, codes.values())) == 1
+    assert counts == {ids[-1]: 1}
+    entries = listing.entries(workspace.db, limit=len(ids))
+    assert sorted(e.id for e in entries) == ids
+    assert {e.id: (e.markers, e.media) for e in entries if e.markers or e.media} == {ids[-1]: (["18+"], 1)}
