@@ -119,6 +119,13 @@ class NotStored(IngestError):
 
 
 @dataclass
+class RepeatedId(IngestError):
+    """An item whose source and id are stored already, with other content
+    (text or media): the stored item is kept as it is, and the new content
+    is not stored. An exact repeat is a duplicate, counted and not named."""
+
+
+@dataclass
 class IngestReport:
     items_added: int = 0
     items_duplicate: int = 0

@@ -99,7 +99,9 @@ def test_malformed_manifest_lines_are_reported_and_the_rest_kept(db_url: str, tm
     run = veil("ingest", "--json", str(manifest), url=db_url, user="root")
     assert run.code == 1
     assert run.json["items_added"] == 1
-    assert [e["error"].split(":")[0] for e in run.json["errors"]] == ["line 2", "line 3", "line 4"]
+    *lines, decoding = run.json["errors"]
+    assert [e["error"].split(":")[0] for e in lines] == ["line 2", "line 3", "line 4"]
+    assert decoding["path"] == str(manifest)  # the file's bytes that are not UTF-8, replaced and counted
 
 
 def test_queue_json_contract(demo: str) -> None:

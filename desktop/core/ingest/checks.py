@@ -12,10 +12,15 @@ post still reaches a moderator, and the note says what was lost.
   is not UTF-8) cannot be encoded by any driver. In a name or id it becomes
   ``\\xNN`` for the byte, so two such files stay two items; elsewhere U+FFFD.
 - NUL, which PostgreSQL text cannot hold, becomes U+FFFD.
+- A value wider than its column (PostgreSQL refuses it; SQLite would keep
+  it): an id is shortened to its start and a digest of the whole, so two
+  long names stay two items and the same input finds the same item again;
+  an author or a source is cut; a language code is dropped.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
@@ -27,6 +32,11 @@ if TYPE_CHECKING:
 
 FIRST_YEAR = 1900
 LAST_YEAR = 9999
+# The widest each value may be: the database's columns are as wide.
+ID_WIDTH = 200
+NAME_WIDTH = 200  # an author, an author's name, a source
+LANGUAGE_WIDTH = 16
+_DIGEST = 16  # hex digits of SHA-256 that end a shortened id
 # os.fsdecode's surrogateescape maps an undecodable byte 0xNN to U+DCNN.
 _ESCAPED = range(0xDC80, 0xDD00)
 
@@ -71,7 +81,37 @@ def checked(draft: ItemDraft) -> tuple[ItemDraft, list[str]]:
     if bad:
         fields = ", ".join(dict.fromkeys(bad))
         notes.append(f"{fields}: characters that are not valid Unicode (a lone surrogate) were replaced")
-    return fixed, notes
+    return _narrowed(fixed, notes), notes
+
+
+def _narrowed(draft: ItemDraft, notes: list[str]) -> ItemDraft:
+    """``draft`` with every value as narrow as its column, a note for each one changed."""
+    external_id, author, author_name, source, language = (
+        draft.external_id, draft.author, draft.author_name, draft.source, draft.language,
+    )  # fmt: skip
+    if external_id is not None and len(external_id) > ID_WIDTH:
+        digest = hashlib.sha256(external_id.encode()).hexdigest()[:_DIGEST]
+        notes.append(
+            f"id is {len(external_id):,} characters, longer than {ID_WIDTH}:"
+            f" stored as its first {ID_WIDTH - _DIGEST - 1} and a digest of the whole"
+        )
+        external_id = f"{external_id[: ID_WIDTH - _DIGEST - 1]}~{digest}"
+    author = _cut(author, "author", notes)
+    author_name = _cut(author_name, "author name", notes)
+    source = _cut(source, "source", notes)
+    if language is not None and len(language) > LANGUAGE_WIDTH:
+        notes.append(f"language code longer than {LANGUAGE_WIDTH} characters; stored without a language")
+        language = None
+    return replace(
+        draft, external_id=external_id, author=author, author_name=author_name, source=source, language=language
+    )
+
+
+def _cut(value: str | None, name: str, notes: list[str]) -> str | None:
+    if value is None or len(value) <= NAME_WIDTH:
+        return value
+    notes.append(f"{name} longer than {NAME_WIDTH} characters; cut")
+    return value[: NAME_WIDTH - 1] + "…"
 
 
 def note(draft: ItemDraft, fallback: Path | str, problem: str) -> IngestError:

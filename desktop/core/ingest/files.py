@@ -9,10 +9,12 @@ running the same ingest again adds only what is missing.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
 import multiprocessing
 import os
+import re
 import signal
 import stat
 import tempfile
@@ -30,7 +32,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from desktop.core.clock import now as clock_now
 from desktop.core.ingest.checks import checked, note
 from desktop.core.ingest.folder import read_folder, read_media_file
-from desktop.core.ingest.manifest import read_csv, read_jsonl
+from desktop.core.ingest.manifest import csv_delimiter, read_csv, read_jsonl
 from desktop.core.ingest.media_limits import refusal
 from desktop.core.ingest.media_store import check_store, discard, keep
 from desktop.core.ingest.store import SourceCache, store
@@ -63,6 +65,8 @@ MAX_STREAM = 2 << 30
 _REFUSED = (SQLAlchemyError, UnicodeError, ValueError, OverflowError)
 # Below this many files in a chunk, starting worker processes costs more than it saves.
 _POOL_THRESHOLD = 8
+# "[" then "{": a JSON array of records, however it is laid out.
+_ARRAY_OF_RECORDS = re.compile(r"\[\s*\{")
 
 
 def detect_format(path: Path) -> str | None:
@@ -77,22 +81,29 @@ def detect_format(path: Path) -> str | None:
         return None
     if looks_like_telegram(head):
         return "telegram"
-    body = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if body.startswith(b"{"):
+    body = _head_text(head).lstrip("\ufeff \t\r\n")
+    if body.startswith("{"):
         try:
-            record = json.loads(body.split(b"\n", 1)[0])
+            record = json.loads(body.split("\n", 1)[0])
         except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
             return None
         return "jsonl" if isinstance(record, dict) else None
+    if _ARRAY_OF_RECORDS.match(body):
+        return "jsonl"  # a JSON array of records: the JSONL reader reads its elements
     if identify(path).media_type != "unknown":
         return "media"
     if looks_like_text(head):
-        first = body.split(b"\n", 1)[0].decode("utf-8", errors="replace").strip().lower()
-        columns = [c.strip().strip('"') for c in first.split(",")]
-        if len(columns) > 1 and "text" in columns:
+        if csv_delimiter(body.split("\n", 1)[0]) is not None:
             return "csv"
         return "text"
     return None
+
+
+def _head_text(head: bytes) -> str:
+    """The first bytes of a file as text, by its byte order mark (UTF-16) or as UTF-8."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return head[: len(head) // 2 * 2].decode("utf-16", errors="replace")
+    return head.decode("utf-8-sig", errors="replace")
 
 
 @contextlib.contextmanager
@@ -462,13 +473,14 @@ def ingest_entries(
 
     def store_alone(draft: ItemDraft, stored: list[ItemDraft]) -> None:
         counts = (report.items_added, report.items_duplicate, report.media_added)
-        named_media = len(report.media_errors)
+        named_media, said = len(report.media_errors), len(report.errors)
         mine: list[ItemDraft] = []
         try:
             store_together([draft], mine)
         except _REFUSED as err:
             report.items_added, report.items_duplicate, report.media_added = counts
             del report.media_errors[named_media:]  # its media were not stored either
+            del report.errors[said:]  # nor was what storing it said
             sources.ids.clear()
             named = note(draft, path, f"not stored: {_first_line(err)}")
             report.errors.append(NotStored(named.path, named.error) if _unreachable(err) else named)
@@ -478,7 +490,7 @@ def ingest_entries(
     def store_next() -> None:
         size, future = in_flight.popleft()
         counts = (report.items_added, report.items_duplicate, report.media_added)
-        named = len(report.media_errors)
+        named_media, said = len(report.media_errors), len(report.errors)
         try:
             enriched = future.result()
         except BrokenProcessPool:
@@ -495,7 +507,8 @@ def ingest_entries(
             # The chunk's transaction rolled back: none of its items went in.
             stored = []
             report.items_added, report.items_duplicate, report.media_added = counts
-            del report.media_errors[named:]  # their media were not stored either
+            del report.media_errors[named_media:]  # their media were not stored either
+            del report.errors[said:]  # each item says it again below, stored alone
             sources.ids.clear()  # a source created in the lost transaction is gone too
             if _unreachable(err):
                 report.errors.append(NotStored(str(path), f"{size} item(s) not stored: {_first_line(err)}"))

@@ -72,7 +72,7 @@ def read_media_file(root: Path, path: Path) -> Iterator[ItemDraft | IngestError]
     if error:
         yield IngestError(shown, error)
     try:
-        draft = draft_from({"text": "", **caption, "id": name}, root)
+        draft = draft_from({"text": "", **caption}, root)
     except (ValueError, TypeError, OverflowError) as err:
         # A caption's bad field costs the caption's fields, not the picture.
         yield IngestError(shown, f"caption fields not used: {err}")
@@ -91,7 +91,7 @@ def read_media_file(root: Path, path: Path) -> Iterator[ItemDraft | IngestError]
 def _caption(root: Path, media: Path) -> tuple[dict[str, Any], str | None]:
     for suffix in SIDECARS:
         for sidecar in (media.with_suffix(suffix), media.with_suffix(suffix.upper())):
-            if not sidecar.is_file():
+            if not _is_file(sidecar):
                 continue
             try:
                 inside(root, sidecar.relative_to(root).as_posix())
@@ -110,3 +110,13 @@ def _caption(root: Path, media: Path) -> tuple[dict[str, Any], str | None]:
             keep = {k: data[k] for k in ("author", "published_at", "lang") if k in data}
             return {"text": str(text), **keep}, None
     return {}, None
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; False, not an error, when its name is longer
+    than the file system allows (a 255-byte photo name with ``.json`` for
+    ``.png``): no such sidecar can exist."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False

@@ -21,13 +21,18 @@ in. A media path that leads out of the manifest's folder is refused unread.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
+import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from desktop.core.ingest.checks import ID_WIDTH, LANGUAGE_WIDTH, NAME_WIDTH
+from desktop.core.ingest.lines import decoded_lines
 from desktop.core.ingest.paths import Escapes, inside
+from desktop.core.ingest.records import Unreadable, array_records, csv_rows
 from desktop.core.media.originals import file_uri_path
 from desktop.domain.ingest import IngestError, ItemDraft, MarkerDraft, MediaRef
 
@@ -83,8 +88,13 @@ def _markers(value: Any, text: str) -> tuple[MarkerDraft, ...]:
 
 
 MAX_ITEM_CHARS = 100_000  # as the text reader: a post longer than this is a broken input
-# The widest each field may be; the database's columns are as wide.
-LIMITS = {"id": 200, "author": 200, "lang": 16, "source": 200}
+# The widest each field may be. A manifest's value too wide refuses its
+# line, named: whoever wrote the manifest can fix it. Values Veil makes of
+# file names, which nobody chose to fit, are narrowed by checks.py instead.
+LIMITS = {"id": ID_WIDTH, "author": NAME_WIDTH, "lang": LANGUAGE_WIDTH, "source": NAME_WIDTH}
+DELIMITERS = ",;\t"
+# A JSON array of records: "[" then "{", maybe on the next line.
+_ARRAY_START = re.compile(r"\[\s*(\{|$)")
 
 
 def _short(record: dict[str, Any], key: str) -> str | None:
@@ -131,51 +141,122 @@ def draft_from(record: dict[str, Any], root: Path, refused: list[str] | None = N
 
 
 def read_jsonl(path: Path) -> Iterator[ItemDraft | IngestError]:
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            line = raw.decode("utf-8", errors="replace").strip().lstrip("\ufeff")
-            if not line:
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError as err:
-                yield IngestError(f"{path}:{number}", f"line {number}: not JSON: {err}")
-                continue
-            yield from _entry(path, number, record)
+    """One record a line; or, when the file opens a JSON array (``[`` then
+    ``{`` over several lines), the array's records, each named by the line
+    it starts on. UTF-8 or, by its byte order mark, UTF-16."""
+    problems: list[str] = []
+    numbered = enumerate(decoded_lines(path, problems), start=1)
+    first = True
+    for number, raw in numbered:
+        line = raw.strip()
+        if not line:
+            continue
+        if first and _opens_array(line):
+            for start, record in array_records(line, number, numbered):
+                if isinstance(record, Unreadable):
+                    yield IngestError(f"{path}:{start}", f"line {start}: {record.reason}")
+                else:
+                    yield from _entry(path, start, record)
+            break
+        first = False
+        yield from _line(path, number, line)
+    for problem in problems:
+        yield IngestError(str(path), problem)
+
+
+def _line(path: Path, number: int, line: str) -> Iterator[ItemDraft | IngestError]:
+    try:
+        record = json.loads(line)
+    except ValueError as err:
+        yield IngestError(f"{path}:{number}", f"line {number}: not JSON: {err}")
+        return
+    except RecursionError:
+        yield IngestError(f"{path}:{number}", f"line {number}: not read: JSON nested too deeply")
+        return
+    if isinstance(record, list) and record and all(isinstance(entry, dict) for entry in record):
+        # A whole array of records on one line: each is an item of its own.
+        for index, entry in enumerate(record, start=1):
+            yield from _entry(path, number, entry, place=f"line {number}, record {index}")
+        return
+    yield from _entry(path, number, record)
+
+
+def _opens_array(line: str) -> bool:
+    """Whether the first line of a file opens a JSON array of records that
+    runs on over the next lines (a JSONL line holding a whole array is not)."""
+    if _ARRAY_START.match(line) is None:
+        return False
+    try:
+        json.loads(line)
+    except (ValueError, RecursionError):
+        return True
+    return False
 
 
 def read_csv(path: Path) -> Iterator[ItemDraft | IngestError]:
+    """Rows under a header naming the columns, separated by commas,
+    semicolons or tabs (the header says which). UTF-8 or, by its byte order
+    mark, UTF-16. A row the csv module refuses is named by its line and the
+    next rows are read; a quote opened and never closed is named by the line
+    it opened on, and the lines it swallowed are read again as rows."""
     csv.field_size_limit(64 << 20)  # one post may be long; the default 128 KiB is not
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if not reader.fieldnames or "text" not in reader.fieldnames:
-            yield IngestError(str(path), "a CSV manifest needs a header row with a 'text' column")
-            return
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
+    problems: list[str] = []
+    lines = decoded_lines(path, problems)
+    blank = 0
+    for header_line in lines:
+        if header_line.strip():
+            break
+        blank += 1
+    else:
+        header_line = ""
+    delimiter = csv_delimiter(header_line)
+    if delimiter is None:
+        yield IngestError(str(path), "a CSV manifest needs a header row with a 'text' column")
+        return
+    rows = csv_rows((line + "\n" for line in itertools.chain([header_line], lines)), delimiter)
+    header: list[str] | None = None
+    for number, row in ((blank + n, row) for n, row in rows):
+        if header is None:
+            if isinstance(row, Unreadable):
+                yield IngestError(f"{path}:{number}", f"line {number}: the header is not read: {row.reason}")
                 return
-            except csv.Error as err:
-                yield IngestError(f"{path}:{reader.line_num}", f"line {reader.line_num}: {err}")
+            header = [name.strip().lower() for name in row]
+            if "text" not in header:
+                yield IngestError(str(path), "a CSV manifest needs a header row with a 'text' column")
                 return
-            record: dict[str, Any] = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
-            for key in ("media", "markers"):
-                if key in record:
-                    record[key] = [part.strip() for part in str(record[key]).split("|") if part.strip()]
-            if row.get(None):  # type: ignore[call-overload, unused-ignore]
-                yield IngestError(f"{path}:{reader.line_num}", f"line {reader.line_num}: more fields than the header")
-                continue
-            yield from _entry(path, reader.line_num, record)
+            continue
+        if isinstance(row, Unreadable):
+            yield IngestError(f"{path}:{number}", f"line {number}: not read: {row.reason}")
+            continue
+        if len(row) > len(header):
+            yield IngestError(f"{path}:{number}", f"line {number}: more fields than the header")
+            continue
+        record: dict[str, Any] = {k: v for k, v in zip(header, row, strict=False) if v != ""}
+        for key in ("media", "markers"):
+            if key in record:
+                record[key] = [part.strip() for part in str(record[key]).split("|") if part.strip()]
+        yield from _entry(path, number, record)
+    for problem in problems:
+        yield IngestError(str(path), problem)
 
 
-def _entry(path: Path, number: int, record: Any) -> Iterator[ItemDraft | IngestError]:
+def csv_delimiter(header: str) -> str | None:
+    """The delimiter that splits ``header`` into named columns, ``text`` among them; None if none does."""
+    for delimiter in DELIMITERS:
+        columns = [column.strip().strip('"').lower() for column in header.split(delimiter)]
+        if len(columns) > 1 and "text" in columns:
+            return delimiter
+    return None
+
+
+def _entry(path: Path, number: int, record: Any, *, place: str = "") -> Iterator[ItemDraft | IngestError]:
+    place = place or f"line {number}"
     refused: list[str] = []
     try:
         draft = draft_from(record, path.parent, refused)
     except (ValueError, KeyError, TypeError, OverflowError) as err:
-        yield IngestError(f"{path}:{number}", f"line {number}: {err}")
+        yield IngestError(f"{path}:{number}", f"{place}: {err}")
         return
-    yield replace(draft, origin=(f"{path}:{number}", f"line {number}"))
+    yield replace(draft, origin=(f"{path}:{number}", place))
     for reason in refused:
-        yield IngestError(f"{path}:{number}", f"line {number}: {reason}")
+        yield IngestError(f"{path}:{number}", f"{place}: {reason}")

@@ -23,7 +23,9 @@ def inside(root: Path, named: str) -> Path:
     base = root.resolve()
     try:
         target = (base / named).resolve()
-    except (OSError, ValueError) as err:  # a NUL byte, a symlink loop
+    # ValueError: a NUL byte. A symbolic link loop is an OSError from Python
+    # 3.13 on, a RuntimeError before it.
+    except (OSError, ValueError, RuntimeError) as err:
         raise Escapes(f"path {named!r} refused: {err}") from None
     if target != base and base not in target.parents:
         raise Escapes(f"path {named!r} leads outside {base} and was not read")

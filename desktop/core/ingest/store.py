@@ -17,9 +17,10 @@ from sqlalchemy import Connection, insert, select, tuple_, update
 
 from db.models import Base, Item, Source
 from desktop.core import audit
+from desktop.core.ingest.checks import note
 from desktop.core.media.originals import file_uri_path
 from desktop.core.review.decisions import apply_suggestion
-from desktop.domain.ingest import IngestReport, ItemDraft, MediaError, MediaRef
+from desktop.domain.ingest import IngestReport, ItemDraft, MediaError, MediaRef, RepeatedId
 from desktop.domain.review import ItemStatus
 
 if TYPE_CHECKING:
@@ -109,14 +110,17 @@ def _store_chunk(
         digest = draft.content_hash
         keyed.append((draft, src, draft.external_id or digest, digest))
 
-    known_ids: set[tuple[int, str]] = set()
+    # The content hash stored under each (source, id) already there, and under each one earlier in this input.
+    known_ids: dict[tuple[int, str], str] = {}
     known_hashes: dict[str, int] = {}
     for part in _parts(keyed, 400):
         pairs = [(src, ext) for _, src, ext, _ in part]
         known_ids.update(
-            (src, ext)
-            for src, ext in session.execute(
-                select(Item.source_id, Item.external_id).where(tuple_(Item.source_id, Item.external_id).in_(pairs))
+            ((src, ext), digest)
+            for src, ext, digest in session.execute(
+                select(Item.source_id, Item.external_id, Item.content_hash).where(
+                    tuple_(Item.source_id, Item.external_id).in_(pairs)
+                )
             )
         )
         for digest, item_id in session.execute(
@@ -126,12 +130,15 @@ def _store_chunk(
 
     rows: list[dict[str, Any]] = []
     fresh: list[ItemDraft] = []
-    seen: set[tuple[int, str]] = set()
     for draft, src, ext, digest in keyed:
-        if (src, ext) in known_ids or (src, ext) in seen or digest in known_hashes:
+        if (src, ext) in known_ids or digest in known_hashes:
             report.items_duplicate += 1
+            if known_ids.get((src, ext), digest) != digest:
+                # Stored as it was: it may be decided already, and a decision is about what was seen.
+                named = note(draft, default_source, f"id {ext!r} is stored already with other content; kept as stored")
+                report.errors.append(RepeatedId(named.path, named.error))
             continue
-        seen.add((src, ext))
+        known_ids[(src, ext)] = digest
         severity = draft.effective_severity
         rows.append(
             {

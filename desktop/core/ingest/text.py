@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING
 
+from desktop.core.ingest.lines import decoded_lines
 from desktop.domain.ingest import IngestError, ItemDraft, MediaRef
 
 if TYPE_CHECKING:
@@ -68,46 +69,6 @@ class _Item:
         if line or self.lines:
             self.lines.append(line)
             self.chars += len(line) + 1
-
-
-def decoded_lines(path: Path, problems: list[str]) -> Iterator[str]:
-    """The file's lines, decoded by its BOM (UTF-8 or UTF-16) or as UTF-8,
-    with Windows and old Mac line ends made plain."""
-    with path.open("rb") as handle:
-        # No seek back after peeking at the BOM, and read1, not read: the
-        # input may be a pipe, and lines must flow as they arrive.
-        block = handle.read1(1 << 20)
-        encoding = "utf-16" if block.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
-        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-        bad = 0
-        pending = ""
-        while block:
-            try:
-                text = decoder.decode(block)
-            except UnicodeDecodeError:
-                # Redo this block leniently; the decoder's state is lost, but
-                # only invalid input ever lands here.
-                lenient = codecs.getincrementaldecoder(encoding)(errors="replace")
-                text = lenient.decode(block)
-                bad += text.count("\ufffd")
-                decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-            pending += text
-            carry = ""
-            if pending.endswith("\r"):  # maybe half of a \r\n cut by the block boundary
-                pending, carry = pending[:-1], "\r"
-            *complete, pending = pending.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-            pending += carry
-            yield from complete
-            block = handle.read1(1 << 20)
-        try:
-            pending += decoder.decode(b"", final=True)
-        except UnicodeDecodeError:  # the file ends inside a character
-            pending += "\ufffd"
-            bad += 1
-        if pending:
-            yield pending.rstrip("\r")
-        if bad:
-            problems.append(f"{bad} invalid byte sequence(s) replaced with U+FFFD")
 
 
 def read_text(path: Path) -> Iterator[ItemDraft | IngestError]:

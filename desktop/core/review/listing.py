@@ -24,7 +24,7 @@ from desktop.domain.queue import EXCERPT, Facets, PageKey, QueueFilter, QueueRow
 from desktop.domain.review import ItemStatus, QueueEntry
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
     from datetime import datetime
 
     from sqlalchemy import Row
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from db.session import Database
 
 REVIEW_ORDER = (Item.priority, Item.received_at, Item.id)
+ID_SLICE = 500  # ids bound in one statement
 
 
 def page(
@@ -149,20 +150,30 @@ def facets(database: Database) -> Facets:
 def marker_codes(session: Session, item_ids: Sequence[int]) -> dict[int, list[str]]:
     """Each item's marker codes, once each: the publisher's own first, then cues, in reading order."""
     found: dict[int, list[str]] = {item_id: [] for item_id in item_ids}
-    if not item_ids:
-        return found
-    for item_id, code in session.execute(
-        select(Marker.item_id, Marker.code)
-        .where(Marker.item_id.in_(item_ids))
-        .order_by(case((Marker.kind == "explicit", 0), else_=1), Marker.span_start)
-    ):
-        if code not in found[item_id]:
-            found[item_id].append(code)
+    for part in _slices(item_ids):
+        for item_id, code in session.execute(
+            select(Marker.item_id, Marker.code)
+            .where(Marker.item_id.in_(part))
+            .order_by(case((Marker.kind == "explicit", 0), else_=1), Marker.span_start)
+        ):
+            if code not in found[item_id]:
+                found[item_id].append(code)
     return found
 
 
 def media_counts(session: Session, item_ids: Sequence[int]) -> dict[int, int]:
-    rows = session.execute(
-        select(Media.item_id, func.count()).where(Media.item_id.in_(item_ids)).group_by(Media.item_id)
-    )
-    return {item_id: int(n) for item_id, n in rows}
+    counted: dict[int, int] = {}
+    for part in _slices(item_ids):
+        rows = session.execute(
+            select(Media.item_id, func.count()).where(Media.item_id.in_(part)).group_by(Media.item_id)
+        )
+        counted.update((item_id, int(n)) for item_id, n in rows)
+    return counted
+
+
+def _slices(item_ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    """``item_ids`` in slices of ID_SLICE: one bound value per id, and
+    databases bound how many one statement takes (SQLite 32,766 or 250,000
+    by its build, PostgreSQL's protocol 65,535)."""
+    for start in range(0, len(item_ids), ID_SLICE):
+        yield item_ids[start : start + ID_SLICE]
