@@ -13,9 +13,12 @@ a :class:`db.errors.DatabaseError` with a one-line message.
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
+import sys
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc
@@ -27,6 +30,7 @@ from db.errors import (
     CannotConnect,
     DatabaseError,
     DatabaseLocked,
+    DiskFull,
     LoginRefused,
     NotAVeilDatabase,
     ReadOnlyDatabase,
@@ -97,6 +101,13 @@ def translate(err: exc.DBAPIError, url: URL) -> DatabaseError | None:
     if isinstance(orig, sqlite3.Error):
         if isinstance(orig, sqlite3.DatabaseError) and "file is not a database" in message:
             return NotAVeilDatabase(f"{where} is not an SQLite database")
+        # By SQLite's result code (the low byte is the primary code), not its words.
+        code = getattr(orig, "sqlite_errorcode", 0) & 0xFF
+        if code == sqlite3.SQLITE_FULL:
+            return DiskFull(f"the disk holding {where} is full: free some space; nothing was half-written")
+        if code == sqlite3.SQLITE_IOERR and _read_only_file_system(url):
+            # A file system the kernel made read-only (after a disk error) fails writes as I/O errors.
+            return ReadOnlyDatabase(f"{where} is on a file system that has become read-only: Veil cannot save now")
         if "readonly" in message or "read-only" in message:
             return ReadOnlyDatabase(f"{where} is read-only: Veil needs to write to it and its folder")
         if "locked" in message or "busy" in message:
@@ -113,6 +124,16 @@ def translate(err: exc.DBAPIError, url: URL) -> DatabaseError | None:
     if url.get_backend_name() == "postgresql" and isinstance(err, exc.OperationalError) and unreachable:
         return CannotConnect(f"cannot connect to {where}: {message}")
     return None
+
+
+def _read_only_file_system(url: URL) -> bool:
+    if sys.platform == "win32":
+        return False
+    folder = Path(url.database or ".").absolute().parent
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 class Database:
