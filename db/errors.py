@@ -39,6 +39,10 @@ class DiskFull(DatabaseError, CannotWrite):
     """The disk holding the SQLite file is full (SQLITE_FULL)."""
 
 
+class DiskError(DatabaseError, CannotWrite):
+    """The disk holding the SQLite file failed a read or a write (SQLITE_IOERR)."""
+
+
 class DatabaseLocked(DatabaseError, Unavailable):
     pass
 

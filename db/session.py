@@ -13,10 +13,10 @@ a :class:`db.errors.DatabaseError` with a one-line message.
 
 from __future__ import annotations
 
-import os
+import errno
 import re
 import sqlite3
-import sys
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,7 @@ from db.errors import (
     CannotConnect,
     DatabaseError,
     DatabaseLocked,
+    DiskError,
     DiskFull,
     LoginRefused,
     NotAVeilDatabase,
@@ -105,9 +106,8 @@ def translate(err: exc.DBAPIError, url: URL) -> DatabaseError | None:
         code = getattr(orig, "sqlite_errorcode", 0) & 0xFF
         if code == sqlite3.SQLITE_FULL:
             return DiskFull(f"the disk holding {where} is full: free some space; nothing was half-written")
-        if code == sqlite3.SQLITE_IOERR and _read_only_file_system(url):
-            # A file system the kernel made read-only (after a disk error) fails writes as I/O errors.
-            return ReadOnlyDatabase(f"{where} is on a file system that has become read-only: Veil cannot save now")
+        if code == sqlite3.SQLITE_IOERR:
+            return _not_written(url, where)
         if "readonly" in message or "read-only" in message:
             return ReadOnlyDatabase(f"{where} is read-only: Veil needs to write to it and its folder")
         if "locked" in message or "busy" in message:
@@ -126,14 +126,19 @@ def translate(err: exc.DBAPIError, url: URL) -> DatabaseError | None:
     return None
 
 
-def _read_only_file_system(url: URL) -> bool:
-    if sys.platform == "win32":
-        return False
-    folder = Path(url.database or ".").absolute().parent
+def _not_written(url: URL, where: str) -> DatabaseError:
+    """What an I/O error on the SQLite file stands for. SQLite does not pass
+    the system's error on, so it is found by trying to write beside the file."""
     try:
-        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-    except OSError:
-        return False
+        with tempfile.TemporaryFile(dir=Path(url.database or ".").absolute().parent):
+            pass
+    except OSError as err:
+        if err.errno == errno.ENOSPC:
+            return DiskFull(f"the disk holding {where} is full: free some space; nothing was half-written")
+        if err.errno == errno.EROFS:
+            # As the kernel leaves a file system after a disk error (errors=remount-ro).
+            return ReadOnlyDatabase(f"{where} is on a file system that has become read-only: Veil cannot save now")
+    return DiskError(f"{where} could not be read or written (disk I/O error): its disk may be failing")
 
 
 class Database:
