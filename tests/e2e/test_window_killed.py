@@ -3,7 +3,9 @@ real processes and real servers: every decision it reported saved is in the
 database exactly once, the next start (which replays the outbox) doubles
 nothing and leaves the outbox empty, and the item it held is held no longer
 than its lease. Then the same with the database server stopped before the
-kill, so the last decision is in the outbox alone."""
+kill, so the last decision is in the outbox alone; and a server stopped and
+restarted under a window that lives on: the kept decision is saved once and
+the review goes on, no item decided twice."""
 
 from __future__ import annotations
 
@@ -192,3 +194,33 @@ def _where(url: str) -> str:
         return opened.where
     finally:
         opened.close()
+
+
+def test_a_window_whose_server_restarts_saves_the_kept_decision_once_and_reviews_on(tmp_path: Path) -> None:
+    server = start_or_skip()  # its own server: this test stops it
+    try:
+        url = server.url()
+        _feed(url, tmp_path)
+        where = _where(url)
+        window = Driven(url, "root", ITEMS)
+        try:
+            saved = window.until("SAVED", random.Random(17).randint(3, ITEMS // 4))["SAVED"]
+            server.pause()
+            seen = window.until("KEPT")
+            saved, (kept,) = saved + seen["SAVED"], seen["KEPT"]
+            server.resume()  # back: the window sends the kept decision, then reviews on
+            after = []
+            while kept not in after:
+                after += window.until("SAVED")["SAVED"]
+            after += window.until("SAVED", 5)["SAVED"]
+        finally:
+            window.kill()
+        reported = [*saved, *after]
+        assert len(set(reported)) == len(reported)  # each reported once
+        held, decisions, doubled = _held_and_decided(url)
+        assert all(decisions.get(d) == 1 for d in reported), decisions
+        assert len(reported) <= len(decisions) <= len(reported) + 1 and doubled == 0
+        assert _outbox().pending(database=where, reviewer="root") == []
+        assert len(held) <= 1
+    finally:
+        server.stop()
