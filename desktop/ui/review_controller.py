@@ -95,6 +95,7 @@ class ReviewController(QObject):
         self.current: Loaded | None = None
         self.second_review = False  # items come from the second-review queue, their first decision hidden
         self.pending: PendingDecision | None = None
+        self.pending_on_disk = True  # False: the decision held could not be written to the outbox
         self.pending_count: int | None = None
         self.connected = True
         # Why the database takes no write while it answers reads (disk full, read-only), for the banner.
@@ -507,6 +508,7 @@ class ReviewController(QObject):
         pending = self.pending
         self._busy = False
         self.pending = None
+        self.pending_on_disk = True
         self._retry_s = RETRY_FIRST_S
         self.pending_changed.emit(False, False)
         if pending is not None:
@@ -527,7 +529,13 @@ class ReviewController(QObject):
             # Kept on disk first: from here on, closing the window loses nothing.
             kept = self.outbox.pending(database=pending.database, reviewer=pending.reviewer)
             if pending.decision_id not in {p.key for p in kept}:
-                self.outbox.add(pending)
+                try:
+                    self.outbox.add(pending)
+                except OSError:
+                    # Its disk refuses too (often the database's own, full): the
+                    # decision is held here alone and tried again; the window says
+                    # that closing it now would lose it.
+                    self.pending_on_disk = False
             self.pending_changed.emit(True, True)
             self._set_disconnected(error)
             self._retry_timer.start(int(self._retry_s * 1000))

@@ -462,9 +462,11 @@ class ReviewWindow(QMainWindow):
         else:
             self.status.show_database("offline")
             pending = (
-                " Your decision is kept and will be saved when it answers again (pending)."
-                if self.controller.pending
-                else ""
+                ""
+                if not self.controller.pending
+                else " Your decision is kept and will be saved when it answers again (pending)."
+                if self.controller.pending_on_disk
+                else " Your decision could not be kept on disk either: keep Veil open until it is saved (pending)."
             )
             if self.controller.exposure_waiting():
                 pending += " What you saw is kept and will be recorded when it answers again (pending)."

@@ -1,7 +1,8 @@
 """The disk holding the SQLite file fills up, mid-ingest and mid-review, on a
 small tmpfs the test mounts (as root): a clear message and no traceback, the
 file whole (``PRAGMA integrity_check``), no half item, the decision kept in
-the outbox; once space is freed, everything is stored exactly once."""
+the outbox (or, when the outbox's disk is full too, held by the window,
+which says so); once space is freed, everything is stored exactly once."""
 
 from __future__ import annotations
 
@@ -135,3 +136,33 @@ def test_a_decision_when_the_disk_is_full_waits_in_the_outbox_and_is_saved_once_
         assert outbox.pending(database=where, reviewer="root") == []
         recorded = _sqlite(database, "SELECT client_id FROM exposure WHERE client_id IS NOT NULL")
         assert exposure <= {str(r[0]) for r in recorded} and len(recorded) == len({r[0] for r in recorded})
+
+
+def test_a_decision_when_the_disk_of_both_database_and_outbox_is_full_is_held_said_and_saved_once(
+    qtbot: QtBot, tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One person, one workstation: the database and the outbox in the same user data folder, on one disk.
+    manifest = _feed(tmp_path, REVIEWED)
+    with mounts.tmpfs(tmp_path / "disk", 8) as disk:
+        monkeypatch.setenv("VEIL_DATA_DIR", str(disk / "data"))
+        database = disk / "veil.sqlite3"
+        shutil.copyfile(sqlite_template, database)
+        url = f"sqlite:///{database}"
+        assert veil("ingest", "--quiet", str(manifest), url=url, user="root").code == 0
+        _sqlite(database, "PRAGMA wal_checkpoint(TRUNCATE)")
+        window = _open(qtbot, url, "root", monkeypatch)
+        ballast = mounts.fill(disk)  # not a byte left
+        with qtbot.waitSignal(
+            window.controller.pending_changed, timeout=WAIT, check_params_cb=lambda pending, retrying: retrying
+        ):
+            press(Qt.Key.Key_A)
+        held = window.controller.pending
+        assert held is not None and isinstance(window.controller.cannot_write, DiskFull)
+        assert not window.controller.pending_on_disk and window.banner.isVisible()  # held, and said so
+        ballast.unlink()
+        with qtbot.waitSignal(window.decision_saved, timeout=60_000) as landed:
+            pass
+        assert landed.args == [held.decision_id]
+        window.close()
+        assert _sqlite(database, "SELECT count(*) FROM decision WHERE id = '" + held.decision_id + "'") == [(1,)]
+        assert _sqlite(database, "PRAGMA integrity_check") == [("ok",)]
