@@ -33,6 +33,8 @@ from tests.e2e.test_cli import veil
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from desktop.domain.review import Claim
+
 ITEMS = 40
 LEASE = timedelta(minutes=config.Values.lease_minutes)
 WAIT_S = 30.0
@@ -92,12 +94,14 @@ def _outbox() -> Outbox:
     return Outbox(config.data_dir() / "pending-decisions.jsonl")
 
 
-def _next_start(url: str) -> int:
-    """What the window does when it starts again: sign in, send the outbox. The number sent."""
+def _next_start(url: str) -> tuple[int, Claim | None]:
+    """What the window does when it starts again: sign in, send the outbox,
+    hold the next item. The number of decisions sent, and that claim."""
     opened = Veil.open(url)
     try:
         opened.sign_in("root")
-        return opened.review.replay(_outbox()).value
+        sent = opened.review.replay(_outbox()).value
+        return sent, opened.review.next().value.claim
     finally:
         opened.close()
 
@@ -150,7 +154,10 @@ def test_a_window_killed_mid_review_keeps_every_saved_decision_once(db_url: str,
     assert doubled == 0
     _check_leases(held, killed_at)
 
-    assert _next_start(db_url) == 0  # nothing was kept: each decision landed or was never confirmed
+    sent, claim = _next_start(db_url)
+    assert sent == 0  # nothing was kept: each decision landed or was never confirmed
+    # The reviewer gets back the item they held: a key press the window never confirmed is not lost unseen.
+    assert claim is not None and claim.resumed and claim.item_id == held[0][0]
     assert _outbox().pending(database=_where(db_url), reviewer="root") == []
     _, after_start, doubled = _held_and_decided(db_url)
     assert after_start == decisions and doubled == 0
@@ -172,18 +179,21 @@ def test_a_window_killed_while_its_server_is_down_saves_the_kept_decision_once_a
             saved, (kept,) = saved + seen["SAVED"], seen["KEPT"]
         finally:
             window.kill()
-        assert [p.key for p in _outbox().pending(database=where, reviewer="root")] == [kept]
+        (waiting,) = _outbox().pending(database=where, reviewer="root")
+        assert waiting.key == kept
 
         server.resume()
         held, decisions, doubled = _held_and_decided(url)
         assert kept not in decisions and all(decisions.get(d) == 1 for d in saved)
-        assert _next_start(url) == 1
+        assert [item for item, _ in held] == [waiting.item_id]  # held under its lease meanwhile
+        sent, claim = _next_start(url)
+        assert sent == 1 and claim is not None and claim.item_id != waiting.item_id
         assert _outbox().pending(database=where, reviewer="root") == []
         held, decisions, doubled = _held_and_decided(url)
         assert all(decisions.get(d) == 1 for d in [*saved, kept]), decisions
         assert len(decisions) == len(saved) + 1 and doubled == 0
-        # The held item is the one decided from the outbox: released by that decision.
-        assert held == []
+        # The item decided from the outbox is held no more; the next start holds the next one.
+        assert [item for item, _ in held] == [claim.item_id]
     finally:
         server.stop()
 
