@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop.domain.errors import PasswordRefused, PermissionDenied, Unavailable, VeilError
+from desktop.domain.errors import CannotWrite, PasswordRefused, PermissionDenied, Unavailable, VeilError
 
 
 class DatabaseError(VeilError):
@@ -10,7 +10,8 @@ class DatabaseError(VeilError):
 
     ``str(err)`` is one line meant for the person at the keyboard. A
     :class:`VeilError`, so front ends that know only the domain's errors
-    report it; the two that mean "try again" are also :class:`Unavailable`.
+    report it; those that mean "try again" are also :class:`Unavailable`
+    (those that mean "try again once it can be written", :class:`CannotWrite`).
     """
 
 
@@ -30,8 +31,16 @@ class NotAVeilDatabase(DatabaseError):
     pass
 
 
-class ReadOnlyDatabase(DatabaseError):
-    pass
+class ReadOnlyDatabase(DatabaseError, CannotWrite):
+    """The file, its folder or its whole file system cannot be written (now)."""
+
+
+class DiskFull(DatabaseError, CannotWrite):
+    """The disk holding the SQLite file is full (SQLITE_FULL)."""
+
+
+class DiskError(DatabaseError, CannotWrite):
+    """The disk holding the SQLite file failed a read or a write (SQLITE_IOERR)."""
 
 
 class DatabaseLocked(DatabaseError, Unavailable):

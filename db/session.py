@@ -13,9 +13,12 @@ a :class:`db.errors.DatabaseError` with a one-line message.
 
 from __future__ import annotations
 
+import errno
 import re
 import sqlite3
+import tempfile
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc
@@ -27,6 +30,8 @@ from db.errors import (
     CannotConnect,
     DatabaseError,
     DatabaseLocked,
+    DiskError,
+    DiskFull,
     LoginRefused,
     NotAVeilDatabase,
     ReadOnlyDatabase,
@@ -97,6 +102,12 @@ def translate(err: exc.DBAPIError, url: URL) -> DatabaseError | None:
     if isinstance(orig, sqlite3.Error):
         if isinstance(orig, sqlite3.DatabaseError) and "file is not a database" in message:
             return NotAVeilDatabase(f"{where} is not an SQLite database")
+        # By SQLite's result code (the low byte is the primary code), not its words.
+        code = getattr(orig, "sqlite_errorcode", 0) & 0xFF
+        if code == sqlite3.SQLITE_FULL:
+            return DiskFull(f"the disk holding {where} is full: free some space; nothing was half-written")
+        if code == sqlite3.SQLITE_IOERR:
+            return _not_written(url, where)
         if "readonly" in message or "read-only" in message:
             return ReadOnlyDatabase(f"{where} is read-only: Veil needs to write to it and its folder")
         if "locked" in message or "busy" in message:
@@ -113,6 +124,21 @@ def translate(err: exc.DBAPIError, url: URL) -> DatabaseError | None:
     if url.get_backend_name() == "postgresql" and isinstance(err, exc.OperationalError) and unreachable:
         return CannotConnect(f"cannot connect to {where}: {message}")
     return None
+
+
+def _not_written(url: URL, where: str) -> DatabaseError:
+    """What an I/O error on the SQLite file stands for. SQLite does not pass
+    the system's error on, so it is found by trying to write beside the file."""
+    try:
+        with tempfile.TemporaryFile(dir=Path(url.database or ".").absolute().parent):
+            pass
+    except OSError as err:
+        if err.errno == errno.ENOSPC:
+            return DiskFull(f"the disk holding {where} is full: free some space; nothing was half-written")
+        if err.errno == errno.EROFS:
+            # As the kernel leaves a file system after a disk error (errors=remount-ro).
+            return ReadOnlyDatabase(f"{where} is on a file system that has become read-only: Veil cannot save now")
+    return DiskError(f"{where} could not be read or written (disk I/O error): its disk may be failing")
 
 
 class Database:

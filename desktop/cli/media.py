@@ -27,6 +27,8 @@ def seal(args: argparse.Namespace, ctx: Context) -> int:
 
     def human() -> None:
         say(f"sealed {report.media_sealed} media, {report.copies_removed} store copies removed")
+        if report.orphans_removed:
+            say(f"{report.orphans_removed} store copies no item referred to removed (left by an interrupted ingest)")
         if report.skipped:
             say(f"{report.skipped} media sealed already, their keys withheld from you: left as they are")
         for media_id, error in report.errors:

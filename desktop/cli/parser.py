@@ -255,7 +255,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = media_cmd.add_parser(
         "seal",
         parents=[common, acting],
-        help="encrypt previews and media store copies made before media were sealed, a key per medium (admins)",
+        help=(
+            "encrypt previews and media store copies made before media were sealed, a key per medium, and remove "
+            "store copies a day old that no item refers to (left by an interrupted ingest) (admins)"
+        ),
     )
     p.set_defaults(handler=media.seal)
     p.add_argument("--limit", type=_positive, metavar="N", help="seal at most N media, then stop (run again to go on)")

@@ -38,3 +38,9 @@ class PasswordRefused(VeilError):
 class Unavailable(VeilError):
     """The database is not answering now (unreachable, or locked past the busy
     timeout): nothing was lost, and the same request may be tried again."""
+
+
+class CannotWrite(Unavailable):
+    """The database answers but cannot take a write now: its disk is full, or
+    its file or file system read-only. Nothing was lost, and the same request
+    may be tried again once space or write access is back."""

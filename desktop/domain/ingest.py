@@ -152,6 +152,7 @@ class SealReport:
     media_sealed: int = 0  # given a key, their preview (and store copy) sealed
     copies_sealed: int = 0  # plain store copies sealed to a new name
     copies_removed: int = 0  # plain store copies deleted once nothing referred to them
+    orphans_removed: int = 0  # sealed copies no row referred to (an ingest killed before its commit)
     skipped: int = 0  # sealed already, but their key is not visible here (withheld media)
     errors: list[tuple[int, str]] = field(default_factory=list)  # (media id, why it stays plain)
     stopped: bool = False  # asked to stop before the end: run again to take the rest
@@ -161,6 +162,7 @@ class SealReport:
             "media_sealed": self.media_sealed,
             "copies_sealed": self.copies_sealed,
             "copies_removed": self.copies_removed,
+            "orphans_removed": self.orphans_removed,
             "skipped": self.skipped,
             "errors": [{"media": media_id, "error": error} for media_id, error in self.errors],
             "stopped": self.stopped,

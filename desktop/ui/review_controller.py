@@ -30,7 +30,7 @@ from desktop import config
 from desktop.app.outbox import Outbox
 from desktop.app.veil import Veil
 from desktop.domain.changes import Outcome
-from desktop.domain.errors import PasswordRefused, Unavailable
+from desktop.domain.errors import CannotWrite, PasswordRefused, Unavailable
 from desktop.domain.people import Permission
 from desktop.domain.queue import QueueFilter
 from desktop.domain.review import DecisionRequest, ItemStatus, PendingDecision, PendingExposure
@@ -95,8 +95,11 @@ class ReviewController(QObject):
         self.current: Loaded | None = None
         self.second_review = False  # items come from the second-review queue, their first decision hidden
         self.pending: PendingDecision | None = None
+        self.pending_on_disk = True  # False: the decision held could not be written to the outbox
         self.pending_count: int | None = None
         self.connected = True
+        # Why the database takes no write while it answers reads (disk full, read-only), for the banner.
+        self.cannot_write: CannotWrite | None = None
         self.model = QueueModel(self._fetch_page)
         self._ahead: dict[int, Loaded] = {}
         self._busy = False  # a claim or decision is in flight: keys wait
@@ -453,7 +456,7 @@ class ReviewController(QObject):
     def _on_replay_failed(self, error: Exception) -> None:
         self._replaying = False
         if isinstance(error, Unavailable):
-            self._set_connected(False)
+            self._set_disconnected(error)
             self._retry_timer.start(int(self._retry_s * 1000))
             self._retry_s = min(RETRY_MOST_S, self._retry_s * 2)
             return
@@ -505,6 +508,7 @@ class ReviewController(QObject):
         pending = self.pending
         self._busy = False
         self.pending = None
+        self.pending_on_disk = True
         self._retry_s = RETRY_FIRST_S
         self.pending_changed.emit(False, False)
         if pending is not None:
@@ -525,9 +529,15 @@ class ReviewController(QObject):
             # Kept on disk first: from here on, closing the window loses nothing.
             kept = self.outbox.pending(database=pending.database, reviewer=pending.reviewer)
             if pending.decision_id not in {p.key for p in kept}:
-                self.outbox.add(pending)
+                try:
+                    self.outbox.add(pending)
+                except OSError:
+                    # Its disk refuses too (often the database's own, full): the
+                    # decision is held here alone and tried again; the window says
+                    # that closing it now would lose it.
+                    self.pending_on_disk = False
             self.pending_changed.emit(True, True)
-            self._set_connected(False)
+            self._set_disconnected(error)
             self._retry_timer.start(int(self._retry_s * 1000))
             self._retry_s = min(RETRY_MOST_S, self._retry_s * 2)
             return
@@ -657,10 +667,17 @@ class ReviewController(QObject):
 
     # == the connection =======================================================
 
+    def _set_disconnected(self, error: Exception) -> None:
+        """No write can land now: the database is away, or cannot be written (said why)."""
+        self.cannot_write = error if isinstance(error, CannotWrite) else None
+        self._set_connected(False)
+
     def _set_connected(self, connected: bool) -> None:
         if connected == self.connected:
             return
         self.connected = connected
+        if connected:
+            self.cannot_write = None
         if not connected and not self._retry_timer.isActive():
             self._retry_timer.start(int(self._retry_s * 1000))
         if connected:

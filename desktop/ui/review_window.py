@@ -13,6 +13,7 @@ break and budget reminders :mod:`desktop.ui.care_reminders`.
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING, BinaryIO
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal, Slot
@@ -461,13 +462,21 @@ class ReviewWindow(QMainWindow):
         else:
             self.status.show_database("offline")
             pending = (
-                " Your decision is kept and will be saved when it answers again (pending)."
-                if self.controller.pending
-                else ""
+                ""
+                if not self.controller.pending
+                else " Your decision is kept and will be saved when it answers again (pending)."
+                if self.controller.pending_on_disk
+                else " Your decision could not be kept on disk either: keep Veil open until it is saved (pending)."
             )
             if self.controller.exposure_waiting():
                 pending += " What you saw is kept and will be recorded when it answers again (pending)."
-            self._show_banner("offline", f"<b>The database is not answering.</b> Retrying…{pending}")
+            reason = self.controller.cannot_write
+            head = (
+                f"<b>Veil cannot save to the database:</b> {html.escape(str(reason))}."
+                if reason
+                else "<b>The database is not answering.</b>"
+            )
+            self._show_banner("offline", f"{head} Retrying…{pending}")
         self.connection_changed.emit(connected)
 
     def _update_status(self) -> None:

@@ -33,6 +33,8 @@ SUFFIX = ".veil"
 # A copy the store made before copies were sealed: <2 hex>/<sha256>[.ext].
 _PLAIN_NAME = re.compile(r"(?P<digest>[0-9a-f]{64})(\.[a-z0-9]{1,8})?")
 _SEALED_NAME = re.compile(r"[0-9a-f]{32}\.veil")
+# A sealed copy on its way in, as :func:`keep` names it until it is whole.
+_PARTIAL_NAME = re.compile(r"\.(?P<name>[0-9a-f]{32})\.partial")
 
 
 def check_store(folder: Path) -> Path:
@@ -100,6 +102,16 @@ def in_store(path: Path, store: Path) -> bool:
 def sealed_copy(path: Path, store: Path) -> bool:
     """Whether ``path`` names a sealed copy of this store (one :func:`keep` made)."""
     return in_store(path, store) and _SEALED_NAME.fullmatch(path.name) is not None
+
+
+def copy_or_partial(path: Path, store: Path) -> str | None:
+    """The name of the sealed copy ``path`` is or was becoming (``<32 hex>.veil``), if it is one of :func:`keep`'s."""
+    if not in_store(path, store):
+        return None
+    if _SEALED_NAME.fullmatch(path.name):
+        return path.name
+    partial = _PARTIAL_NAME.fullmatch(path.name)
+    return None if partial is None else f"{partial['name']}{SUFFIX}"
 
 
 def plain_copy_digest(path: Path, store: Path) -> str | None:

@@ -16,11 +16,17 @@ crash kept from being deleted are swept at the end of a complete run.
 
 A medium whose preview or copy is sealed already but whose key is not
 visible (PostgreSQL hides the keys of withheld media) is left as it is.
+
+A complete run also removes the sealed copies (and half-made ones) that no
+media row refers to, left by an ingest killed between making a copy and its
+commit: only files of the store's own naming, and only once they are older
+than any ingest still on its way in, on any workstation, could be.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, or_, select, update
@@ -29,7 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from db.models import Base, Media, MediaKey
 from desktop.core import audit
 from desktop.core.clock import now as clock_now
-from desktop.core.ingest.media_store import discard, keep, plain_copy_digest, sealed_copy
+from desktop.core.ingest.media_store import SUFFIX, copy_or_partial, discard, keep, plain_copy_digest, sealed_copy
 from desktop.core.media.originals import file_uri_path
 from desktop.core.media.sealed import MAGIC, is_sealed, new_key, seal_bytes
 from desktop.domain.ingest import SealReport
@@ -45,6 +51,9 @@ if TYPE_CHECKING:
 
 _MEDIA, _KEY = Base.metadata.tables["media"], Base.metadata.tables["media_key"]
 BATCH = 100
+# A copy no row refers to may be a colleague's ingest whose chunk has not
+# committed yet; a day is far longer than any chunk takes.
+ORPHAN_AGE_S = 24 * 3600
 
 
 def seal_plain_media(
@@ -87,6 +96,7 @@ def seal_plain_media(
                 progress(report)
     if not report.stopped and store is not None:
         _sweep(database, store, report)
+        _sweep_orphans(database, store, report)
     with database.write() as session:
         audit.append(
             session,
@@ -208,3 +218,28 @@ def _sweep(database: Database, store: Path, report: SealReport) -> None:
             # all may be a colleague's ingest still on its way in.
             if sealed_any is not None and _remove_if_unreferenced(database, path, digest):
                 report.copies_removed += 1
+
+
+def _sweep_orphans(database: Database, store: Path, report: SealReport) -> None:
+    """Sealed copies no media row refers to, older than :data:`ORPHAN_AGE_S`:
+    removed. One query per store folder (its names are random, so a name is
+    the copy's identity, whatever the store is called on this workstation)."""
+    oldest = time.time() - ORPHAN_AGE_S
+    for folder in sorted(store.iterdir()):
+        if not folder.is_dir() or len(folder.name) != 2:
+            continue
+        old: list[tuple[Path, str]] = []
+        for path in folder.iterdir():
+            name = copy_or_partial(path, store)
+            with contextlib.suppress(OSError):  # gone meanwhile: nothing to do
+                if name is not None and path.is_file() and path.stat().st_mtime < oldest:
+                    old.append((path, name))
+        if not old:
+            continue
+        with database.read() as session:
+            uris = session.scalars(select(_MEDIA.c.uri).where(_MEDIA.c.uri.like(f"%/{folder.name}/%{SUFFIX}")))
+            referenced = {uri.rsplit("/", 1)[-1] for uri in uris}
+        for path, name in old:
+            if name not in referenced:
+                path.unlink(missing_ok=True)
+                report.orphans_removed += 1

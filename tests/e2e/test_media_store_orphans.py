@@ -1,0 +1,112 @@
+"""An ingest killed (SIGKILL, workers too) after it sealed copies into the
+media store but before its commit leaves copies no row refers to. A second
+run stores everything once; ``veil media seal`` then removes those copies
+once they are older than any ingest still on its way in could be, and
+nothing else: not a referenced copy, not a file of another name."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from typing import TYPE_CHECKING
+
+from PIL import Image
+from sqlalchemy import create_engine, text
+
+from desktop.core.ingest.sealing import ORPHAN_AGE_S
+from desktop.core.media.originals import file_uri_path
+from tests.e2e.test_cli import VEIL, veil
+from tests.e2e.test_media_store import system_file
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+PHOTOS = 24
+WAIT_S = 60.0
+
+
+def _photos(folder: Path) -> None:
+    folder.mkdir()
+    for n in range(PHOTOS):
+        Image.effect_noise((400, 300), 30 + n).convert("RGB").save(folder / f"scene-{n}.png")
+
+
+def _copies(store: Path) -> set[Path]:
+    return {path for path in store.glob("??/*") if path.is_file()}
+
+
+def _killed_at_first_copy(url: str, incoming: Path, env: dict[str, str], store: Path) -> None:
+    """Start an ingest; kill it, and its workers, once a first copy is in the store."""
+    command = [str(VEIL), "--db", url, "ingest", "--quiet", str(incoming), "--as", "root"]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **env},
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while not _copies(store):  # a bounded poll of the store: the moment is a copy made, not a time
+            assert process.poll() is None, "the ingest ended before making a copy"
+            assert time.monotonic() < deadline, "no copy made"
+            time.sleep(0.005)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=WAIT_S)
+
+
+def _referenced(url: str) -> tuple[int, set[Path]]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            items = conn.execute(text("SELECT count(*) FROM item")).scalar_one()
+            paths = {file_uri_path(str(uri)) for (uri,) in conn.execute(text("SELECT uri FROM media"))}
+    finally:
+        engine.dispose()
+    return int(items), {path for path in paths if path is not None}
+
+
+def _age(paths: set[Path], seconds: float) -> None:
+    """As if ``seconds`` had passed since these files were written."""
+    for path in paths:
+        then = path.stat().st_mtime - seconds
+        os.utime(path, (then, then))
+
+
+def test_copies_left_by_a_killed_ingest_are_removed_by_media_seal_once_old_and_nothing_else(
+    db_url: str, tmp_path: Path
+) -> None:
+    incoming, store = tmp_path / "incoming", tmp_path / "share"
+    _photos(incoming)
+    store.mkdir()
+    env = system_file(tmp_path, store)
+    _killed_at_first_copy(db_url, incoming, env, store)
+    left = _copies(store)
+    items, referenced = _referenced(db_url)
+    orphans = left - referenced
+    assert orphans  # the kill landed between a copy and its commit
+
+    finished = veil("--json", "ingest", "--quiet", str(incoming), url=db_url, user="root", env=env)
+    assert finished.code == 0, finished.err
+    items, referenced = _referenced(db_url)
+    assert items == PHOTOS and len(referenced) == PHOTOS and referenced <= _copies(store)
+    assert orphans <= _copies(store)  # the ingest itself does not walk the store
+
+    # Young, they may be a colleague's ingest on its way in: kept.
+    young = veil("--json", "media", "seal", "--quiet", url=db_url, user="root", env=env)
+    assert young.code == 0, young.err
+    assert young.json["orphans_removed"] == 0 and orphans <= _copies(store)
+
+    a_day = ORPHAN_AGE_S + 60
+    folder = next(iter(referenced)).parent
+    foreign = {folder / "notes.txt", folder / ("e" * 32 + ".veil.bak"), store / ("f" * 32 + ".veil")}
+    for path in foreign:
+        path.write_text("not Veil's\n", encoding="utf-8")
+    _age(_copies(store) | foreign, a_day)
+    swept = veil("--json", "media", "seal", "--quiet", url=db_url, user="root", env=env)
+    assert swept.code == 0, swept.err
+    assert swept.json["orphans_removed"] == len(orphans)
+    assert _copies(store) - {folder / "notes.txt", folder / ("e" * 32 + ".veil.bak")} == referenced
+    assert all(path.exists() for path in foreign)
+    again = veil("--json", "media", "seal", "--quiet", url=db_url, user="root", env=env)
+    assert again.code == 0 and again.json["orphans_removed"] == 0
