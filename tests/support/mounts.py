@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
+import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,8 +24,27 @@ if TYPE_CHECKING:
 
 
 def need_root() -> None:
+    """Skip unless this process may mount file systems: root, and a kernel and
+    container that allow it (a container without CAP_SYS_ADMIN refuses even root)."""
     if os.geteuid() != 0:
         pytest.skip("mounting a file system needs root (CI runs these tests as root)")
+    refused = _mount_refused()
+    if refused:
+        pytest.skip(f"this machine refuses mounts even to root: {refused}")
+
+
+@functools.cache
+def _mount_refused() -> str:
+    """Why a one-page tmpfs cannot be mounted here, or "" when it can (tried once per run)."""
+    with tempfile.TemporaryDirectory() as folder:
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", folder],
+            capture_output=True, text=True, check=False, timeout=60,
+        )  # fmt: skip
+        if done.returncode != 0:
+            return done.stderr.strip() or f"mount exited {done.returncode}"
+        _run("umount", folder)
+    return ""
 
 
 def _run(*command: str) -> None:
@@ -68,6 +90,8 @@ def make_ext4(image: Path, megabytes: int) -> Path:
     need_root()
     if not Path("/dev/loop-control").exists():
         pytest.skip("no loop devices here: an ext4 file system cannot be mounted from a file")
+    if shutil.which("mkfs.ext4") is None or shutil.which("e2fsck") is None:
+        pytest.skip("mkfs.ext4 and e2fsck (e2fsprogs) are not installed")
     with image.open("wb") as out:
         out.truncate(megabytes * 1024 * 1024)
     _run("mkfs.ext4", "-q", "-F", str(image))
