@@ -16,6 +16,7 @@ from desktop.core.ingest.checks import readable_name
 from desktop.core.ingest.manifest import draft_from
 from desktop.core.ingest.paths import Escapes, inside
 from desktop.core.media.hashes import identify
+from desktop.core.media.originals import not_regular
 from desktop.domain.ingest import IngestError, ItemDraft, MediaRef
 
 if TYPE_CHECKING:
@@ -31,8 +32,8 @@ def media_files(root: Path) -> Iterator[Path]:
     for path in sorted(root.rglob("*")):
         if any(part.startswith(".") for part in path.relative_to(root).parts):
             continue
-        if path.is_file() or path.is_symlink():
-            yield path
+        if path.is_symlink() or not path.is_dir():
+            yield path  # FIFOs and devices too: each is refused by name, unopened
 
 
 def read_folder(root: Path, files: Iterable[Path] | None = None) -> Iterator[ItemDraft | IngestError]:
@@ -58,6 +59,10 @@ def read_media_file(root: Path, path: Path) -> Iterator[ItemDraft | IngestError]
         empty = real.stat().st_size == 0
     except OSError as err:  # a dangling link, or gone since the folder was listed
         yield IngestError(shown, f"cannot read: {err.strerror or err}")
+        return
+    refused = not_regular(real)
+    if refused:
+        yield IngestError(shown, refused)
         return
     if empty:
         yield IngestError(shown, "empty file (0 bytes)")

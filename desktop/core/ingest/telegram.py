@@ -20,7 +20,8 @@ same post forwarded into several chats has one content hash.
 Media paths are relative to the export folder. One that leaves it (``../``, an
 absolute path, a symlink pointing out) is never referenced: the message becomes
 an item without it and an error names the path. Only ``result.json`` is opened;
-media files are only looked up. A file the export left out ("(File not
+media files are only looked up, and one that is not a regular file (a FIFO,
+a device) is never opened. A file the export left out ("(File not
 included...)") or that is not on disk is a media reference marked missing.
 """
 
@@ -455,10 +456,11 @@ def _media(
             chat.file, f"{chat.label}, {name}: {field} path {shown} points outside the export folder; not referenced"
         )
     try:
-        present = target.is_file()
+        target.stat()
     except OSError:
-        present = False
-    return MediaRef(uri=target.as_uri(), media_type=media_type, missing=not present)
+        return MediaRef(uri=target.as_uri(), media_type=media_type, missing=True)
+    # A FIFO or a device is refused by name when it is fingerprinted, unopened.
+    return MediaRef(uri=target.as_uri(), media_type=media_type)
 
 
 def _inside(root: Path, value: str) -> Path | None:

@@ -19,6 +19,7 @@ import pdqhash
 from PIL import Image
 
 from desktop.core.media.containers import HEAD_BYTES, is_video
+from desktop.core.media.originals import not_regular
 from desktop.core.media.previews import PreviewError, blurred_preview, flatten, open_scaled, to_jpeg
 from desktop.domain.previews import DEFAULTS, PreviewSettings
 
@@ -50,6 +51,9 @@ def fingerprint(
     Never raises for a bad file: what went wrong is in ``error``, as
     "preview unavailable: reason" when only the preview failed.
     """
+    refused = not_regular(path)
+    if refused:
+        return replace(ref, error=refused)
     try:
         size = path.stat().st_size
         if size == 0:
@@ -128,7 +132,11 @@ def _video(path: Path, ref: MediaRef, strength: str, settings: PreviewSettings) 
 
 
 def identify(path: Path) -> Sniffed:
-    """The media type of a file by content: image (Pillow can open it) or video."""
+    """The media type of a file by content: image (Pillow can open it) or video.
+
+    A FIFO or a device is never opened: unknown."""
+    if not_regular(path):
+        return Sniffed("unknown", "")
     try:
         with path.open("rb") as handle:
             head = handle.read(HEAD_BYTES)
