@@ -27,6 +27,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from desktop.core.ingest.lines import BUFFER, Bounded, LineTooLong
 from desktop.core.ingest.paths import Escapes, inside
 from desktop.core.media.originals import file_uri_path
 from desktop.domain.ingest import IngestError, ItemDraft, MarkerDraft, MediaRef
@@ -131,8 +132,18 @@ def draft_from(record: dict[str, Any], root: Path, refused: list[str] | None = N
 
 
 def read_jsonl(path: Path) -> Iterator[ItemDraft | IngestError]:
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+    with path.open("rb", buffering=BUFFER) as handle:
+        lines = Bounded(handle)
+        number = 0
+        while True:
+            number += 1
+            try:
+                raw = next(lines)
+            except StopIteration:
+                return
+            except LineTooLong as err:
+                yield IngestError(f"{path}:{number}", f"line {number}: {err}")
+                continue
             line = raw.decode("utf-8", errors="replace").strip().lstrip("\ufeff")
             if not line:
                 continue
@@ -147,7 +158,7 @@ def read_jsonl(path: Path) -> Iterator[ItemDraft | IngestError]:
 def read_csv(path: Path) -> Iterator[ItemDraft | IngestError]:
     csv.field_size_limit(64 << 20)  # one post may be long; the default 128 KiB is not
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-        reader = csv.DictReader(handle)
+        reader = csv.DictReader(Bounded(handle))
         if not reader.fieldnames or "text" not in reader.fieldnames:
             yield IngestError(str(path), "a CSV manifest needs a header row with a 'text' column")
             return
@@ -158,6 +169,9 @@ def read_csv(path: Path) -> Iterator[ItemDraft | IngestError]:
                 return
             except csv.Error as err:
                 yield IngestError(f"{path}:{reader.line_num}", f"line {reader.line_num}: {err}")
+                return
+            except LineTooLong as err:  # the line after the last one the reader took
+                yield IngestError(f"{path}:{reader.line_num + 1}", f"line {reader.line_num + 1}: {err}")
                 return
             record: dict[str, Any] = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
             for key in ("media", "markers"):

@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 MAX_ITEM_CHARS = 100_000
+# Longer than any item may be, bullet and indent included, so a line cut
+# here makes its item report itself cut.
+MAX_LINE = 2 * MAX_ITEM_CHARS
 
 _STAMP = r"(?P<stamp>\d{1,2}[:.]\d{2})\s*"
 _BULLET = re.compile(rf"^\s*(?:{_STAMP}(?:[•*·\-–—]\s*)?|[•*·]\s*|[-–]\s+|\d{{1,3}}[.)]\s+)(?=\S)")
@@ -46,6 +49,7 @@ _CLOSING = ".!?…:;,"
 _MONTHS = {m: n for n, m in enumerate(
     ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
      "november", "december"), start=1)}  # fmt: skip
+_CONTINUATION = bytes(range(0x80, 0xC0))  # UTF-8 bytes that never start a character
 _FEED_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
@@ -72,7 +76,11 @@ class _Item:
 
 def decoded_lines(path: Path, problems: list[str]) -> Iterator[str]:
     """The file's lines, decoded by its BOM (UTF-8 or UTF-16) or as UTF-8,
-    with Windows and old Mac line ends made plain."""
+    with Windows and old Mac line ends made plain.
+
+    A line is kept to MAX_LINE characters and the rest of it skipped unread
+    into memory: a 4 GiB file with no line end costs what one item does. An
+    item cut there is reported as cut (it holds at most MAX_ITEM_CHARS)."""
     with path.open("rb") as handle:
         # No seek back after peeking at the BOM, and read1, not read: the
         # input may be a pipe, and lines must flow as they arrive.
@@ -80,8 +88,18 @@ def decoded_lines(path: Path, problems: list[str]) -> Iterator[str]:
         encoding = "utf-16" if block.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
         decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
         bad = 0
+        number = 0
         pending = ""
+        resync = False
         while block:
+            if len(pending) > MAX_LINE and encoding != "utf-16" and b"\n" not in block and b"\r" not in block:
+                # Still the same overlong line, and no line end in this block: skipped undecoded.
+                decoder.reset()
+                resync = True
+                block = handle.read1(1 << 20)
+                continue
+            if resync:  # the block may start inside a character whose first bytes were skipped
+                block, resync = block.lstrip(_CONTINUATION), False
             try:
                 text = decoder.decode(block)
             except UnicodeDecodeError:
@@ -91,13 +109,18 @@ def decoded_lines(path: Path, problems: list[str]) -> Iterator[str]:
                 text = lenient.decode(block)
                 bad += text.count("\ufffd")
                 decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+            if len(pending) > MAX_LINE and "\n" not in text and "\r" not in text:
+                block = handle.read1(1 << 20)  # still the same overlong line (UTF-16): skip it
+                continue
             pending += text
             carry = ""
             if pending.endswith("\r"):  # maybe half of a \r\n cut by the block boundary
                 pending, carry = pending[:-1], "\r"
             *complete, pending = pending.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-            pending += carry
-            yield from complete
+            pending = pending[: MAX_LINE + 1] + carry
+            for line in complete:
+                number += 1
+                yield _kept(line, number, problems)
             block = handle.read1(1 << 20)
         try:
             pending += decoder.decode(b"", final=True)
@@ -105,9 +128,18 @@ def decoded_lines(path: Path, problems: list[str]) -> Iterator[str]:
             pending += "\ufffd"
             bad += 1
         if pending:
-            yield pending.rstrip("\r")
+            yield _kept(pending.rstrip("\r"), number + 1, problems)
         if bad:
             problems.append(f"{bad} invalid byte sequence(s) replaced with U+FFFD")
+
+
+def _kept(line: str, number: int, problems: list[str]) -> str:
+    if len(line) <= MAX_LINE:
+        return line
+    kept = line[:MAX_LINE]
+    if len(kept.strip()) < MAX_ITEM_CHARS:  # the item will not say it was cut: this must
+        problems.append(f"line {number} is longer than {MAX_LINE:,} characters; the rest was skipped")
+    return kept
 
 
 def read_text(path: Path) -> Iterator[ItemDraft | IngestError]:
