@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 import pdqhash
@@ -29,8 +29,11 @@ if TYPE_CHECKING:
     from desktop.domain.ingest import MediaRef
 
 _READ = 1 << 20
-# Images up to this size are read into memory once, for hash and preview.
-_IN_MEMORY = 256 << 20
+# Images up to this size are read into memory once, for hash and preview;
+# larger ones are read twice, so their bytes never sit beside their pixels.
+_IN_MEMORY = 32 << 20
+# Images larger than this get no preview.
+_MAX_IMAGE_FILE = 256 << 20
 
 _ANIMATED = ("GIF", "WEBP", "PNG")
 
@@ -69,13 +72,11 @@ def fingerprint(
     ref = replace(ref, sha256=digest, size_bytes=size)
     if ref.media_type == "video":
         return _video(path, ref, strength, settings)
-    if data is None:
-        return (
-            ref
-            if ref.media_type in ("audio", "voice", "file", "link")
-            else replace(ref, error=f"preview unavailable: the file is larger than {_IN_MEMORY >> 20} MB")
-        )
-    return _image(data, ref, strength, settings)
+    if ref.media_type in ("audio", "voice", "file", "link"):
+        return ref
+    if data is None and size > _MAX_IMAGE_FILE:
+        return replace(ref, error=f"preview unavailable: the file is larger than {_MAX_IMAGE_FILE >> 20} MB")
+    return _image(path if data is None else io.BytesIO(data), ref, strength, settings)
 
 
 def _hash_file(path: Path) -> str:
@@ -86,9 +87,9 @@ def _hash_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _image(data: bytes, ref: MediaRef, strength: str, settings: PreviewSettings) -> MediaRef:
+def _image(source: Path | BinaryIO, ref: MediaRef, strength: str, settings: PreviewSettings) -> MediaRef:
     try:
-        frame, (width, height), frames = open_scaled(io.BytesIO(data), settings.long_edge, coarse=True)
+        frame, (width, height), frames = open_scaled(source, settings.long_edge, coarse=True)
         shown = flatten(frame)
         # PDQ looks at the unblurred picture, in memory, at preview size.
         vector, _quality = pdqhash.compute(np.asarray(shown))
