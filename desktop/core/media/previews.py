@@ -58,6 +58,10 @@ class PreviewError(Exception):
     """Why a file has no preview; the text is shown as "preview unavailable: ..."."""
 
 
+class OverBudget(PreviewError):
+    """Decoding the picture would take more memory than DECODE_BUDGET."""
+
+
 @dataclass(frozen=True)
 class Preview:
     jpeg: bytes  # blurred, colour, no metadata
@@ -136,7 +140,7 @@ def open_scaled(
         image.draft("RGB", (max(1, round(width * ratio)), max(1, round(height * ratio))))
         cost = decode_cost(image)
         if cost > DECODE_BUDGET:
-            raise PreviewError(
+            raise OverBudget(
                 f"refused: decoding its {image.size[0]}x{image.size[1]} pixels would take {cost >> 20} MB,"
                 f" over the {DECODE_BUDGET >> 20} MB a picture may"
             )
