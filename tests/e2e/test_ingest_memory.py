@@ -160,13 +160,16 @@ def test_pictures_just_under_the_pixel_limit_are_decoded_within_a_budget(url: st
     gif = folder / "long.gif"
     long_gif(gif, 2_000, 10_000)
     Image.new("RGB", (640, 480), (30, 90, 160)).save(folder / "ordinary.jpg")
-    run = ingest(url, "--workers", "2", str(folder))  # nine files: the worker processes do the decoding
+    widest = folder / "widest.png"  # the largest colour picture the budget lets through: it is decoded
+    solid_png(widest, 9_800, colour=(20, 60, 90))
+    run = ingest(url, "--workers", "2", str(folder))  # ten files: the worker processes do the decoding
     assert run.code == 1, run.err
-    assert run.report["items_added"] == 9 and run.report["media_added"] == 9
+    assert run.report["items_added"] == 10 and run.report["media_added"] == 10
     # Each refused by name (tests/unit/test_decode_budget.py checks the reason is the budget).
     named = sorted(e["path"] for e in run.report["media_errors"])
     assert named == sorted(str(path) for path in [*pngs, webp])
-    assert run.media_errors_for(gif) == [] and run.media_errors_for(folder / "ordinary.jpg") == []
+    assert run.media_errors_for(gif) == run.media_errors_for(folder / "ordinary.jpg") == []
+    assert run.media_errors_for(widest) == []
     assert run.peak_mb < BUDGET_MB, run.peak_mb
 
 
