@@ -11,8 +11,9 @@ right here, on the bytes, before it sees them:
   decoder takes; it is rewritten to ``\\ufffd``, which is what the readers
   would have made of it anyway (no database stores a lone surrogate).
 
-The structure is checked in a first pass that builds nothing (events only),
-so a file nested too deeply is refused before any value is built.
+Read :func:`events` first, bounding the depth (``MAX_DEPTH``), then
+:func:`items`: ijson names every value by its full path, so a file nested
+100,000 deep would cost it gigabytes of path strings.
 """
 
 from __future__ import annotations
