@@ -3,7 +3,7 @@
 Each is a valid file its decoder opens as what it claims to be, written in
 well under a second without ever holding its pixels: a solid PNG is rows of
 zeros through zlib, an animated WebP is a huge canvas with tiny frames, a
-long GIF is a big screen with one-pixel frames.
+long GIF is one full frame encoded once and written many times.
 """
 
 from __future__ import annotations
@@ -64,13 +64,26 @@ def animated_webp(path: Path, side: int, frames: int = 3) -> None:
 
 
 def long_gif(path: Path, side: int, frames: int) -> None:
-    """A GIF with a ``side`` x ``side`` screen and ``frames`` one-pixel frames."""
-    out = bytearray(b"GIF89a" + struct.pack("<HH", side, side) + bytes([0xF0, 0, 0]))
-    out += bytes([0, 0, 0, 255, 255, 255])  # a global table of two colours
-    out += b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"  # loop for ever
-    for n in range(frames):
-        out += b"\x21\xf9\x04\x00\x01\x00\x00\x00"  # 10 ms, no disposal
-        out += b"\x2c" + struct.pack("<HHHH", n % side, n % side, 1, 1) + b"\x00"
-        out += b"\x02\x02\x4c\x01\x00"  # LZW, minimum code size 2: one pixel of colour 1
-    out += b"\x3b"
-    path.write_bytes(bytes(out))
+    """A GIF of ``frames`` full ``side`` x ``side`` frames: one frame encoded once, repeated."""
+    encoded = io.BytesIO()
+    Image.new("P", (side, side), 1).save(encoded, format="GIF")
+    data = encoded.getvalue()
+    at = 13 + (3 << ((data[10] & 7) + 1) if data[10] & 0x80 else 0)  # after the screen and its colours
+    head = data[:at]
+    while data[at] == 0x21:  # Pillow's own extensions: left out
+        at = _after_blocks(data, at + 2)
+    start = at
+    at += 10 + (3 << ((data[at + 9] & 7) + 1) if data[at + 9] & 0x80 else 0)  # and its own colours
+    frame = data[start : _after_blocks(data, at + 1)]  # descriptor, colours, LZW size, pixels
+    with path.open("wb") as out:
+        out.write(head + b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00")  # loop for ever
+        for _ in range(frames):
+            out.write(b"\x21\xf9\x04\x00\x01\x00\x00\x00" + frame)  # 10 ms, no disposal
+        out.write(b"\x3b")
+
+
+def _after_blocks(data: bytes, at: int) -> int:
+    """The position after the data sub-blocks starting at ``at``."""
+    while data[at]:
+        at += data[at] + 1
+    return at + 1
