@@ -217,6 +217,8 @@ def test_a_pipe_is_read_once_for_detection_and_reading(db_url: str, tmp_path: Pa
     assert again.json["items_added"] == 0  # the same 2,000 items, read from a file: all there already
 
 
-def test_an_endless_device_is_refused_after_its_first_bytes(db_url: str) -> None:
+def test_an_endless_device_is_refused_unopened(db_url: str) -> None:
     run = veil("--json", "ingest", "/dev/zero", url=db_url, user="root")
-    assert run.code == 1 and "not a format Veil reads" in run.out
+    assert run.code == 1
+    (error,) = run.json["errors"]
+    assert error["path"] == "/dev/zero" and "character device" in error["error"]

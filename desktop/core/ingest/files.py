@@ -40,7 +40,7 @@ from desktop.core.ingest.telegram import looks_like_telegram, read_telegram
 from desktop.core.ingest.text import looks_like_text, read_text
 from desktop.core.media.hashes import fingerprint, identify
 from desktop.core.media.isolation import end_with_caller
-from desktop.core.media.originals import file_uri_path
+from desktop.core.media.originals import file_uri_path, not_regular
 from desktop.core.media.sealed import new_key, seal_bytes
 from desktop.core.people import team_settings
 from desktop.core.text import language
@@ -108,11 +108,13 @@ def _head_text(head: bytes) -> str:
 
 @contextlib.contextmanager
 def _readable_twice(path: Path, fmt: str) -> Iterator[Path | IngestError]:
-    """``path``, or when it is a pipe or a device (``/dev/stdin``), which can be
-    read only once, a copy of it: format detection and the reader both read
-    from the start. The copy is refused past MAX_STREAM, and an input whose
-    first bytes are no format Veil reads is refused before the rest is read
-    (``/dev/zero`` never ends)."""
+    """``path``, or when it is this process's standard input (``/dev/stdin``,
+    a pipe or a device, which can be read only once), a copy of it: format
+    detection and the reader both read from the start. The copy is refused
+    past MAX_STREAM, and an input whose first bytes are no format Veil reads
+    (or not text, for a text format) is refused before the rest is read
+    (``/dev/zero`` never ends). Any other FIFO, device or socket is refused
+    unopened."""
     try:
         regular = path.is_dir() or stat.S_ISREG(path.stat().st_mode)
     except OSError as err:
@@ -120,6 +122,10 @@ def _readable_twice(path: Path, fmt: str) -> Iterator[Path | IngestError]:
         return
     if regular:
         yield path
+        return
+    if not _is_own_stdin(path):
+        # A FIFO nobody writes to would block the open for ever, a device may never end.
+        yield IngestError(str(path), f"{not_regular(path)}; only standard input is read from a pipe or device")
         return
     with tempfile.TemporaryDirectory(prefix="veil-ingest-") as folder:
         copy = Path(folder) / path.name
@@ -129,6 +135,10 @@ def _readable_twice(path: Path, fmt: str) -> Iterator[Path | IngestError]:
                 target.flush()
                 if fmt == "auto" and detect_format(copy) is None:
                     yield IngestError(str(path), "not a format Veil reads (text, JSONL, CSV, Telegram, media)")
+                    return
+                if fmt in ("text", "jsonl", "csv") and not looks_like_text(_head(copy)):
+                    # /dev/zero on standard input: judged by its first bytes, not its first 2 GiB.
+                    yield IngestError(str(path), f"does not start as text; not read as {fmt}")
                     return
                 copied = target.tell()
                 while block := source.read(1 << 20):
@@ -143,6 +153,15 @@ def _readable_twice(path: Path, fmt: str) -> Iterator[Path | IngestError]:
             yield IngestError(str(path), f"cannot read: {err.strerror or err}")
             return
         yield copy
+
+
+def _is_own_stdin(path: Path) -> bool:
+    """Whether ``path`` (``/dev/stdin``, ``/proc/self/fd/0``) is this process's standard input."""
+    try:
+        named, own = path.stat(), os.fstat(0)
+    except OSError:
+        return False
+    return (named.st_dev, named.st_ino) == (own.st_dev, own.st_ino)
 
 
 def _named(entries: Iterable[ItemDraft | IngestError], copy: Path, path: Path) -> Iterator[ItemDraft | IngestError]:

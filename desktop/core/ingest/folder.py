@@ -2,7 +2,8 @@
 
 A sidecar with the same stem (``photo.txt``, or ``photo.json`` with a
 ``text``/``caption`` and optionally ``author``, ``published_at``, ``lang``)
-is the item's caption. What a file is, is decided by its content, not its
+is the item's caption, read only as far as an item holds (a longer one is
+cut, and the cut named). What a file is, is decided by its content, not its
 name. Every other file is reported by name; a symbolic link that leads out
 of the folder is refused unread.
 """
@@ -13,9 +14,10 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from desktop.core.ingest.checks import readable_name
-from desktop.core.ingest.manifest import draft_from
+from desktop.core.ingest.manifest import MAX_ITEM_CHARS, draft_from
 from desktop.core.ingest.paths import Escapes, inside
 from desktop.core.media.hashes import identify
+from desktop.core.media.originals import not_regular
 from desktop.domain.ingest import IngestError, ItemDraft, MediaRef
 
 if TYPE_CHECKING:
@@ -23,7 +25,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 SIDECARS = (".txt", ".json")
-MAX_SIDECAR = 1 << 20
+MAX_SIDECAR = 1 << 20  # a JSON caption: it cannot be cut, only refused
+MAX_TEXT_BYTES = MAX_ITEM_CHARS * 4  # a .txt caption: UTF-8 spends up to 4 bytes a character
 
 
 def media_files(root: Path) -> Iterator[Path]:
@@ -31,8 +34,8 @@ def media_files(root: Path) -> Iterator[Path]:
     for path in sorted(root.rglob("*")):
         if any(part.startswith(".") for part in path.relative_to(root).parts):
             continue
-        if path.is_file() or path.is_symlink():
-            yield path
+        if path.is_symlink() or not path.is_dir():
+            yield path  # FIFOs and devices too: each is refused by name, unopened
 
 
 def read_folder(root: Path, files: Iterable[Path] | None = None) -> Iterator[ItemDraft | IngestError]:
@@ -58,6 +61,10 @@ def read_media_file(root: Path, path: Path) -> Iterator[ItemDraft | IngestError]
         empty = real.stat().st_size == 0
     except OSError as err:  # a dangling link, or gone since the folder was listed
         yield IngestError(shown, f"cannot read: {err.strerror or err}")
+        return
+    refused = not_regular(real)
+    if refused:
+        yield IngestError(shown, refused)
         return
     if empty:
         yield IngestError(shown, "empty file (0 bytes)")
@@ -91,32 +98,50 @@ def read_media_file(root: Path, path: Path) -> Iterator[ItemDraft | IngestError]
 def _caption(root: Path, media: Path) -> tuple[dict[str, Any], str | None]:
     for suffix in SIDECARS:
         for sidecar in (media.with_suffix(suffix), media.with_suffix(suffix.upper())):
-            if not _is_file(sidecar):
+            if not _present(sidecar):
                 continue
+            refused = not_regular(sidecar)
+            if refused:
+                return {}, f"caption {sidecar.name} not read: {refused}"
+            # Never more than an item can hold: a 4 GiB sidecar costs what a long caption does.
+            limit = MAX_TEXT_BYTES if suffix == ".txt" else MAX_SIDECAR
             try:
                 inside(root, sidecar.relative_to(root).as_posix())
-                raw = sidecar.read_bytes()[:MAX_SIDECAR].decode("utf-8-sig", errors="replace")
+                with sidecar.open("rb") as handle:
+                    data = handle.read(limit + 1)
             except (Escapes, OSError, ValueError) as err:
                 return {}, f"caption {sidecar.name} not read: {err}"
+            longer = len(data) > limit
+            raw = data[:limit].decode("utf-8-sig", errors="replace")
             if suffix == ".txt":
-                return {"text": raw.strip()}, None
+                return _cut({"text": raw.strip()}, sidecar.name, longer=longer)
+            if longer:
+                return {}, f"caption {sidecar.name} not read: larger than {MAX_SIDECAR >> 20} MiB"
             try:
-                data = json.loads(raw)
+                fields = json.loads(raw)
             except (ValueError, RecursionError) as err:
                 return {}, f"caption {sidecar.name} is not JSON: {type(err).__name__}"
-            if not isinstance(data, dict):
+            if not isinstance(fields, dict):
                 return {}, f"caption {sidecar.name} is not a JSON object"
-            text = data.get("text", data.get("caption", ""))
-            keep = {k: data[k] for k in ("author", "published_at", "lang") if k in data}
-            return {"text": str(text), **keep}, None
+            text = fields.get("text", fields.get("caption", ""))
+            keep = {k: fields[k] for k in ("author", "published_at", "lang") if k in fields}
+            return _cut({"text": str(text), **keep}, sidecar.name, longer=False)
     return {}, None
 
 
-def _is_file(path: Path) -> bool:
-    """Whether ``path`` is a file; False, not an error, when its name is longer
-    than the file system allows (a 255-byte photo name with ``.json`` for
-    ``.png``): no such sidecar can exist."""
+def _present(path: Path) -> bool:
+    """Whether anything is at ``path`` (a FIFO too: it is refused by name, not
+    passed over); False, not an error, when its name is longer than the file
+    system allows (a 255-byte photo name with ``.json`` for ``.png``): no such
+    sidecar can exist."""
     try:
-        return path.is_file()
+        return path.exists()
     except OSError:
         return False
+
+
+def _cut(caption: dict[str, Any], name: str, *, longer: bool) -> tuple[dict[str, Any], str | None]:
+    """``caption`` with its text cut to what an item holds, and a note when it was."""
+    if not longer and len(caption["text"]) <= MAX_ITEM_CHARS:
+        return caption, None
+    return {**caption, "text": caption["text"][:MAX_ITEM_CHARS]}, f"caption {name} cut at {MAX_ITEM_CHARS:,} characters"

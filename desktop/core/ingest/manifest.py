@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from desktop.core.ingest.checks import ID_WIDTH, LANGUAGE_WIDTH, NAME_WIDTH
-from desktop.core.ingest.lines import decoded_lines
+from desktop.core.ingest.lines import MAX_RECORD, record_lines, too_long
 from desktop.core.ingest.paths import Escapes, inside
 from desktop.core.ingest.records import Unreadable, array_records, csv_rows
 from desktop.core.media.originals import file_uri_path
@@ -145,7 +145,8 @@ def read_jsonl(path: Path) -> Iterator[ItemDraft | IngestError]:
     ``{`` over several lines), the array's records, each named by the line
     it starts on. UTF-8 or, by its byte order mark, UTF-16."""
     problems: list[str] = []
-    numbered = enumerate(decoded_lines(path, problems), start=1)
+    overlong: list[int] = []
+    numbered = enumerate(record_lines(path, problems, overlong), start=1)
     first = True
     for number, raw in numbered:
         line = raw.strip()
@@ -160,8 +161,7 @@ def read_jsonl(path: Path) -> Iterator[ItemDraft | IngestError]:
             break
         first = False
         yield from _line(path, number, line)
-    for problem in problems:
-        yield IngestError(str(path), problem)
+    yield from _problems(path, problems, overlong)
 
 
 def _line(path: Path, number: int, line: str) -> Iterator[ItemDraft | IngestError]:
@@ -199,9 +199,10 @@ def read_csv(path: Path) -> Iterator[ItemDraft | IngestError]:
     mark, UTF-16. A row the csv module refuses is named by its line and the
     next rows are read; a quote opened and never closed is named by the line
     it opened on, and the lines it swallowed are read again as rows."""
-    csv.field_size_limit(64 << 20)  # one post may be long; the default 128 KiB is not
+    csv.field_size_limit(MAX_RECORD)  # one post may be long; the default 128 KiB is not
     problems: list[str] = []
-    lines = decoded_lines(path, problems)
+    overlong: list[int] = []
+    lines = record_lines(path, problems, overlong)
     blank = 0
     for header_line in lines:
         if header_line.strip():
@@ -236,6 +237,12 @@ def read_csv(path: Path) -> Iterator[ItemDraft | IngestError]:
             if key in record:
                 record[key] = [part.strip() for part in str(record[key]).split("|") if part.strip()]
         yield from _entry(path, number, record)
+    yield from _problems(path, problems, overlong)
+
+
+def _problems(path: Path, problems: list[str], overlong: list[int]) -> Iterator[IngestError]:
+    for number in overlong:
+        yield IngestError(f"{path}:{number}", too_long(number))
     for problem in problems:
         yield IngestError(str(path), problem)
 

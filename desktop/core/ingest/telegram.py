@@ -19,8 +19,9 @@ same post forwarded into several chats has one content hash.
 
 Media paths are relative to the export folder. One that leaves it (``../``, an
 absolute path, a symlink pointing out) is never referenced: the message becomes
-an item without it and an error names the path. Only ``result.json`` is opened;
-media files are only looked up. A file the export left out ("(File not
+an item without it and an error names the path. Only ``result.json`` is opened
+(read as a stream, see :mod:`telegram_outline`); media files are only looked
+up, and one that is not a regular file (a FIFO, a device) is never opened. A file the export left out ("(File not
 included...)") or that is not on disk is a media reference marked missing.
 """
 
@@ -33,6 +34,9 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
+from desktop.core.ingest.json_stream import NotJson, TooDeep
+from desktop.core.ingest.telegram_outline import SECTIONS, Messages, Outline, outline
+from desktop.core.media.originals import not_regular
 from desktop.domain.ingest import IngestError, ItemDraft, MediaRef
 
 if TYPE_CHECKING:
@@ -191,42 +195,59 @@ def looks_like_telegram(head: bytes) -> bool:
 
 
 def read_telegram(path: Path) -> Iterator[ItemDraft | IngestError]:
-    """Items of ``path``, a ``result.json`` or the folder that holds one."""
+    """Items of ``path``, a ``result.json`` or the folder that holds one.
+
+    The file is read as a stream, twice (:mod:`telegram_outline`): memory
+    follows the largest message, not the export.
+    """
     result = path / "result.json" if path.is_dir() else path
     where = str(result)
+    refused = not_regular(result)
+    if refused:
+        yield IngestError(where, f"cannot read the export: {refused}")
+        return
     try:
-        raw = result.read_bytes()
+        shape = outline(result)
     except OSError as err:
         yield IngestError(where, f"cannot read the export: {err.strerror or err}")
         return
-    try:
-        document = json.loads(raw)
-    except json.JSONDecodeError as err:
-        yield IngestError(where, f"not valid JSON (line {err.lineno}, column {err.colno}): {err.msg}")
+    except NotJson as err:
+        yield IngestError(where, str(err))
         return
-    except UnicodeDecodeError as err:
-        yield IngestError(where, f"not valid UTF-8 text (byte {err.start})")
-        return
-    except RecursionError:
-        yield IngestError(where, "not a Telegram export: the JSON is nested too deeply")
+    except TooDeep as err:
+        yield IngestError(where, f"not a Telegram export: the JSON is nested too deeply ({err})")
         return
     root = result.parent.resolve()
-    for entry in _chats(document, where):
-        if isinstance(entry, IngestError):
-            yield entry
-            continue
-        place, chat = entry
-        yield from _read_chat(chat, place, root, where)
+    streams: dict[str, Messages] = {}
+    try:
+        for entry in _chats(shape, where):
+            if isinstance(entry, IngestError):
+                yield entry
+                continue
+            place, prefix, serial = entry
+            if prefix not in streams:
+                streams[prefix] = Messages(result, prefix, shape.runs.get(prefix, []))
+            chat = shape.chats[serial]
+            yield from _read_chat(chat.fields, streams[prefix].of(chat, serial), place, root, where)
+    except OSError as err:
+        yield IngestError(where, f"reading stopped: {err.strerror or err}")
+    except NotJson as err:
+        yield IngestError(where, f"reading stopped: {err}")
+    finally:
+        for stream in streams.values():
+            stream.close()
 
 
-def _chats(document: Any, where: str) -> Iterator[tuple[str, dict[str, Any]] | IngestError]:
-    if not isinstance(document, dict):
+def _chats(shape: Outline, where: str) -> Iterator[tuple[str, str, int] | IngestError]:
+    """Each chat as (its place, where its messages are, its serial), or an error."""
+    if shape.root != "start_map":
         yield IngestError(where, "not a Telegram export: the JSON is not an object")
         return
-    if "chats" not in document:
-        if isinstance(document.get("messages"), list):
-            yield "chat", document
-        elif "personal_information" in document:
+    if "chats" not in shape.keys:
+        root = min(shape.chats)  # the root's own serial comes first
+        if shape.is_chat(root):
+            yield "chat", "messages.item", root
+        elif "personal_information" in shape.keys:
             yield IngestError(where, "the export holds no chats (export it again with chats selected)")
         else:
             yield IngestError(
@@ -234,32 +255,32 @@ def _chats(document: Any, where: str) -> Iterator[tuple[str, dict[str, Any]] | I
             )
         return
     found = False
-    for section in ("chats", "left_chats"):
-        if section not in document:
+    for name in SECTIONS:
+        section = shape.sections.get(name)
+        if section is None:
             continue
-        value = document[section]
-        listed = value.get("list") if isinstance(value, dict) else None
-        if not isinstance(listed, list):
-            yield IngestError(where, f"'{section}.list' is missing or not a list")
+        if section.kind != "start_map" or section.list_kind != "start_array":
+            yield IngestError(where, f"'{name}.list' is missing or not a list")
             continue
-        for index, chat in enumerate(listed):
-            place = f"{section}.list[{index}]"
-            if isinstance(chat, dict) and isinstance(chat.get("messages"), list):
+        for index, serial in enumerate(section.chats):
+            place = f"{name}.list[{index}]"
+            if shape.is_chat(serial):
                 found = True
-                yield place, chat
+                yield place, f"{name}.list.item.messages.item", serial
             else:
                 yield IngestError(where, f"{place}: not a chat with a list of messages")
-    if not found and isinstance(document.get("chats"), dict) and document["chats"].get("list") == []:
+    chats = shape.sections["chats"]
+    if not found and chats.kind == "start_map" and chats.list_kind == "start_array" and not chats.chats:
         yield IngestError(where, "the export holds no chats (export it again with chats selected)")
 
 
-def _chat(chat: dict[str, Any], place: str, root: Path, where: str) -> _Chat:
-    name = chat.get("name")
+def _chat(fields: dict[str, Any], place: str, root: Path, where: str) -> _Chat:
+    name = fields.get("name")
     name = _clean(name) if isinstance(name, str) and name.strip() else None
-    chat_id = chat.get("id")
+    chat_id = fields.get("id")
     if _is_id(chat_id):
         key = str(chat_id)
-        space = ID_SPACES.get(str(chat.get("type")), "")
+        space = ID_SPACES.get(str(fields.get("type")), "")
         source = f"telegram:{space}{key}"
         label = f"chat {name!r} (id {key})" if name else f"chat {key}"
     else:
@@ -269,9 +290,11 @@ def _chat(chat: dict[str, Any], place: str, root: Path, where: str) -> _Chat:
     return _Chat(key=_short(key), label=label, source=_short(source), root=root, file=where)
 
 
-def _read_chat(raw: dict[str, Any], place: str, root: Path, where: str) -> Iterator[ItemDraft | IngestError]:
-    chat = _chat(raw, place, root, where)
-    for index, message in enumerate(raw["messages"]):
+def _read_chat(
+    fields: dict[str, Any], messages: Iterator[Any], place: str, root: Path, where: str
+) -> Iterator[ItemDraft | IngestError]:
+    chat = _chat(fields, place, root, where)
+    for index, message in enumerate(messages):
         if not isinstance(message, dict):
             yield IngestError(where, f"{chat.label}, message #{index}: not an object")
             continue
@@ -455,10 +478,11 @@ def _media(
             chat.file, f"{chat.label}, {name}: {field} path {shown} points outside the export folder; not referenced"
         )
     try:
-        present = target.is_file()
+        target.stat()
     except OSError:
-        present = False
-    return MediaRef(uri=target.as_uri(), media_type=media_type, missing=not present)
+        return MediaRef(uri=target.as_uri(), media_type=media_type, missing=True)
+    # A FIFO or a device is refused by name when it is fingerprinted, unopened.
+    return MediaRef(uri=target.as_uri(), media_type=media_type)
 
 
 def _inside(root: Path, value: str) -> Path | None:

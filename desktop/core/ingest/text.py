@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 MAX_ITEM_CHARS = 100_000
+# Longer than any item may be, bullet and indent included, so a line cut
+# here makes its item report itself cut.
+MAX_LINE = 2 * MAX_ITEM_CHARS
 
 _STAMP = r"(?P<stamp>\d{1,2}[:.]\d{2})\s*"
 _BULLET = re.compile(rf"^\s*(?:{_STAMP}(?:[•*·\-–—]\s*)?|[•*·]\s*|[-–]\s+|\d{{1,3}}[.)]\s+)(?=\S)")
@@ -71,11 +74,22 @@ class _Item:
             self.chars += len(line) + 1
 
 
+def _kept(line: str, number: int, problems: list[str]) -> str:
+    if len(line) <= MAX_LINE:
+        return line
+    kept = line[:MAX_LINE]
+    if len(kept.strip()) < MAX_ITEM_CHARS:  # the item will not say it was cut: this must
+        problems.append(f"line {number} is longer than {MAX_LINE:,} characters; the rest was skipped")
+    return kept
+
+
 def read_text(path: Path) -> Iterator[ItemDraft | IngestError]:
     problems: list[str] = []
     feed_date = _feed_date(path)
     try:
-        for entry in _parse(decoded_lines(path, problems), feed_date):
+        lines = decoded_lines(path, problems, longest=MAX_LINE)
+        kept = (_kept(line, number, problems) for number, line in enumerate(lines, start=1))
+        for entry in _parse(kept, feed_date):
             if isinstance(entry, IngestError):
                 entry = IngestError(f"{path}{entry.path}", entry.error)
             elif entry.origin is not None:

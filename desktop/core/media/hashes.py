@@ -12,13 +12,14 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 import pdqhash
 from PIL import Image
 
 from desktop.core.media.containers import HEAD_BYTES, is_video
+from desktop.core.media.originals import not_regular
 from desktop.core.media.previews import PreviewError, blurred_preview, flatten, open_scaled, to_jpeg
 from desktop.domain.previews import DEFAULTS, PreviewSettings
 
@@ -28,8 +29,11 @@ if TYPE_CHECKING:
     from desktop.domain.ingest import MediaRef
 
 _READ = 1 << 20
-# Images up to this size are read into memory once, for hash and preview.
-_IN_MEMORY = 256 << 20
+# Images up to this size are read into memory once, for hash and preview;
+# larger ones are read twice, so their bytes never sit beside their pixels.
+_IN_MEMORY = 32 << 20
+# Images larger than this get no preview.
+_MAX_IMAGE_FILE = 256 << 20
 
 _ANIMATED = ("GIF", "WEBP", "PNG")
 
@@ -50,6 +54,9 @@ def fingerprint(
     Never raises for a bad file: what went wrong is in ``error``, as
     "preview unavailable: reason" when only the preview failed.
     """
+    refused = not_regular(path)
+    if refused:
+        return replace(ref, error=refused)
     try:
         size = path.stat().st_size
         if size == 0:
@@ -65,13 +72,11 @@ def fingerprint(
     ref = replace(ref, sha256=digest, size_bytes=size)
     if ref.media_type == "video":
         return _video(path, ref, strength, settings)
-    if data is None:
-        return (
-            ref
-            if ref.media_type in ("audio", "voice", "file", "link")
-            else replace(ref, error=f"preview unavailable: the file is larger than {_IN_MEMORY >> 20} MB")
-        )
-    return _image(data, ref, strength, settings)
+    if ref.media_type in ("audio", "voice", "file", "link"):
+        return ref
+    if data is None and size > _MAX_IMAGE_FILE:
+        return replace(ref, error=f"preview unavailable: the file is larger than {_MAX_IMAGE_FILE >> 20} MB")
+    return _image(path if data is None else io.BytesIO(data), ref, strength, settings)
 
 
 def _hash_file(path: Path) -> str:
@@ -82,9 +87,9 @@ def _hash_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _image(data: bytes, ref: MediaRef, strength: str, settings: PreviewSettings) -> MediaRef:
+def _image(source: Path | BinaryIO, ref: MediaRef, strength: str, settings: PreviewSettings) -> MediaRef:
     try:
-        frame, (width, height), frames = open_scaled(io.BytesIO(data), settings.long_edge, coarse=True)
+        frame, (width, height), frames = open_scaled(source, settings.long_edge, coarse=True)
         shown = flatten(frame)
         # PDQ looks at the unblurred picture, in memory, at preview size.
         vector, _quality = pdqhash.compute(np.asarray(shown))
@@ -128,7 +133,11 @@ def _video(path: Path, ref: MediaRef, strength: str, settings: PreviewSettings) 
 
 
 def identify(path: Path) -> Sniffed:
-    """The media type of a file by content: image (Pillow can open it) or video."""
+    """The media type of a file by content: image (Pillow can open it) or video.
+
+    A FIFO or a device is never opened: unknown."""
+    if not_regular(path):
+        return Sniffed("unknown", "")
     try:
         with path.open("rb") as handle:
             head = handle.read(HEAD_BYTES)

@@ -6,6 +6,7 @@ share), kept byte for byte where ingest found them or in the media store.
 
 from __future__ import annotations
 
+import stat
 import sys
 from pathlib import Path
 from urllib.parse import urlparse
@@ -26,3 +27,22 @@ def file_uri_path(uri: str) -> Path | None:
     if sys.platform == "win32":
         return Path(url2pathname(f"//{parsed.netloc}{parsed.path}"))
     return None
+
+
+def not_regular(path: Path) -> str | None:
+    """Why ``path`` must not be opened as a file, or None when it may be.
+
+    A FIFO with no writer blocks whoever opens it, and a device or a FIFO
+    may never end. ``stat`` follows symlinks and opens nothing; a path that
+    cannot be looked up is for the caller's own open to report.
+    """
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    kinds = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))  # fmt: skip
+    kind = next((name for test, name in kinds if test(mode)), "not a file")
+    return f"refused unopened: {kind}, not a regular file"

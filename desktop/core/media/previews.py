@@ -34,6 +34,18 @@ REVEAL_EDGE = 2048
 MAX_PIXELS = 120_000_000
 JPEG_QUALITY = 80
 
+# Decoding one picture may take this much memory (its first frame, at the
+# size the decoder can scale to). With the interpreter and its libraries,
+# an ingest process then stays under 600 MB: a 100-megapixel colour photo is
+# decoded, a 120-megapixel PNG (which Pillow cannot decode at reduced size)
+# is refused by name.
+DECODE_BUDGET = 384 << 20
+# Full-frame copies a decoder holds beside Pillow's own: libwebp's animation
+# decoder (which Pillow uses for every WebP) keeps the canvas, the previous
+# canvas and hands over a third as bytes.
+_DECODER_COPIES = {"WEBP": 4}
+_REDUCIBLE = frozenset({"L", "LA", "La", "PA", "I", "F", "RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr", "LAB", "HSV"})
+
 _SRGB = ImageCms.createProfile("sRGB")
 # Pillow's own bomb check, at the same limit as ours (its default is 89 MP,
 # below what 100 MP cameras make).
@@ -44,6 +56,10 @@ pillow_heif.register_heif_opener()
 
 class PreviewError(Exception):
     """Why a file has no preview; the text is shown as "preview unavailable: ..."."""
+
+
+class OverBudget(PreviewError):
+    """Decoding the picture would take more memory than DECODE_BUDGET."""
 
 
 @dataclass(frozen=True)
@@ -118,19 +134,23 @@ def open_scaled(
         if width * height > MAX_PIXELS:  # checked on the header, before any pixel
             raise PreviewError(f"refused as a decompression bomb: {width}x{height} pixels")
         frames = getattr(image, "n_frames", 1)
-        orientation = image.getexif().get(0x0112, 1)
-        icc = image.info.get("icc_profile")
         # JPEG: the decoder itself scales by 1/2..1/8, to no less than ``reach``
         # on the long side (asking for a square would let the short side decide).
         ratio = reach / max(width, height)
         image.draft("RGB", (max(1, round(width * ratio)), max(1, round(height * ratio))))
-        frame = image.copy()  # the first frame; copy() decodes it
+        cost = decode_cost(image)
+        if cost > DECODE_BUDGET:
+            raise OverBudget(
+                f"refused: decoding its {image.size[0]}x{image.size[1]} pixels would take {cost >> 20} MB,"
+                f" over the {DECODE_BUDGET >> 20} MB a picture may"
+            )
+        image.load()  # the first frame only: a preview shows no other
+        # After loading: a PNG's EXIF may follow its pixels, and asking for it first would decode them.
+        orientation = image.getexif().get(0x0112, 1)
+        icc = image.info.get("icc_profile")
+        # Shrunk before anything else is done to it: the decoded frame is the one full-size copy.
+        frame = _shrunk(image, max(image.size) // reach)
     frame = _eight_bit(frame)
-    factor = max(frame.size) // reach
-    if factor >= 2:
-        if frame.mode in ("P", "1", "PA"):
-            frame = frame.convert("RGBA")
-        frame = frame.reduce(factor)  # a cheap box filter, to between reach and twice reach
     if not coarse:
         # Bilinear is enough for a picture shown scaled to the screen anyway.
         frame.thumbnail((reach, reach), Image.Resampling.BILINEAR)
@@ -138,6 +158,27 @@ def open_scaled(
     if orientation in _TRANSPOSE:
         frame = frame.transpose(_TRANSPOSE[orientation])
     return frame, (width, height), frames
+
+
+def decode_cost(image: Image.Image) -> int:
+    """Bytes that decoding ``image``'s first frame at its current (draft) size takes."""
+    width, height = image.size
+    mode = image.mode
+    # Pillow keeps a pixel of three or four bands in four bytes.
+    size = 1 if mode in ("1", "L", "P") else 2 if mode.startswith("I;16") else 4
+    return width * height * size * _DECODER_COPIES.get(image.format or "", 1)
+
+
+def _shrunk(image: Image.Image, factor: int) -> Image.Image:
+    """A new, small image from the decoded ``image``, ``factor`` times smaller."""
+    if factor < 2:
+        return image.copy()
+    if image.mode in _REDUCIBLE:
+        return image.reduce(factor)  # a cheap box filter, to between reach and twice reach
+    # Palette, bilevel and 16-bit grey cannot be box-filtered: nearest
+    # neighbour first (the preview is blurred anyway), colour afterwards.
+    size = (max(1, image.size[0] // factor), max(1, image.size[1] // factor))
+    return image.resize(size, Image.Resampling.NEAREST)
 
 
 _TRANSPOSE = {
