@@ -147,6 +147,13 @@ def test_a_4_gib_line_is_skipped_not_held(url: str, tmp_path: Path) -> None:
     assert "line 2" in too_long
     assert run.peak_mb < BUDGET_MB, run.peak_mb
 
+    table = sparse(tmp_path / "feed.csv", b"id;text\n3;first row\n", b"\n4;last row\n")
+    run = ingest(url, "--format", "csv", str(table))  # its head is mostly NUL bytes, which no sniffing calls CSV
+    assert run.code == 1 and run.report["items_added"] == 2, run.err
+    (too_long,) = run.errors_for(table)
+    assert "line 3" in too_long
+    assert run.peak_mb < BUDGET_MB, run.peak_mb
+
     text = sparse(tmp_path / "live.txt", b"* first bulletin ", b"\n* second bulletin\n")
     run = ingest(url, "--format", "text", str(text))
     assert run.report["items_added"] == 2, run.err
