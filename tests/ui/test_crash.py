@@ -7,14 +7,16 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
+import pytest
+
 from desktop import logs
 from desktop.ui.crash import CrashReporter
 
 if TYPE_CHECKING:
-    import pytest
     from pytestqt.qtbot import QtBot
 
 
+@pytest.mark.expected_log("desktop.ui.crash", "ERROR")
 def test_an_uncaught_error_is_logged_and_told(
     qtbot: QtBot, set_up_logging: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
