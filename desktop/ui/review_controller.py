@@ -14,7 +14,9 @@ database does not answer, the decision goes to the outbox on disk, the
 view is told it is pending, and the writer tries again with the same
 decision id until it lands. Exposure (what the reviewer saw, for how
 long) that the database does not take goes to the same outbox; the
-outbox is sent, in order, when the database answers again.
+outbox is sent, in order, when the database answers again, by
+:class:`desktop.ui.outbox_sender.OutboxSender`, which also asks the
+database again while it is away.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from desktop.domain.people import Permission
 from desktop.domain.queue import QueueFilter
 from desktop.domain.review import DecisionRequest, ItemStatus, PendingDecision, PendingExposure
 from desktop.ui.loaded import Loaded, Opened, loaded, loaded_next, start_of_today
+from desktop.ui.outbox_sender import OutboxSender
 from desktop.ui.picture_loader import PictureLoader
 from desktop.ui.queue_model import PAGE, QueueModel
 from desktop.ui.workers import DbOp, DbWorker
@@ -48,8 +51,6 @@ if TYPE_CHECKING:
     from desktop.domain.queue import PageKey, QueueRow
     from desktop.domain.review import DecisionInfo, Next, Shown
 
-RETRY_FIRST_S = 2.0
-RETRY_MOST_S = 30.0
 COUNTS_EVERY_MS = 15_000
 
 
@@ -91,6 +92,7 @@ class ReviewController(QObject):
         self.veil: Veil | None = None
         self.actor: Actor | None = None
         self.outbox = Outbox(config.data_dir() / "pending-decisions.jsonl")
+        self.outbox_sender = OutboxSender(self.outbox, self.writer, self.reader, self)
         self.filter = QueueFilter()
         self.current: Loaded | None = None
         self.second_review = False  # items come from the second-review queue, their first decision hidden
@@ -100,16 +102,16 @@ class ReviewController(QObject):
         self.model = QueueModel(self._fetch_page)
         self._ahead: dict[int, Loaded] = {}
         self._busy = False  # a claim or decision is in flight: keys wait
-        self._retry_s = RETRY_FIRST_S
-        self._replaying = False  # the outbox is being sent
         self._shown_at = time.monotonic()
         self._renew_timer = QTimer(self)
         self._renew_timer.timeout.connect(self._renew)
         self._counts_timer = QTimer(self)
         self._counts_timer.timeout.connect(self.refresh_counts)
-        self._retry_timer = QTimer(self)
-        self._retry_timer.setSingleShot(True)
-        self._retry_timer.timeout.connect(self._retry)
+        self.outbox_sender.retry_due.connect(self._retry)
+        self.outbox_sender.replayed.connect(self._on_replayed)
+        self.outbox_sender.answered.connect(self._on_answered)
+        self.outbox_sender.silent.connect(lambda: self._set_connected(False))
+        self.outbox_sender.failed.connect(lambda text: self.message.emit(text, 8000))
         # Time on a graphic item, told to whoever counts it (item id, started, seconds).
         self.graphic_item_left: Callable[[int, datetime, float], None] = lambda *_args: None
 
@@ -149,6 +151,7 @@ class ReviewController(QObject):
 
     def _on_veil(self, opened: tuple[Veil, Actor | None]) -> None:
         self.veil, actor = opened
+        self.outbox_sender.veil = self.veil
         if actor is None:
             self.sign_in_needed.emit()
         else:
@@ -170,6 +173,7 @@ class ReviewController(QObject):
 
     def _on_opened(self, opened: Opened) -> None:
         self.actor = opened.actor
+        self.outbox_sender.reviewer = opened.actor.name
         lease_ms = int(self.settings.values.lease_minutes * 60_000)
         self._renew_timer.start(max(10_000, lease_ms // 3))
         self._counts_timer.start(COUNTS_EVERY_MS)
@@ -425,39 +429,12 @@ class ReviewController(QObject):
 
     def exposure_waiting(self) -> bool:
         """Whether exposure of the signed-in person waits in the outbox."""
-        return any(isinstance(p, PendingExposure) for p in self._waiting())
+        return self.outbox_sender.exposure_waiting()
 
-    def _waiting(self) -> list[PendingDecision | PendingExposure]:
-        veil, actor = self.veil, self.actor
-        if veil is None or actor is None:
-            return []
-        return self.outbox.pending(database=veil.where, reviewer=actor.name)
-
-    def _replay(self) -> None:
-        """Send the outbox, in order, on the writer (decisions and exposure alike)."""
-        veil, outbox = self.veil, self.outbox
-        if veil is None or self._replaying:
-            return
-        self._replaying = True
-        DbOp(self.writer, lambda: veil.review.replay(outbox)).success(self._on_replayed).failure(
-            self._on_replay_failed
-        ).run()
-
-    def _on_replayed(self, outcome: Outcome[int]) -> None:
-        self._replaying = False
-        self._retry_s = RETRY_FIRST_S
+    def _on_replayed(self, changes: Changes) -> None:
         self._set_connected(True)
-        self.changed.emit(outcome.changes)
+        self.changed.emit(changes)
         self._retry()  # a decision held in the window goes next (saved already: its repeat is harmless)
-
-    def _on_replay_failed(self, error: Exception) -> None:
-        self._replaying = False
-        if isinstance(error, Unavailable):
-            self._set_connected(False)
-            self._retry_timer.start(int(self._retry_s * 1000))
-            self._retry_s = min(RETRY_MOST_S, self._retry_s * 2)
-            return
-        self.message.emit(f"Error: {error}", 8000)
 
     # == deciding =============================================================
 
@@ -505,7 +482,7 @@ class ReviewController(QObject):
         pending = self.pending
         self._busy = False
         self.pending = None
-        self._retry_s = RETRY_FIRST_S
+        self.outbox_sender.answered_again()
         self.pending_changed.emit(False, False)
         if pending is not None:
             self.outbox.remove(pending.decision_id)
@@ -522,14 +499,10 @@ class ReviewController(QObject):
         if pending is None:
             return
         if isinstance(error, Unavailable):
-            # Kept on disk first: from here on, closing the window loses nothing.
-            kept = self.outbox.pending(database=pending.database, reviewer=pending.reviewer)
-            if pending.decision_id not in {p.key for p in kept}:
-                self.outbox.add(pending)
+            self.outbox_sender.keep(pending)  # on disk first: from here on, closing the window loses nothing
             self.pending_changed.emit(True, True)
             self._set_connected(False)
-            self._retry_timer.start(int(self._retry_s * 1000))
-            self._retry_s = min(RETRY_MOST_S, self._retry_s * 2)
+            self.outbox_sender.later()
             return
         self.pending = None
         self.outbox.remove(pending.decision_id)
@@ -537,38 +510,21 @@ class ReviewController(QObject):
         self.alert.emit("error", f"Not saved: {error}")
 
     def _retry(self) -> None:
-        if self._replaying:
+        if self.outbox_sender.replaying:
             return
-        if self._waiting():
+        if self.outbox_sender.waiting():
             # The outbox first, in the order it was kept; then what the window holds.
-            self._replay()
+            self.outbox_sender.replay()
         elif self.pending is not None and not self._busy:
             self._send(self.pending)
         elif self.current is None and self.veil is not None and not self._busy:
             self.next_item()
         else:
-            self._probe()
+            self.outbox_sender.probe()
 
-    def _probe(self) -> None:
-        """Ask the database something small: its answer ends the outage (and
-        reads again what failed meanwhile), its silence asks again later."""
-        veil = self.veil
-        if veil is None:
-            return
-
-        def answered(pending: int) -> None:
-            self._retry_s = RETRY_FIRST_S
-            self._set_connected(True)
-            self._on_counts(pending)
-
-        def silent(error: Exception) -> None:
-            if not isinstance(error, Unavailable):
-                self._on_read_failed(error)
-                return
-            self._retry_timer.start(int(self._retry_s * 1000))
-            self._retry_s = min(RETRY_MOST_S, self._retry_s * 2)
-
-        DbOp(self.reader, veil.review.count).success(answered).failure(silent).run()
+    def _on_answered(self, pending: int) -> None:
+        self._set_connected(True)
+        self._on_counts(pending)
 
     def skip(self) -> None:
         """Pass the item on; it will not come back to this reviewer."""
@@ -661,12 +617,12 @@ class ReviewController(QObject):
         if connected == self.connected:
             return
         self.connected = connected
-        if not connected and not self._retry_timer.isActive():
-            self._retry_timer.start(int(self._retry_s * 1000))
+        if not connected:
+            self.outbox_sender.later_unless_due()
         if connected:
             self.model.retry()  # a page that failed while it was away
-        if connected and not self._replaying and self._waiting():
-            self._replay()  # it answers again: what waits in the outbox is sent now
+        if connected and not self.outbox_sender.replaying and self.outbox_sender.waiting():
+            self.outbox_sender.replay()  # it answers again: what waits in the outbox is sent now
         self.connection_changed.emit(connected)
 
     # == closing ==============================================================
@@ -679,8 +635,9 @@ class ReviewController(QObject):
             item_id = current.view.id
             DbOp(self.writer, lambda: veil.review.release_if_held(item_id)).run()  # finished before the writer stops
         self.current = None
-        for timer in (self._renew_timer, self._counts_timer, self._retry_timer):
+        for timer in (self._renew_timer, self._counts_timer):
             timer.stop()
+        self.outbox_sender.stop()
         self.pictures.worker.shutdown()
         self.reader.shutdown()
         self.writer.shutdown()
