@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.domain.errors import Unavailable
-from desktop.domain.review import PendingDecision, PendingExposure
+from desktop.domain.review import PendingDecision, PendingExposure, Replayed
 from desktop.ui.workers import DbOp
 
 if TYPE_CHECKING:
@@ -40,6 +40,8 @@ class OutboxSender(QObject):
     failed = Signal(str)
     # Time to try again: the review loop chooses what.
     retry_due = Signal()
+    # Exposure the database did not take is kept in the outbox (until it answers).
+    exposure_kept = Signal()
 
     def __init__(self, outbox: Outbox, writer: DbWorker, reader: DbWorker, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +67,10 @@ class OutboxSender(QObject):
     def exposure_waiting(self) -> bool:
         return any(isinstance(p, PendingExposure) for p in self.waiting())
 
+    def reveal_waiting_s(self) -> float:
+        """Seconds of reveals and peeks that wait in the outbox: seen, not saved yet."""
+        return sum(p.seconds for p in self.waiting() if isinstance(p, PendingExposure) and p.mode != "view")
+
     def holds(self, decision_id: str) -> bool:
         return any(p.key == decision_id for p in self.waiting())
 
@@ -73,6 +79,29 @@ class OutboxSender(QObject):
         kept = self.outbox.pending(database=pending.database, reviewer=pending.reviewer)
         if pending.decision_id not in {p.key for p in kept}:
             self.outbox.add(pending)
+
+    def record_exposure(self, exposure: PendingExposure) -> None:
+        """Save what the reviewer saw, or keep it in the outbox if the database does not take it."""
+        veil, outbox = self.veil, self.outbox
+        if veil is None:
+            return
+
+        def work() -> bool:
+            try:
+                veil.review.keep_exposure(exposure)
+            except Unavailable:
+                # Kept on the writer's thread, so it is on disk before any
+                # replay queued after it reads the outbox.
+                outbox.add(exposure)
+                return False
+            return True
+
+        def done(saved: bool) -> None:
+            if not saved:
+                self.silent.emit()
+                self.exposure_kept.emit()
+
+        DbOp(self.writer, work).success(done).failure(lambda error: self.failed.emit(f"Error: {error}")).run()
 
     # -- trying again ---------------------------------------------------------
 
@@ -102,7 +131,7 @@ class OutboxSender(QObject):
             self._on_replay_failed
         ).run()
 
-    def _on_replayed(self, outcome: Outcome[int]) -> None:
+    def _on_replayed(self, outcome: Outcome[Replayed]) -> None:
         self.replaying = False
         self.answered_again()
         self.replayed.emit(outcome.changes)

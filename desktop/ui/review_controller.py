@@ -36,6 +36,7 @@ from desktop.domain.errors import PasswordRefused, Unavailable
 from desktop.domain.people import Permission
 from desktop.domain.queue import QueueFilter
 from desktop.domain.review import DecisionRequest, ItemStatus, PendingDecision, PendingExposure
+from desktop.ui.crash import Fate, LastDecision
 from desktop.ui.loaded import Loaded, Opened, loaded, loaded_next, start_of_today
 from desktop.ui.outbox_sender import OutboxSender
 from desktop.ui.picture_loader import PictureLoader
@@ -71,8 +72,8 @@ class ReviewController(QObject):
     pending_changed = Signal(bool, bool)
     # The database answers (True) or not (False).
     connection_changed = Signal(bool)
-    # Items waiting in the pending queue.
-    counts_changed = Signal(int)
+    # Items waiting in the pending queue, or None: the count could not be read (it is read again on reconnect).
+    counts_changed = Signal(object)
     # What an operation changed (a Changes), for views that show it.
     changed = Signal(object)
     # Exposure the database did not take is kept in the outbox (until it answers).
@@ -89,6 +90,7 @@ class ReviewController(QObject):
         self.reader = DbWorker(self, name="veil-read")
         self.pictures = PictureLoader(self, self)
         self.pictures.video_failed.connect(lambda text: self.message.emit(text, 8000))
+        self.pictures.unavailable.connect(lambda: self._set_connected(False))
         self.veil: Veil | None = None
         self.actor: Actor | None = None
         self.outbox = Outbox(config.data_dir() / "pending-decisions.jsonl")
@@ -97,6 +99,7 @@ class ReviewController(QObject):
         self.current: Loaded | None = None
         self.second_review = False  # items come from the second-review queue, their first decision hidden
         self.pending: PendingDecision | None = None
+        self.last_saved_item: int | None = None  # the item of this session's last saved decision
         self.pending_count: int | None = None
         self.connected = True
         self.model = QueueModel(self._fetch_page)
@@ -111,6 +114,7 @@ class ReviewController(QObject):
         self.outbox_sender.replayed.connect(self._on_replayed)
         self.outbox_sender.answered.connect(self._on_answered)
         self.outbox_sender.silent.connect(lambda: self._set_connected(False))
+        self.outbox_sender.exposure_kept.connect(self.exposure_kept)
         self.outbox_sender.failed.connect(lambda text: self.message.emit(text, 8000))
         # Time on a graphic item, told to whoever counts it (item id, started, seconds).
         self.graphic_item_left: Callable[[int, datetime, float], None] = lambda *_args: None
@@ -179,8 +183,13 @@ class ReviewController(QObject):
         self._counts_timer.start(COUNTS_EVERY_MS)
         self._set_connected(True)
         self.opened.emit(opened)
-        if opened.replayed:
-            self.message.emit(f"{opened.replayed} decision(s) from an earlier session saved", 8000)
+        replayed = opened.replayed
+        if replayed.decisions or replayed.exposures:
+            self.message.emit(
+                f"From an earlier session: {replayed.decisions} decision(s) and "
+                f"{replayed.exposures} exposure record(s) (what you saw, for how long) saved",
+                8000,
+            )
         self.model.reset()
         self.refresh_counts()
         self.next_item()
@@ -235,11 +244,16 @@ class ReviewController(QObject):
         veil = self.veil
         if veil is None:
             return
-        DbOp(self.reader, veil.review.count).success(self._on_counts).failure(self._on_read_failed).run()
+        DbOp(self.reader, veil.review.count).success(self._on_counts).failure(self._on_counts_failed).run()
 
-    def _on_counts(self, pending: int) -> None:
+    def _on_counts(self, pending: int | None) -> None:
         self.pending_count = pending
         self.counts_changed.emit(pending)
+
+    def _on_counts_failed(self, error: Exception) -> None:
+        if isinstance(error, Unavailable):
+            self._on_counts(None)  # not a stale figure: unknown until the database answers
+        self._on_read_failed(error)
 
     def _on_read_failed(self, error: Exception) -> None:
         if isinstance(error, Unavailable):
@@ -408,24 +422,7 @@ class ReviewController(QObject):
             exposure_id=str(uuid.uuid4()), item_id=item_id, media_id=media_id, mode=mode, started_at=started_at,
             seconds=seconds, database=veil.where, reviewer=actor.name,
         )  # fmt: skip
-        outbox = self.outbox
-
-        def work() -> bool:
-            try:
-                veil.review.keep_exposure(exposure)
-            except Unavailable:
-                # Kept on the writer's thread, so it is on disk before any
-                # replay queued after it reads the outbox.
-                outbox.add(exposure)
-                return False
-            return True
-
-        def done(saved: bool) -> None:
-            if not saved:
-                self._set_connected(False)
-                self.exposure_kept.emit()
-
-        DbOp(self.writer, work).success(done).failure(self._on_read_failed).run()
+        self.outbox_sender.record_exposure(exposure)
 
     def exposure_waiting(self) -> bool:
         """Whether exposure of the signed-in person waits in the outbox."""
@@ -486,6 +483,7 @@ class ReviewController(QObject):
         self.pending_changed.emit(False, False)
         if pending is not None:
             self.outbox.remove(pending.decision_id)
+            self.last_saved_item = pending.item_id
             self.model.remove_item(pending.item_id)
             self.decision_saved.emit(pending.decision_id)
         self._set_connected(True)
@@ -509,6 +507,19 @@ class ReviewController(QObject):
         self.pending_changed.emit(False, False)
         self.alert.emit("error", f"Not saved: {error}")
 
+    def keep_last_decision(self) -> LastDecision | None:
+        """For the crash box: a decision still on its way is put in the outbox now
+        (its id makes a second save of it harmless); where the last one is."""
+        pending = self.pending
+        if pending is None:
+            return None if self.last_saved_item is None else LastDecision(self.last_saved_item, Fate.SAVED)
+        try:
+            self.outbox_sender.keep(pending)
+        except OSError:
+            return LastDecision(pending.item_id, Fate.NOT_KEPT)
+        kept = self.outbox_sender.holds(pending.decision_id)  # read back: the box says only what is on disk
+        return LastDecision(pending.item_id, Fate.KEPT if kept else Fate.NOT_KEPT)
+
     def _retry(self) -> None:
         if self.outbox_sender.replaying:
             return
@@ -523,8 +534,8 @@ class ReviewController(QObject):
             self.outbox_sender.probe()
 
     def _on_answered(self, pending: int) -> None:
+        self._on_counts(pending)  # first: reconnecting reads again only a count still unknown
         self._set_connected(True)
-        self._on_counts(pending)
 
     def skip(self) -> None:
         """Pass the item on; it will not come back to this reviewer."""
@@ -620,7 +631,11 @@ class ReviewController(QObject):
         if not connected:
             self.outbox_sender.later_unless_due()
         if connected:
-            self.model.retry()  # a page that failed while it was away
+            # What failed while it was away: a page of the list, the count, a picture.
+            self.model.retry()
+            if self.pending_count is None:
+                self.refresh_counts()
+            self.pictures.retry()
         if connected and not self.outbox_sender.replaying and self.outbox_sender.waiting():
             self.outbox_sender.replay()  # it answers again: what waits in the outbox is sent now
         self.connection_changed.emit(connected)

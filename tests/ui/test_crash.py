@@ -31,7 +31,6 @@ def test_an_uncaught_error_is_logged_and_told(
         reporter(type(err), err, err.__traceback__)
     box = reporter.box
     assert box is not None
-    qtbot.addWidget(box)
     qtbot.waitUntil(box.isVisible)
     assert "RuntimeError: a slot broke" in box.text()
     assert str(target) in box.informativeText()
@@ -44,3 +43,4 @@ def test_an_uncaught_error_is_logged_and_told(
     reporter(RuntimeError, RuntimeError("again"), None)
     assert reporter.caught == 2 and reporter.box is box
     box.close()
+    qtbot.waitUntil(lambda: reporter.box is None)  # a closed box is deleted, not kept hidden
