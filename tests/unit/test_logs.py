@@ -7,14 +7,15 @@ import logging
 import stat
 from typing import TYPE_CHECKING
 
+import pytest
+
 from desktop import logs
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    import pytest
 
-
+@pytest.mark.expected_log("veil.test", "WARNING")
 def test_records_go_to_a_private_file_and_warnings_to_stderr(
     set_up_logging: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -39,6 +40,7 @@ def test_records_go_to_a_private_file_and_warnings_to_stderr(
     assert "Traceback" not in err and "unexpected error" not in err  # the terminal gets one line, elsewhere
 
 
+@pytest.mark.expected_log("veil.test", "WARNING")
 def test_setting_up_twice_does_not_double_records(set_up_logging: None) -> None:
     logs.set_up()
     target = logs.set_up()
@@ -49,6 +51,7 @@ def test_setting_up_twice_does_not_double_records(set_up_logging: None) -> None:
     assert target.read_text(encoding="utf-8").count("once") == 1
 
 
+@pytest.mark.expected_log("veil.test", "WARNING")
 def test_an_unwritable_log_folder_leaves_veil_working(
     set_up_logging: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
