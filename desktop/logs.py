@@ -29,6 +29,10 @@ _KEPT = 3
 _FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
 # Marks the handlers this module added, so a second set-up replaces them.
 _OURS = "veil"
+# Veil's own loggers. The terminal shows only their records: a library's
+# (Pillow's note on a damaged file, which the ingest report names in Veil's
+# own words) goes to the file alone.
+_OWN_LOGGERS = frozenset({"desktop", "db", "veil"})
 
 
 def log_file() -> Path:
@@ -65,9 +69,13 @@ def set_up(*, stderr_level: int | None = None) -> Path | None:
         to_stderr.setLevel(stderr_level)
         to_stderr.setFormatter(logging.Formatter("veil: %(levelname)s: %(message)s"))
         # A traceback goes to the file only: the terminal gets the one-line reason.
-        to_stderr.addFilter(lambda record: not record.exc_info)
+        to_stderr.addFilter(lambda record: not record.exc_info and _is_veils(record))
         _add(root, to_stderr)
     return target
+
+
+def _is_veils(record: logging.LogRecord) -> bool:
+    return record.name.split(".", 1)[0] in _OWN_LOGGERS
 
 
 def _add(root: logging.Logger, handler: logging.Handler) -> None:

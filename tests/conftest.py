@@ -24,6 +24,7 @@ import pytest
 
 from desktop.app.veil import Veil
 from desktop.core.workspace import Workspace, open_workspace
+from tests.support.logfail import LogGuard
 from tests.support.pgserver import PostgresServer, ServerUnavailable, start_server
 
 if TYPE_CHECKING:
@@ -199,3 +200,46 @@ def workstation(veil: Veil, db_url: str, clock: FakeClock) -> Iterator[Callable[
     for other in opened.values():
         if other is not veil:
             other.close()
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_unexpected_log(request: pytest.FixtureRequest) -> Iterator[LogGuard]:
+    """WARNING and above fails the test unless it declared the record (see tests/support/logfail.py).
+
+    Autouse, so it is set up before any fixture a test asks for and torn down
+    after them: a record logged while they are torn down counts too.
+    """
+    guard = LogGuard()
+    for marker in request.node.iter_markers("expected_log"):
+        guard.expect(*marker.args)
+    root = logging.getLogger()
+    root.addHandler(guard)
+    yield guard
+    root.removeHandler(guard)
+    problems = guard.problems()
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def expect_log(_fail_on_unexpected_log: LogGuard) -> Callable[[str, int | str], None]:
+    """``expect_log("desktop.ui.crash", "ERROR")``: this test logs such a record, on purpose."""
+    return _fail_on_unexpected_log.expect
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_widgets_left_open(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test using Qt leaves no top-level widget behind (see tests/support/widgetfail.py)."""
+    if "qtbot" not in request.fixturenames and "qapp" not in request.fixturenames:
+        yield
+        return
+    from tests.support import widgetfail  # Qt is imported only by tests that use it
+
+    request.getfixturevalue("qapp")
+    before = widgetfail.top_level()
+    yield
+    left = widgetfail.left_open(before)
+    named = ", ".join(widgetfail.describe(w) for w in left)
+    widgetfail.close(left)
+    if left:
+        pytest.fail(f"top-level widgets left open: {named}", pytrace=False)

@@ -16,7 +16,7 @@ from desktop.core.review import listing
 from desktop.core.supervision import qa
 from desktop.domain.changes import Changes, Outcome, of_items
 from desktop.domain.errors import Conflict, NotFound, PermissionDenied, UsageError
-from desktop.domain.review import Action, ItemStatus, Next, PendingExposure, Shown
+from desktop.domain.review import Action, ItemStatus, Next, PendingExposure, Replayed, Shown
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
@@ -134,17 +134,16 @@ class Reviewing:
                 moved = got.item_id if got else None
         return Outcome((info, found), of_items(pending.item_id, moved, queue=not pending.second_review))
 
-    def replay(self, outbox: Outbox) -> Outcome[int]:
+    def replay(self, outbox: Outbox) -> Outcome[Replayed]:
         """Send what could not be saved when it was made: the signed-in
         person's pending decisions and exposure on this database, in the
         order they were kept, each once (each carries its id, so a replay cut
         short and begun again saves nothing twice). Those with nothing left to
-        save (an item taken or decided meanwhile) are dropped. The number of
-        decisions sent."""
+        save (an item taken or decided meanwhile) are dropped. How many
+        decisions and exposure records were sent."""
         actor = self._c.who()
-        sent = 0
+        sent = seen = 0
         items: set[int] = set()
-        seen = False
         for pending in outbox.pending(database=self._c.where(), reviewer=actor.name):
             # Nothing left to save: dropped. Anything else (the database
             # unreachable, read-only, not Veil's) ends the replay and keeps
@@ -157,11 +156,12 @@ class Reviewing:
             outbox.remove(pending.key)
             items.add(pending.item_id)
             if isinstance(pending, PendingExposure):
-                seen = True
+                seen += 1
             else:
                 sent += 1
         decided = sent > 0
-        return Outcome(sent, Changes(items=frozenset(items), queue=decided, history=bool(items), care=seen or decided))
+        changes = Changes(items=frozenset(items), queue=decided, history=bool(items), care=bool(seen) or decided)
+        return Outcome(Replayed(decisions=sent, exposures=seen), changes)
 
     def _decide(self, session: Session, pending: PendingDecision) -> DecisionInfo:
         actor, action = self._c.who(), Action(pending.action)

@@ -237,6 +237,14 @@ Pending = PendingDecision | PendingExposure
 
 
 @dataclass(frozen=True)
+class Replayed:
+    """What sending the outbox saved: decisions, and exposure records."""
+
+    decisions: int = 0
+    exposures: int = 0
+
+
+@dataclass(frozen=True)
 class Shown:
     """An item as a reviewer sees it: its view and its stored (blurred) previews."""
 

@@ -46,9 +46,11 @@ def startup_error_box(message: str) -> QMessageBox:
 
 def run(settings: Settings, *, screenshot: str | None = None, size: tuple[int, int] | None = None) -> int:
     app = make_application()
-    CrashReporter(logs.set_up()).install()
+    reporter = CrashReporter(logs.set_up())
+    reporter.install()
     apply_theme(app, settings.values.theme, settings.values.font_size_pt)
     window = ReviewWindow(settings)
+    reporter.keep_last_decision = window.controller.keep_last_decision
     if size is not None:
         window.resize(*size)
     window.show()

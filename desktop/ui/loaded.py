@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from desktop.domain.care import Day
     from desktop.domain.people import Actor
     from desktop.domain.queue import Facets
-    from desktop.domain.review import ItemView, Next, Shown
+    from desktop.domain.review import ItemView, Next, Replayed, Shown
     from desktop.domain.taxonomy import ActionInfo, LabelInfo, ReasonInfo
 
 
@@ -45,7 +45,7 @@ class Opened:
     actions: list[ActionInfo]
     facets: Facets
     day: Day
-    replayed: int  # decisions from the outbox saved at start
+    replayed: Replayed  # what the outbox held, saved at start
 
 
 def start_of_today() -> datetime:

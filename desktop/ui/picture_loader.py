@@ -2,7 +2,9 @@
 
 From the stored (blurred) preview when it is blurred enough, else from the
 original decoded in memory at screen size, for the item shown only; on two
-threads of their own, so a slow original never holds up a decision.
+threads of their own, so a slow original never holds up a decision. A
+picture the database did not answer for is asked for again by
+:meth:`PictureLoader.retry` when it answers.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from desktop.core.media import levels
+from desktop.domain.errors import Unavailable
 from desktop.ui.workers import DbOp, DbWorker
 
 if TYPE_CHECKING:
@@ -44,11 +47,14 @@ class PictureLoader(QObject):
     # stream that the receiver takes over and closes), or why not.
     video_ready = Signal(int, int, object)
     video_failed = Signal(str)
+    # The database did not answer for a picture (it is asked for again by retry()).
+    unavailable = Signal()
 
     def __init__(self, controller: ShowsAnItem, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.worker = DbWorker(self, name="veil-pictures", threads=2)
+        self._unanswered: set[tuple[int, int, int]] = set()  # (item id, media id, level)
 
     def want_image(self, item_id: int, media_id: int, level: int) -> None:
         """A picture at ``level`` (a blur step, or unblurred), from the stored
@@ -68,9 +74,21 @@ class PictureLoader(QObject):
             with veil.review.original(media_id) as original:
                 return _qimage(levels.from_original(original, step))
 
+        def failed(error: Exception) -> None:
+            if isinstance(error, Unavailable):
+                self._unanswered.add((item_id, media_id, level))
+                self.unavailable.emit()
+            self.image_failed.emit(item_id, media_id, level, str(error))
+
         DbOp(self.worker, work).success(lambda image: self.image_ready.emit(item_id, media_id, level, image)).failure(
-            lambda error: self.image_failed.emit(item_id, media_id, level, str(error))
+            failed
         ).run()
+
+    def retry(self) -> None:
+        """Ask again for the pictures the database did not answer for, of the item still shown."""
+        unanswered, self._unanswered = self._unanswered, set()
+        for item_id, media_id, level in sorted(unanswered):
+            self.want_image(item_id, media_id, level)
 
     def want_video(self, item_id: int, media_id: int) -> None:
         """A video's original, on request only."""

@@ -116,5 +116,6 @@ class QueuePane(QWidget):
         self.table.scrollTo(self.model.index(row, 0))
         return True
 
-    def set_count(self, pending: int) -> None:
-        self.count.setText(f"{pending:,} pending")
+    def set_count(self, pending: int | None) -> None:
+        """The pending count, or None: it could not be read (the database is not answering)."""
+        self.count.setText(f"{pending:,} pending" if pending is not None else "… pending")

@@ -14,7 +14,9 @@ database does not answer, the decision goes to the outbox on disk, the
 view is told it is pending, and the writer tries again with the same
 decision id until it lands. Exposure (what the reviewer saw, for how
 long) that the database does not take goes to the same outbox; the
-outbox is sent, in order, when the database answers again.
+outbox is sent, in order, when the database answers again, by
+:class:`desktop.ui.outbox_sender.OutboxSender`, which also asks the
+database again while it is away.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ from desktop.domain.errors import CannotWrite, PasswordRefused, Unavailable
 from desktop.domain.people import Permission
 from desktop.domain.queue import QueueFilter
 from desktop.domain.review import DecisionRequest, ItemStatus, PendingDecision, PendingExposure
+from desktop.ui.crash import Fate, LastDecision
 from desktop.ui.loaded import Loaded, Opened, loaded, loaded_next, start_of_today
+from desktop.ui.outbox_sender import OutboxSender
 from desktop.ui.picture_loader import PictureLoader
 from desktop.ui.queue_model import PAGE, QueueModel
 from desktop.ui.workers import DbOp, DbWorker
@@ -48,8 +52,6 @@ if TYPE_CHECKING:
     from desktop.domain.queue import PageKey, QueueRow
     from desktop.domain.review import DecisionInfo, Next, Shown
 
-RETRY_FIRST_S = 2.0
-RETRY_MOST_S = 30.0
 COUNTS_EVERY_MS = 15_000
 
 
@@ -70,8 +72,8 @@ class ReviewController(QObject):
     pending_changed = Signal(bool, bool)
     # The database answers (True) or not (False).
     connection_changed = Signal(bool)
-    # Items waiting in the pending queue.
-    counts_changed = Signal(int)
+    # Items waiting in the pending queue, or None: the count could not be read (it is read again on reconnect).
+    counts_changed = Signal(object)
     # What an operation changed (a Changes), for views that show it.
     changed = Signal(object)
     # Exposure the database did not take is kept in the outbox (until it answers).
@@ -88,14 +90,17 @@ class ReviewController(QObject):
         self.reader = DbWorker(self, name="veil-read")
         self.pictures = PictureLoader(self, self)
         self.pictures.video_failed.connect(lambda text: self.message.emit(text, 8000))
+        self.pictures.unavailable.connect(lambda: self._set_connected(False))
         self.veil: Veil | None = None
         self.actor: Actor | None = None
         self.outbox = Outbox(config.data_dir() / "pending-decisions.jsonl")
+        self.outbox_sender = OutboxSender(self.outbox, self.writer, self.reader, self)
         self.filter = QueueFilter()
         self.current: Loaded | None = None
         self.second_review = False  # items come from the second-review queue, their first decision hidden
         self.pending: PendingDecision | None = None
         self.pending_on_disk = True  # False: the decision held could not be written to the outbox
+        self.last_saved_item: int | None = None  # the item of this session's last saved decision
         self.pending_count: int | None = None
         self.connected = True
         # Why the database takes no write while it answers reads (disk full, read-only), for the banner.
@@ -103,16 +108,17 @@ class ReviewController(QObject):
         self.model = QueueModel(self._fetch_page)
         self._ahead: dict[int, Loaded] = {}
         self._busy = False  # a claim or decision is in flight: keys wait
-        self._retry_s = RETRY_FIRST_S
-        self._replaying = False  # the outbox is being sent
         self._shown_at = time.monotonic()
         self._renew_timer = QTimer(self)
         self._renew_timer.timeout.connect(self._renew)
         self._counts_timer = QTimer(self)
         self._counts_timer.timeout.connect(self.refresh_counts)
-        self._retry_timer = QTimer(self)
-        self._retry_timer.setSingleShot(True)
-        self._retry_timer.timeout.connect(self._retry)
+        self.outbox_sender.retry_due.connect(self._retry)
+        self.outbox_sender.replayed.connect(self._on_replayed)
+        self.outbox_sender.answered.connect(self._on_answered)
+        self.outbox_sender.silent.connect(self._set_disconnected)
+        self.outbox_sender.exposure_kept.connect(self.exposure_kept)
+        self.outbox_sender.failed.connect(lambda text: self.message.emit(text, 8000))
         # Time on a graphic item, told to whoever counts it (item id, started, seconds).
         self.graphic_item_left: Callable[[int, datetime, float], None] = lambda *_args: None
 
@@ -152,6 +158,7 @@ class ReviewController(QObject):
 
     def _on_veil(self, opened: tuple[Veil, Actor | None]) -> None:
         self.veil, actor = opened
+        self.outbox_sender.veil = self.veil
         if actor is None:
             self.sign_in_needed.emit()
         else:
@@ -173,13 +180,19 @@ class ReviewController(QObject):
 
     def _on_opened(self, opened: Opened) -> None:
         self.actor = opened.actor
+        self.outbox_sender.reviewer = opened.actor.name
         lease_ms = int(self.settings.values.lease_minutes * 60_000)
         self._renew_timer.start(max(10_000, lease_ms // 3))
         self._counts_timer.start(COUNTS_EVERY_MS)
         self._set_connected(True)
         self.opened.emit(opened)
-        if opened.replayed:
-            self.message.emit(f"{opened.replayed} decision(s) from an earlier session saved", 8000)
+        replayed = opened.replayed
+        if replayed.decisions or replayed.exposures:
+            self.message.emit(
+                f"From an earlier session: {replayed.decisions} decision(s) and "
+                f"{replayed.exposures} exposure record(s) (what you saw, for how long) saved",
+                8000,
+            )
         self.model.reset()
         self.refresh_counts()
         self.next_item()
@@ -234,11 +247,16 @@ class ReviewController(QObject):
         veil = self.veil
         if veil is None:
             return
-        DbOp(self.reader, veil.review.count).success(self._on_counts).failure(self._on_read_failed).run()
+        DbOp(self.reader, veil.review.count).success(self._on_counts).failure(self._on_counts_failed).run()
 
-    def _on_counts(self, pending: int) -> None:
+    def _on_counts(self, pending: int | None) -> None:
         self.pending_count = pending
         self.counts_changed.emit(pending)
+
+    def _on_counts_failed(self, error: Exception) -> None:
+        if isinstance(error, Unavailable):
+            self._on_counts(None)  # not a stale figure: unknown until the database answers
+        self._on_read_failed(error)
 
     def _on_read_failed(self, error: Exception) -> None:
         if isinstance(error, Unavailable):
@@ -407,60 +425,16 @@ class ReviewController(QObject):
             exposure_id=str(uuid.uuid4()), item_id=item_id, media_id=media_id, mode=mode, started_at=started_at,
             seconds=seconds, database=veil.where, reviewer=actor.name,
         )  # fmt: skip
-        outbox = self.outbox
-
-        def work() -> bool:
-            try:
-                veil.review.keep_exposure(exposure)
-            except Unavailable:
-                # Kept on the writer's thread, so it is on disk before any
-                # replay queued after it reads the outbox.
-                outbox.add(exposure)
-                return False
-            return True
-
-        def done(saved: bool) -> None:
-            if not saved:
-                self._set_connected(False)
-                self.exposure_kept.emit()
-
-        DbOp(self.writer, work).success(done).failure(self._on_read_failed).run()
+        self.outbox_sender.record_exposure(exposure)
 
     def exposure_waiting(self) -> bool:
         """Whether exposure of the signed-in person waits in the outbox."""
-        return any(isinstance(p, PendingExposure) for p in self._waiting())
+        return self.outbox_sender.exposure_waiting()
 
-    def _waiting(self) -> list[PendingDecision | PendingExposure]:
-        veil, actor = self.veil, self.actor
-        if veil is None or actor is None:
-            return []
-        return self.outbox.pending(database=veil.where, reviewer=actor.name)
-
-    def _replay(self) -> None:
-        """Send the outbox, in order, on the writer (decisions and exposure alike)."""
-        veil, outbox = self.veil, self.outbox
-        if veil is None or self._replaying:
-            return
-        self._replaying = True
-        DbOp(self.writer, lambda: veil.review.replay(outbox)).success(self._on_replayed).failure(
-            self._on_replay_failed
-        ).run()
-
-    def _on_replayed(self, outcome: Outcome[int]) -> None:
-        self._replaying = False
-        self._retry_s = RETRY_FIRST_S
+    def _on_replayed(self, changes: Changes) -> None:
         self._set_connected(True)
-        self.changed.emit(outcome.changes)
+        self.changed.emit(changes)
         self._retry()  # a decision held in the window goes next (saved already: its repeat is harmless)
-
-    def _on_replay_failed(self, error: Exception) -> None:
-        self._replaying = False
-        if isinstance(error, Unavailable):
-            self._set_disconnected(error)
-            self._retry_timer.start(int(self._retry_s * 1000))
-            self._retry_s = min(RETRY_MOST_S, self._retry_s * 2)
-            return
-        self.message.emit(f"Error: {error}", 8000)
 
     # == deciding =============================================================
 
@@ -509,10 +483,11 @@ class ReviewController(QObject):
         self._busy = False
         self.pending = None
         self.pending_on_disk = True
-        self._retry_s = RETRY_FIRST_S
+        self.outbox_sender.answered_again()
         self.pending_changed.emit(False, False)
         if pending is not None:
             self.outbox.remove(pending.decision_id)
+            self.last_saved_item = pending.item_id
             self.model.remove_item(pending.item_id)
             self.decision_saved.emit(pending.decision_id)
         self._set_connected(True)
@@ -526,59 +501,46 @@ class ReviewController(QObject):
         if pending is None:
             return
         if isinstance(error, Unavailable):
-            # Kept on disk first: from here on, closing the window loses nothing.
-            kept = self.outbox.pending(database=pending.database, reviewer=pending.reviewer)
-            if pending.decision_id not in {p.key for p in kept}:
-                try:
-                    self.outbox.add(pending)
-                except OSError:
-                    # Its disk refuses too (often the database's own, full): the
-                    # decision is held here alone and tried again; the window says
-                    # that closing it now would lose it.
-                    self.pending_on_disk = False
+            # On disk first: from here on, closing the window loses nothing.
+            self.pending_on_disk = self.outbox_sender.keep(pending)
             self.pending_changed.emit(True, True)
             self._set_disconnected(error)
-            self._retry_timer.start(int(self._retry_s * 1000))
-            self._retry_s = min(RETRY_MOST_S, self._retry_s * 2)
+            self.outbox_sender.later()
             return
         self.pending = None
         self.outbox.remove(pending.decision_id)
         self.pending_changed.emit(False, False)
         self.alert.emit("error", f"Not saved: {error}")
 
+    def keep_last_decision(self) -> LastDecision | None:
+        """For the crash box: a decision still on its way is put in the outbox now
+        (its id makes a second save of it harmless); where the last one is."""
+        pending = self.pending
+        if pending is None:
+            return None if self.last_saved_item is None else LastDecision(self.last_saved_item, Fate.SAVED)
+        try:
+            self.outbox_sender.keep(pending)
+        except OSError:
+            return LastDecision(pending.item_id, Fate.NOT_KEPT)
+        kept = self.outbox_sender.holds(pending.decision_id)  # read back: the box says only what is on disk
+        return LastDecision(pending.item_id, Fate.KEPT if kept else Fate.NOT_KEPT)
+
     def _retry(self) -> None:
-        if self._replaying:
+        if self.outbox_sender.replaying:
             return
-        if self._waiting():
+        if self.outbox_sender.waiting():
             # The outbox first, in the order it was kept; then what the window holds.
-            self._replay()
+            self.outbox_sender.replay()
         elif self.pending is not None and not self._busy:
             self._send(self.pending)
         elif self.current is None and self.veil is not None and not self._busy:
             self.next_item()
         else:
-            self._probe()
+            self.outbox_sender.probe()
 
-    def _probe(self) -> None:
-        """Ask the database something small: its answer ends the outage (and
-        reads again what failed meanwhile), its silence asks again later."""
-        veil = self.veil
-        if veil is None:
-            return
-
-        def answered(pending: int) -> None:
-            self._retry_s = RETRY_FIRST_S
-            self._set_connected(True)
-            self._on_counts(pending)
-
-        def silent(error: Exception) -> None:
-            if not isinstance(error, Unavailable):
-                self._on_read_failed(error)
-                return
-            self._retry_timer.start(int(self._retry_s * 1000))
-            self._retry_s = min(RETRY_MOST_S, self._retry_s * 2)
-
-        DbOp(self.reader, veil.review.count).success(answered).failure(silent).run()
+    def _on_answered(self, pending: int) -> None:
+        self._on_counts(pending)  # first: reconnecting reads again only a count still unknown
+        self._set_connected(True)
 
     def skip(self) -> None:
         """Pass the item on; it will not come back to this reviewer."""
@@ -678,12 +640,16 @@ class ReviewController(QObject):
         self.connected = connected
         if connected:
             self.cannot_write = None
-        if not connected and not self._retry_timer.isActive():
-            self._retry_timer.start(int(self._retry_s * 1000))
+        if not connected:
+            self.outbox_sender.later_unless_due()
         if connected:
-            self.model.retry()  # a page that failed while it was away
-        if connected and not self._replaying and self._waiting():
-            self._replay()  # it answers again: what waits in the outbox is sent now
+            # What failed while it was away: a page of the list, the count, a picture.
+            self.model.retry()
+            if self.pending_count is None:
+                self.refresh_counts()
+            self.pictures.retry()
+        if connected and not self.outbox_sender.replaying and self.outbox_sender.waiting():
+            self.outbox_sender.replay()  # it answers again: what waits in the outbox is sent now
         self.connection_changed.emit(connected)
 
     # == closing ==============================================================
@@ -696,8 +662,9 @@ class ReviewController(QObject):
             item_id = current.view.id
             DbOp(self.writer, lambda: veil.review.release_if_held(item_id)).run()  # finished before the writer stops
         self.current = None
-        for timer in (self._renew_timer, self._counts_timer, self._retry_timer):
+        for timer in (self._renew_timer, self._counts_timer):
             timer.stop()
+        self.outbox_sender.stop()
         self.pictures.worker.shutdown()
         self.reader.shutdown()
         self.writer.shutdown()

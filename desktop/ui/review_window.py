@@ -204,7 +204,7 @@ class ReviewWindow(QMainWindow):
         c.decision_saved.connect(self.decision_saved)
         c.pending_changed.connect(lambda pending, retrying: self.decision_panel.set_pending(pending, retrying=retrying))
         c.connection_changed.connect(self._set_connected)
-        c.exposure_kept.connect(lambda: self._set_connected(self.controller.connected))
+        c.exposure_kept.connect(self._on_exposure_kept)
         c.counts_changed.connect(self._on_counts)
         c.message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
         c.alert.connect(self._show_banner)
@@ -290,7 +290,7 @@ class ReviewWindow(QMainWindow):
     def refresh(self) -> None:
         self.controller.refresh()
 
-    def _on_counts(self, pending: int) -> None:
+    def _on_counts(self, pending: int | None) -> None:
         self.queue.set_count(pending)
         self._update_status()
 
@@ -376,6 +376,8 @@ class ReviewWindow(QMainWindow):
         loop's own views are kept current by the controller)."""
         if self.supervisor is not None:
             self.supervisor.apply(changes)
+        if changes.care:
+            self._update_status()  # exposure sent from the outbox is saved now
 
     def _show_empty(self, text: str, *, offer_demo: bool = False) -> None:
         self.empty.setText(text)
@@ -479,8 +481,16 @@ class ReviewWindow(QMainWindow):
             self._show_banner("offline", f"{head} Retrying…{pending}")
         self.connection_changed.emit(connected)
 
+    def _on_exposure_kept(self) -> None:
+        self._set_connected(self.controller.connected)
+        self._update_status()
+
     def _update_status(self) -> None:
-        self.status.show_day(self.controller.pending_count, self.care.tracker if self.care else None)
+        self.status.show_day(
+            self.controller.pending_count,
+            self.care.tracker if self.care else None,
+            self.controller.outbox_sender.reveal_waiting_s(),
+        )
 
     # == other windows ========================================================
 

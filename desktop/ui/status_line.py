@@ -27,12 +27,16 @@ class StatusLine:
             bar.addWidget(label, 1)
         bar.addPermanentWidget(self.database)
 
-    def show_day(self, pending: int | None, tracker: Tracker | None) -> None:
+    def show_day(self, pending: int | None, tracker: Tracker | None, reveal_unsaved_s: float = 0.0) -> None:
+        """The queue's depth, the day's saved decisions and the session's reveal time, of
+        which ``reveal_unsaved_s`` waits in the outbox (the database did not take it yet)."""
         self.queue.setText(f"Queue: {pending:,} pending" if pending is not None else "Queue: …")
         if tracker is not None:
             self.today.setText(f"Today: {tracker.day.decisions} decisions")
-            minutes, seconds = divmod(int(tracker.session_reveal_s), 60)
-            self.exposure.setText(f"Revealed this session: {minutes}:{seconds:02d}")
+            text = f"Revealed this session: {_clock(tracker.session_reveal_s)}"
+            if reveal_unsaved_s > 0:
+                text += f" ({_clock(reveal_unsaved_s)} not saved yet)"
+            self.exposure.setText(text)
 
     def show_level(self, level: int) -> None:
         self.level.setText(f"Blur: {levels.STEPS[level] or 'clear'}")
@@ -41,3 +45,8 @@ class StatusLine:
         """``connected``, ``offline`` or ``none`` (it could not be opened)."""
         texts = {"connected": "● Database connected", "offline": "○ Database not answering", "none": "No database"}
         self.database.setText(texts[state])
+
+
+def _clock(seconds: float) -> str:
+    minutes, left = divmod(int(seconds), 60)
+    return f"{minutes}:{left:02d}"

@@ -177,8 +177,14 @@ class SupervisorMenu(QObject):
             self._load_report()
 
     def close(self) -> None:
+        """Close the supervisor's windows with the review window. They have no
+        parent (each is a window of its own), so nothing else deletes them."""
         if self.audit_view is not None:
             self.audit_view.shutdown()
             self.audit_view.close()
+            self.audit_view.deleteLater()
+            self.audit_view = None
         if self.dashboard is not None:
             self.dashboard.close()
+            self.dashboard.deleteLater()
+            self.dashboard = None

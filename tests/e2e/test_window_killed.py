@@ -100,7 +100,7 @@ def _next_start(url: str) -> tuple[int, Claim | None]:
     opened = Veil.open(url)
     try:
         opened.sign_in("root")
-        sent = opened.review.replay(_outbox()).value
+        sent = opened.review.replay(_outbox()).value.decisions
         return sent, opened.review.next().value.claim
     finally:
         opened.close()

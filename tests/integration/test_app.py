@@ -16,7 +16,7 @@ from desktop.app.veil import Veil
 from desktop.core.workspace import open_workspace
 from desktop.domain.errors import PermissionDenied, UsageError
 from desktop.domain.people import Role
-from desktop.domain.review import Action, PendingDecision, PendingExposure
+from desktop.domain.review import Action, PendingDecision, PendingExposure, Replayed
 from tests.conftest import signed_in
 from tests.support.factories import add_items
 
@@ -144,7 +144,8 @@ def test_exposure_kept_in_the_outbox_is_recorded_once_with_the_decisions(
     assert [p.key for p in outbox.pending(database=amira.where, reviewer="amira")] == [looked.key, decided.key]
 
     done = amira.review.replay(outbox)
-    assert done.value == 1 and done.changes.care and outbox.pending(database=amira.where, reviewer="amira") == []
+    assert done.value == Replayed(decisions=1, exposures=1) and done.changes.care
+    assert outbox.pending(database=amira.where, reviewer="amira") == []
     # A crash mid-replay leaves the file as it was: sent again, nothing is saved twice.
     outbox.path.write_text(kept, encoding="utf-8")
     amira.review.replay(outbox)
@@ -176,7 +177,7 @@ def test_an_outbox_of_decisions_alone_still_replays(team: dict[str, Veil], tmp_p
     outbox = Outbox(tmp_path / "pending-decisions.jsonl")
     outbox.path.write_text(line, encoding="utf-8")
     assert outbox.pending(database=amira.where, reviewer="amira") == [decided]
-    assert amira.review.replay(outbox).value == 1
+    assert amira.review.replay(outbox).value == Replayed(decisions=1)
     assert amira.review.show(first.claim.item_id).decisions[-1].id == decided.decision_id
     assert not outbox.path.exists()
 

@@ -59,6 +59,7 @@ def test_a_sealed_medium_whose_key_is_not_visible_is_taken_for_withheld(workspac
         workspace.review.open_original(first)
 
 
+@pytest.mark.expected_log("desktop.core.review.items", "ERROR")
 def test_a_changed_preview_or_copy_is_refused_as_damaged(
     workspace: Workspace, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

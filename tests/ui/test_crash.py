@@ -7,14 +7,16 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
+import pytest
+
 from desktop import logs
 from desktop.ui.crash import CrashReporter
 
 if TYPE_CHECKING:
-    import pytest
     from pytestqt.qtbot import QtBot
 
 
+@pytest.mark.expected_log("desktop.ui.crash", "ERROR")
 def test_an_uncaught_error_is_logged_and_told(
     qtbot: QtBot, set_up_logging: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -29,7 +31,6 @@ def test_an_uncaught_error_is_logged_and_told(
         reporter(type(err), err, err.__traceback__)
     box = reporter.box
     assert box is not None
-    qtbot.addWidget(box)
     qtbot.waitUntil(box.isVisible)
     assert "RuntimeError: a slot broke" in box.text()
     assert str(target) in box.informativeText()
@@ -42,3 +43,4 @@ def test_an_uncaught_error_is_logged_and_told(
     reporter(RuntimeError, RuntimeError("again"), None)
     assert reporter.caught == 2 and reporter.box is box
     box.close()
+    qtbot.waitUntil(lambda: reporter.box is None)  # a closed box is deleted, not kept hidden

@@ -292,6 +292,7 @@ def test_closing_from_outside_stops_the_import_and_waits_for_it(
     assert listing.count(database) in (0, 500, 1000, 1500)
 
 
+@pytest.mark.expected_log("desktop.ui.import_dialog", "ERROR")
 def test_a_database_that_cannot_be_used_is_reported_in_one_line(
     qtbot: QtBot, make_dialog: Callable[[Veil], ImportDialog], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

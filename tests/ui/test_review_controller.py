@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from desktop import config
 from desktop.app.outbox import Outbox
 from desktop.core.workspace import open_workspace
-from desktop.domain.review import Action, DecisionRequest, ItemStatus, PendingDecision, PendingExposure
+from desktop.domain.review import Action, DecisionRequest, ItemStatus, PendingDecision, PendingExposure, Replayed
 from desktop.ui.loaded import Loaded, Opened
 from desktop.ui.review_controller import ReviewController
 from tests.conftest import signed_in
@@ -67,7 +67,7 @@ def test_opening_signs_in_the_named_user_and_shows_the_first_item(
     with qtbot.waitSignal(controller.opened, timeout=WAIT) as opened:
         first = open_and_show(qtbot, controller)
     info = opened.args[0]
-    assert isinstance(info, Opened) and info.actor.name == "root" and info.replayed == 0
+    assert isinstance(info, Opened) and info.actor.name == "root" and info.replayed == Replayed()
     assert first.view.id == items[0] and first.view.claimed_by == "root"
     assert controller.can_decide()
 
@@ -115,7 +115,7 @@ def test_decisions_left_in_the_outbox_are_saved_at_sign_in(
         outbox.add(PendingDecision(str(uuid.uuid4()), items[3], "approve", where, "root"))
         with qtbot.waitSignal(controller.opened, timeout=WAIT) as opened:
             open_and_show(qtbot, controller)
-        assert opened.args[0].replayed == 1
+        assert opened.args[0].replayed == Replayed(decisions=1)
         assert check.review.show(items[3]).status == ItemStatus.DECIDED
         assert outbox.pending(database=where, reviewer="root") == []
     finally:

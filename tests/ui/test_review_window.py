@@ -24,7 +24,6 @@ from sqlalchemy import select
 from db.models import AuditEvent, Decision, Exposure, User
 from db.session import describe, parse_url
 from desktop import config
-from desktop.app.outbox import Outbox
 from desktop.core import audit
 from desktop.core.people import users
 from desktop.core.workspace import open_workspace
@@ -33,7 +32,7 @@ from desktop.domain.review import ItemStatus
 from desktop.ui.media_view import Level
 from desktop.ui.review_window import ReviewWindow
 from desktop.ui.theme import apply_theme, palette
-from tests.conftest import CORPUS, start_or_skip
+from tests.conftest import CORPUS
 from tests.e2e.test_cli import DEMO, veil
 from tests.support.factories import add_items, add_user
 from tests.support.pdf import pdf_text
@@ -47,7 +46,6 @@ if TYPE_CHECKING:
 
     from desktop.core.workspace import Workspace
     from desktop.ui.video_dialog import VideoDialog
-    from tests.support.pgserver import PostgresServer
 
 
 FEED = CORPUS / "feeds" / "live-blog-2020-11-06.txt"
@@ -334,61 +332,6 @@ def test_quiet_items_are_approved_together_after_a_confirmation_with_the_count(
     assert asked and "Approve 25 items" in asked[0]
     assert shown.args == [0]  # the item on screen was among them: the queue is empty now
     assert sorted(item for item, action, *_ in _decisions(db_url) if action == "approve") == quiet
-
-
-@pytest.fixture
-def own_server() -> Iterator[PostgresServer]:
-    """A PostgreSQL server of the test's own, with the demo feed: the test stops it."""
-    server = start_or_skip()
-    try:
-        _ingest(server.url(), DEMO)
-        yield server
-    finally:
-        server.stop()
-
-
-def test_a_lost_database_keeps_the_decision_and_saves_it_when_back(
-    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, own_server: PostgresServer
-) -> None:
-    server, url = own_server, own_server.url()
-    window = _open(qtbot, url, "root", monkeypatch)
-    assert window.current is not None
-    first = window.current.view.id
-    server.pause()  # the server is gone, as in a crash or a cut cable
-    with qtbot.waitSignal(window.connection_changed, timeout=WAIT) as changed:
-        press(Qt.Key.Key_A)
-    assert changed.args == [False]
-    assert window.banner.isVisible() and "not answering" in window.banner_text.text()
-    assert window.decision_panel.pending
-    kept = Outbox(config.data_dir() / "pending-decisions.jsonl").pending(database=describe_url(url), reviewer="root")
-    assert [p.item_id for p in kept] == [first]
-
-    server.resume()
-    with qtbot.waitSignal(window.decision_saved, timeout=60_000):
-        pass
-    qtbot.waitUntil(lambda: window.current is not None and window.current.view.id != first, timeout=WAIT)
-    assert [(i, a) for i, a, *_ in _decisions(url)] == [(first, "approve")]
-    assert (
-        Outbox(config.data_dir() / "pending-decisions.jsonl").pending(database=describe_url(url), reviewer="root") == []
-    )
-    assert not window.banner.isVisible()
-    window.close()
-
-
-def test_a_list_page_that_failed_is_read_again_when_the_database_answers(
-    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, own_server: PostgresServer
-) -> None:
-    window = _open(qtbot, own_server.url(), "root", monkeypatch)
-    listed = window.model.rowCount()
-    assert listed > 0
-    own_server.pause()
-    with qtbot.waitSignal(window.connection_changed, timeout=WAIT) as changed:
-        window.refresh()  # the list is emptied and its first page asked for: it fails
-    assert changed.args == [False]
-    assert window.model.rowCount() == 0 and not window.model.canFetchMore()
-    own_server.resume()
-    qtbot.waitUntil(lambda: window.model.rowCount() == listed, timeout=60_000)
-    window.close()
 
 
 def test_an_unusable_database_says_why(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

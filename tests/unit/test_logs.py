@@ -7,14 +7,15 @@ import logging
 import stat
 from typing import TYPE_CHECKING
 
+import pytest
+
 from desktop import logs
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    import pytest
 
-
+@pytest.mark.expected_log("veil.test", "WARNING")
 def test_records_go_to_a_private_file_and_warnings_to_stderr(
     set_up_logging: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -39,6 +40,20 @@ def test_records_go_to_a_private_file_and_warnings_to_stderr(
     assert "Traceback" not in err and "unexpected error" not in err  # the terminal gets one line, elsewhere
 
 
+@pytest.mark.expected_log("PIL", "ERROR")
+def test_a_librarys_records_go_to_the_file_not_the_terminal(
+    set_up_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = logs.set_up(stderr_level=logging.WARNING)
+    assert target is not None
+    logging.getLogger("PIL.TiffImagePlugin").error("More samples per pixel than can be decoded: %d", 65535)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    assert "More samples per pixel" in target.read_text(encoding="utf-8")
+    assert capsys.readouterr().err == ""  # the ingest report names the file in Veil's words
+
+
+@pytest.mark.expected_log("veil.test", "WARNING")
 def test_setting_up_twice_does_not_double_records(set_up_logging: None) -> None:
     logs.set_up()
     target = logs.set_up()
@@ -49,6 +64,7 @@ def test_setting_up_twice_does_not_double_records(set_up_logging: None) -> None:
     assert target.read_text(encoding="utf-8").count("once") == 1
 
 
+@pytest.mark.expected_log("veil.test", "WARNING")
 def test_an_unwritable_log_folder_leaves_veil_working(
     set_up_logging: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -99,6 +99,7 @@ def test_names_and_labels_in_any_script(tmp_path: Path) -> None:
     assert {name.split("+")[-1] for name in embedded_fonts(target)} == {"DejaVuSansBook", "DejaVuSansBold"}
 
 
+@pytest.mark.expected_log("desktop.core.supervision.report_pdf", "WARNING")
 def test_a_character_the_font_lacks_is_marked_not_dropped(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     report = dataclasses.replace(sample_report(), by_moderator={"李小龍": 3, "amira": 2})
     target = tmp_path / "report.pdf"
