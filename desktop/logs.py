@@ -50,6 +50,9 @@ def set_up(*, stderr_level: int | None = None) -> Path | None:
         root.removeHandler(handler)
         handler.close()
     root.setLevel(logging.INFO)
+    # Python's warnings (Pillow's on a damaged header) become records of
+    # "py.warnings": in the file, not on the terminal (not Veil's own logger).
+    logging.captureWarnings(True)
     target: Path | None = log_file()
     try:
         assert target is not None

@@ -39,7 +39,7 @@ from desktop.core.ingest.store import SourceCache, store
 from desktop.core.ingest.telegram import looks_like_telegram, read_telegram
 from desktop.core.ingest.text import looks_like_text, read_text
 from desktop.core.media.hashes import fingerprint, identify
-from desktop.core.media.isolation import end_with_caller
+from desktop.core.media.isolation import end_with_caller, quiet_warnings
 from desktop.core.media.originals import file_uri_path, not_regular
 from desktop.core.media.sealed import new_key, seal_bytes
 from desktop.core.people import team_settings
@@ -359,6 +359,7 @@ def _worker_start() -> None:
     its group, and only the caller answers it (it stops the pool); a worker
     that raised KeyboardInterrupt would print its traceback mid-task."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    quiet_warnings()
     end_with_caller()
 
 

@@ -27,6 +27,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from functools import cache
 from typing import TYPE_CHECKING, Literal, TypeVar, cast
 
@@ -105,6 +106,7 @@ def _child(function: Callable[[], object], sender: Connection, memory_limit_byte
     _limit(memory_limit_bytes)
     end_with_caller()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl+C is the caller's to answer: it ends this child
+    quiet_warnings()
     try:
         outcome: tuple[bool, object] = (True, function())
     except PreviewError as err:
@@ -115,6 +117,14 @@ def _child(function: Callable[[], object], sender: Connection, memory_limit_byte
     except Exception as err:  # noqa: BLE001 - the caller gets every failure as a PreviewError
         outcome = (False, f"{type(err).__name__}: {err}")
     sender.send(outcome)
+
+
+def quiet_warnings() -> None:
+    """Drop Python's warnings in a decoding process. Pillow warns about each
+    damaged header it reads; a child has no log of its own, so they would go
+    to the terminal, dozens of lines for a folder of hostile files, while the
+    ingest report already names each file that could not be shown."""
+    warnings.simplefilter("ignore")
 
 
 def end_with_caller() -> None:
