@@ -9,8 +9,9 @@ queued behind it; a FIFO would block the read for good.
 
 from __future__ import annotations
 
-import stat
 from typing import TYPE_CHECKING
+
+from desktop.core.media.originals import file_kind
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -26,8 +27,9 @@ def refusal(path: Path) -> tuple[int | None, str | None]:
         info = path.stat()
     except OSError as err:
         return None, f"cannot read: {err.strerror or err}"
-    if not stat.S_ISREG(info.st_mode):
-        return None, "not a regular file (a FIFO, socket or device is never opened)"
+    kind = file_kind(info.st_mode)
+    if kind is not None:
+        return None, f"refused unopened: {kind}, not a regular file"
     if info.st_size > MAX_MEDIA_BYTES:
         return info.st_size, f"larger than {MAX_MEDIA_BYTES >> 30} GiB, the most Veil reads of one media file"
     return info.st_size, None

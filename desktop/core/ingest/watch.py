@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING
 
 from desktop.core.ingest.files import detect_format, read
 from desktop.core.ingest.folder import SIDECARS, read_media_file
-from desktop.core.media.originals import file_uri_path
+from desktop.core.media.originals import file_kind, file_uri_path
 from desktop.domain.ingest import IngestError, ItemDraft
 
 if TYPE_CHECKING:
@@ -66,13 +66,6 @@ BIG_UNIT = 64 << 20
 _UNREADABLE = "not a format Veil reads (text, JSONL, CSV, Telegram, media)"
 _HTML_EXPORT = "a Telegram export made as HTML: Veil reads the JSON export (machine-readable format)"
 _EXPORT_NAMES = ("ChatExport", "DataExport")
-_NOT_REGULAR = {
-    stat.S_IFLNK: "a symbolic link that leads nowhere",
-    stat.S_IFIFO: "a FIFO (named pipe)",
-    stat.S_IFSOCK: "a socket",
-    stat.S_IFCHR: "a character device",
-    stat.S_IFBLK: "a block device",
-}
 
 
 @dataclass(frozen=True)
@@ -113,8 +106,8 @@ class FolderWatch:
             by_stem.setdefault((path.parent, path.stem), []).append(path)
         files: list[tuple[Path, str | None]] = []
         for path, shape in loose.items():
-            if not stat.S_ISREG(shape[0]):
-                what = _NOT_REGULAR.get(shape[0], "not a regular file")
+            what = file_kind(shape[0])
+            if what is not None:
                 units.append(Unit(path, REFUSED, ((path, shape),), f"not read: {what}"))
             elif shape[1] > 0 and path in still:  # an empty file is one being created
                 if path.suffix.lower() in SIDECARS and (path.parent, path.stem) in media_stems:

@@ -40,9 +40,15 @@ def not_regular(path: Path) -> str | None:
         mode = path.stat().st_mode
     except (OSError, ValueError):
         return None
+    kind = file_kind(mode)
+    return None if kind is None else f"refused unopened: {kind}, not a regular file"
+
+
+def file_kind(mode: int) -> str | None:
+    """What a ``stat`` mode says a path is, when it is not a regular file (None when it is)."""
     if stat.S_ISREG(mode):
         return None
     kinds = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))  # fmt: skip
-    kind = next((name for test, name in kinds if test(mode)), "not a file")
-    return f"refused unopened: {kind}, not a regular file"
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"),
+             (stat.S_ISLNK, "a symbolic link that leads nowhere"))  # fmt: skip
+    return next((name for test, name in kinds if test(mode)), "not a file")
