@@ -1,8 +1,8 @@
 """An ingest killed (SIGKILL, workers too) after it sealed copies into the
 media store but before its commit leaves copies no row refers to. The same
-ingest run again on the same workstation removes them at once, from the copy
-journal its killed processes left: every item once, and no file in the store
-that no row refers to. Copies made elsewhere (no journal here) wait for
+ingest run again on the same workstation (or a watch started again) removes
+them at once, from the copy journal its killed processes left: every item
+once, and no file in the store that no row refers to. Copies made elsewhere (no journal here) wait for
 ``veil media seal``, which removes them once they are older than any ingest
 still on its way in could be, and nothing else: not a referenced copy, not a
 file of another name."""
@@ -176,3 +176,43 @@ def test_copies_left_by_a_killed_ingest_elsewhere_are_removed_by_media_seal_once
     assert all(path.exists() for path in foreign)
     again = veil("--json", "media", "seal", "--quiet", url=db_url, user="root", env=env)
     assert again.code == 0 and again.json["orphans_removed"] == 0
+
+
+def test_a_watch_killed_mid_copy_leaves_no_orphan_once_a_watch_starts_again(db_url: str, tmp_path: Path) -> None:
+    drop, store, empty = tmp_path / "drop", tmp_path / "share", tmp_path / "empty"
+    _photos(drop)
+    store.mkdir()
+    empty.mkdir()
+    env = system_file(tmp_path, store)
+    watching = [str(VEIL), "--db", db_url, "ingest", "--watch", "--interval", "0.1", "--as", "root"]
+
+    first = subprocess.Popen(
+        [*watching, str(drop)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **env},
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while not _copies(store):  # a bounded poll: the moment is a copy made
+            assert first.poll() is None and time.monotonic() < deadline, "no copy made"
+            time.sleep(0.005)
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=WAIT_S)
+    _, referenced = _referenced(db_url)
+    assert _copies(store) - referenced
+
+    # A watch started again (here on another folder) begins by removing what the killed one left.
+    again = subprocess.Popen(
+        [*watching, str(empty)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **env}, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while _copies(store) != referenced:
+            assert again.poll() is None and time.monotonic() < deadline, "the orphans stayed"
+            time.sleep(0.01)
+    finally:
+        os.killpg(again.pid, signal.SIGINT)
+        _, err = again.communicate(timeout=WAIT_S)
+    assert again.returncode == 0, err
+    assert not any(path.name.endswith(".partial") for path in store.rglob("*"))
