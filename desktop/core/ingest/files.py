@@ -305,8 +305,8 @@ class Enricher:
                 )
             results = list(mapped)
         else:
-            jobs_here = zip(paths, refs, strengths, settings, stores, journals, strict=True)
-            results = [_fingerprint(*job) for job in jobs_here]
+            here = zip(paths, refs, strengths, settings, stores, journals, strict=True)
+            results = [_fingerprint(*job) for job in here]
         done = {(n, m): result for (n, m, _, _), result in zip(jobs, results, strict=True)}
         return [
             replace(draft, media=tuple(done.get((n, m), ref) for m, ref in enumerate(draft.media)))
@@ -341,9 +341,10 @@ def journaled(
 ) -> Enricher:
     """An enricher for ingesting into ``database`` whose copies into the media
     store are journaled below ``journal`` (a local folder; None: not journaled)."""
-    store = check_store(media_store) if media_store is not None else None
-    folder = journal_folder(journal, database, store) if journal is not None and store is not None else None
-    return Enricher(preview=preview, workers=workers, media_store=store, journal=folder)
+    enricher = Enricher(preview=preview, workers=workers, media_store=media_store)
+    if journal is not None and enricher.media_store is not None:
+        enricher.journal = journal_folder(journal, database, enricher.media_store)
+    return enricher
 
 
 def sweep_left_copies(database: Database, enricher: Enricher) -> None:

@@ -134,7 +134,7 @@ def _settle(database: Database, store: Path, path: Path) -> int:
     finally:
         os.close(fd)
     if sys.platform == "win32":
-        # Windows removes no open file: one a new owner opens meanwhile stays, to be settled later.
+        # Windows removes no open file, so closed first: one another sweep opened meanwhile stays, for a later one.
         with contextlib.suppress(OSError):
             path.unlink()
     return len(left)
