@@ -159,6 +159,11 @@ class Settings:
         return Path(folder).expanduser() if folder else None
 
     @property
+    def store_journal(self) -> Path:
+        """This workstation's journals of the copies its ingests make into the media store."""
+        return data_dir() / "store-journal"
+
+    @property
     def user(self) -> str:
         return self.values.user or getpass.getuser()
 

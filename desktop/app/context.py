@@ -32,6 +32,7 @@ class Context:
     workspace: Workspace
     preview: PreviewSettings | None = None  # None: the defaults
     media_store: Path | None = None
+    store_journal: Path | None = None  # a local folder (see desktop.core.ingest.journal); None: none kept
     actor: Actor | None = None
 
     @property

@@ -39,7 +39,8 @@ class Ingesting:
 
         report = ingest_files(
             self._c.db, paths, actor=self._c.who().name, clock=self._c.clock, fmt=fmt, source=source, progress=progress,
-            preview=self._c.preview or DEFAULTS, workers=workers, media_store=self._c.media_store, stop=stop,
+            preview=self._c.preview or DEFAULTS, workers=workers, media_store=self._c.media_store,
+            journal=self._c.store_journal, stop=stop,
         )  # fmt: skip
         return Outcome(report, _changes(report))
 
@@ -57,32 +58,39 @@ class Ingesting:
         What the database did not store is offered again at the next look."""
         if not root.is_dir():
             raise UsageError("--watch takes one folder")
-        from desktop.core.ingest.files import Enricher, ingest_entries
+        from desktop.core.ingest.files import ingest_entries, journaled, sweep_left_copies
         from desktop.core.ingest.watch import REFUSED, FolderWatch, batches, read_unit
 
         watch = FolderWatch(root)
-        with Enricher(
-            preview=self._c.preview or DEFAULTS, workers=workers, media_store=self._c.media_store
-        ) as enricher:
-            while True:
-                for batch in batches(watch.poll()):
-                    report = IngestReport()
-                    done = []
-                    for unit in batch:
-                        errors = len(report.errors)
-                        ingest_entries(
-                            self._c.db, read_unit(root, unit), where=unit.path,
-                            kind="folder" if unit.kind in ("media", REFUSED) else unit.kind,
-                            source=source or root.name, actor=self._c.who().name, clock=self._c.clock,
-                            report=report, enricher=enricher,
-                        )  # fmt: skip
-                        # Offered again only when the database failed as a whole; items refused
-                        # for what they hold were named once and would be refused again.
-                        if not any(isinstance(error, NotStored) for error in report.errors[errors:]):
-                            done.append(unit)
-                    watch.taken(done)
-                    yield [unit.path for unit in batch], Outcome(report, _changes(report))
-                time.sleep(interval)
+        enricher = journaled(
+            self._c.db, preview=self._c.preview or DEFAULTS, workers=workers, media_store=self._c.media_store,
+            journal=self._c.store_journal,
+        )  # fmt: skip
+        sweep_left_copies(self._c.db, enricher)
+        try:
+            with enricher:
+                while True:
+                    for batch in batches(watch.poll()):
+                        report = IngestReport()
+                        done = []
+                        for unit in batch:
+                            errors = len(report.errors)
+                            ingest_entries(
+                                self._c.db, read_unit(root, unit), where=unit.path,
+                                kind="folder" if unit.kind in ("media", REFUSED) else unit.kind,
+                                source=source or root.name, actor=self._c.who().name, clock=self._c.clock,
+                                report=report, enricher=enricher,
+                            )  # fmt: skip
+                            # Offered again only when the database failed as a whole; items refused
+                            # for what they hold were named once and would be refused again.
+                            if not any(isinstance(error, NotStored) for error in report.errors[errors:]):
+                                done.append(unit)
+                        watch.taken(done)
+                        yield [unit.path for unit in batch], Outcome(report, _changes(report))
+                    time.sleep(interval)
+        finally:
+            # The caller stopped iterating, or Ctrl+C: the workers are gone, their journals free.
+            sweep_left_copies(self._c.db, enricher)
 
     def seal(
         self,

@@ -67,6 +67,7 @@ class Veil:
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
         preview: PreviewSettings | None = None,
         media_store: Path | None = None,
+        store_journal: Path | None = None,
         password: str | None = None,
     ) -> Veil:
         """Open (upgrading and seeding as needed) the database at ``url``."""
@@ -74,7 +75,7 @@ class Veil:
             url, create_folder=create_folder, backup_dir=backup_dir, clock=clock, lease=lease,
             undo_grace=undo_grace, busy_timeout_ms=busy_timeout_ms, password=password,
         )  # fmt: skip
-        return cls(Context(workspace, preview=preview, media_store=media_store))
+        return cls(Context(workspace, preview=preview, media_store=media_store, store_journal=store_journal))
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock = system_clock, password: str | None = None) -> Veil:
@@ -90,6 +91,7 @@ class Veil:
             busy_timeout_ms=settings.values.busy_timeout_ms,
             preview=settings.preview(),
             media_store=settings.media_store,
+            store_journal=settings.store_journal,
             password=password,
         )
 

@@ -32,6 +32,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from desktop.core.clock import now as clock_now
 from desktop.core.ingest.checks import checked, note
 from desktop.core.ingest.folder import read_folder, read_media_file
+from desktop.core.ingest.journal import journal_folder, own_journal, sweep
 from desktop.core.ingest.manifest import csv_delimiter, read_csv, read_jsonl
 from desktop.core.ingest.media_limits import refusal
 from desktop.core.ingest.media_store import check_store, discard, keep
@@ -211,7 +212,10 @@ class Enricher:
         preview: PreviewSettings = DEFAULTS,
         workers: int | None = None,
         media_store: Path | None = None,
+        journal: Path | None = None,
     ) -> None:
+        """``journal``: the local folder of the copy journals (see
+        :mod:`desktop.core.ingest.journal`, :func:`journaled`); None keeps none."""
         if workers is not None and workers < 1:
             raise ValueError("workers must be at least 1")
         self.engine = engine or MarkerEngine.load()
@@ -220,6 +224,7 @@ class Enricher:
         # Checked once here, so a missing share is one clear error before
         # anything is read rather than an error on every file.
         self.media_store = check_store(media_store) if media_store is not None else None
+        self.journal = journal
         self.workers = workers or os.cpu_count() or 1
         self._pool: Executor | None = None
         self._chunks = 0
@@ -261,10 +266,14 @@ class Enricher:
         if self.parallel and self._chunks > 1:
             with _quiet_children():
                 try:
-                    return self._executor().submit(_enrich_in_worker, drafts, self.preview, self.media_store)
+                    return self._executor().submit(
+                        _enrich_in_worker, drafts, self.preview, self.media_store, self.journal
+                    )
                 except BrokenProcessPool:
                     self.reset()
-                    return self._executor().submit(_enrich_in_worker, drafts, self.preview, self.media_store)
+                    return self._executor().submit(
+                        _enrich_in_worker, drafts, self.preview, self.media_store, self.journal
+                    )
         done: Future[list[ItemDraft]] = Future()
         try:
             done.set_result(self.enrich(drafts))
@@ -288,12 +297,16 @@ class Enricher:
         strengths = [strength for *_, strength in jobs]
         settings = [self.preview] * len(jobs)
         stores = [self.media_store] * len(jobs)
+        journals = [self.journal] * len(jobs)
         if self.parallel and len(jobs) >= _POOL_THRESHOLD:
             with _quiet_children():
-                mapped = self._executor().map(_fingerprint, paths, refs, strengths, settings, stores, chunksize=2)
+                mapped = self._executor().map(
+                    _fingerprint, paths, refs, strengths, settings, stores, journals, chunksize=2
+                )
             results = list(mapped)
         else:
-            results = [_fingerprint(*job) for job in zip(paths, refs, strengths, settings, stores, strict=True)]
+            here = zip(paths, refs, strengths, settings, stores, journals, strict=True)
+            results = [_fingerprint(*job) for job in here]
         done = {(n, m): result for (n, m, _, _), result in zip(jobs, results, strict=True)}
         return [
             replace(draft, media=tuple(done.get((n, m), ref) for m, ref in enumerate(draft.media)))
@@ -318,7 +331,32 @@ class Enricher:
         )
 
 
-def _fingerprint(path: Path, ref: MediaRef, strength: str, settings: PreviewSettings, store: Path | None) -> MediaRef:
+def journaled(
+    database: Database,
+    *,
+    preview: PreviewSettings = DEFAULTS,
+    workers: int | None = None,
+    media_store: Path | None = None,
+    journal: Path | None = None,
+) -> Enricher:
+    """An enricher for ingesting into ``database`` whose copies into the media
+    store are journaled below ``journal`` (a local folder; None: not journaled)."""
+    enricher = Enricher(preview=preview, workers=workers, media_store=media_store)
+    if journal is not None and enricher.media_store is not None:
+        enricher.journal = journal_folder(journal, database, enricher.media_store)
+    return enricher
+
+
+def sweep_left_copies(database: Database, enricher: Enricher) -> None:
+    """Remove the store copies that ingests into ``database`` which died left behind
+    (see :mod:`desktop.core.ingest.journal`); at the start and the end of every ingest."""
+    if enricher.media_store is not None and enricher.journal is not None:
+        sweep(database, enricher.media_store, enricher.journal)
+
+
+def _fingerprint(
+    path: Path, ref: MediaRef, strength: str, settings: PreviewSettings, store: Path | None, journal: Path | None
+) -> MediaRef:
     size, refused = refusal(path)
     if refused is not None:
         return replace(ref, size_bytes=size, error=refused)
@@ -329,8 +367,10 @@ def _fingerprint(path: Path, ref: MediaRef, strength: str, settings: PreviewSett
     ref = replace(ref, key=key, preview=None if ref.preview is None else seal_bytes(ref.preview, key))
     if store is None or ref.sha256 is None:
         return ref
+    # This process's own journal: each pool worker keeps one, and so does the caller when it copies.
+    noted = None if journal is None or (own := own_journal(journal)) is None else own.note
     try:
-        copy = keep(path, ref.sha256, store, key)
+        copy = keep(path, ref.sha256, store, key, noted)
     except OSError as err:
         # The item still comes in, referring to the file where it was found.
         return replace(ref, error=f"not copied into the media store: {err.strerror or err}")
@@ -364,12 +404,14 @@ def _worker_start() -> None:
 
 
 @cache
-def _worker_enricher(preview: PreviewSettings, store: Path | None) -> Enricher:
-    return Enricher(parallel=False, preview=preview, media_store=store)
+def _worker_enricher(preview: PreviewSettings, store: Path | None, journal: Path | None) -> Enricher:
+    return Enricher(parallel=False, preview=preview, media_store=store, journal=journal)
 
 
-def _enrich_in_worker(drafts: list[ItemDraft], preview: PreviewSettings, store: Path | None) -> list[ItemDraft]:
-    return _worker_enricher(preview, store).enrich(drafts)
+def _enrich_in_worker(
+    drafts: list[ItemDraft], preview: PreviewSettings, store: Path | None, journal: Path | None
+) -> list[ItemDraft]:
+    return _worker_enricher(preview, store, journal).enrich(drafts)
 
 
 def _discard_unstored(enriched: list[ItemDraft], stored: list[ItemDraft], media_store: Path) -> None:
@@ -413,6 +455,7 @@ def ingest_files(
     preview: PreviewSettings = DEFAULTS,
     workers: int | None = None,
     media_store: Path | None = None,
+    journal: Path | None = None,
     stop: Callable[[], bool] | None = None,
 ) -> IngestReport:
     """Read each input and store its items, committing every chunk.
@@ -420,13 +463,18 @@ def ingest_files(
     ``workers``: processes making previews and hashes (default: one per core).
     ``media_store``: a folder to copy each original into (see
     :mod:`desktop.core.ingest.media_store`); None refers to files where they are.
+    ``journal``: a local folder for the journals of the copies made (see
+    :mod:`desktop.core.ingest.journal`); None keeps none.
     ``stop``: asked between chunks; once it says True, the chunks already
     stored stay, nothing more is read, and the report says it was stopped.
     """
     report = report or IngestReport()
     own = enricher is None
-    enricher = enricher or Enricher(preview=preview, workers=workers, media_store=media_store)
+    enricher = enricher or journaled(
+        database, preview=preview, workers=workers, media_store=media_store, journal=journal
+    )
     sources = SourceCache()
+    sweep_left_copies(database, enricher)
     try:
         for path in paths:
             if stop is not None and stop():
@@ -454,6 +502,8 @@ def ingest_files(
     finally:
         if own:
             enricher.close()
+    # Once this ingest's own workers are gone, what their journals list is either stored or left over.
+    sweep_left_copies(database, enricher)
     return report
 
 

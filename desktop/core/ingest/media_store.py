@@ -27,6 +27,7 @@ from desktop.core.media.sealed import seal_file
 from desktop.domain.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 SUFFIX = ".veil"
@@ -57,8 +58,11 @@ def check_store(folder: Path) -> Path:
     return folder.absolute()
 
 
-def keep(original: Path, sha256: str, store: Path, key: bytes) -> Path:
+def keep(original: Path, sha256: str, store: Path, key: bytes, noted: Callable[[Path], None] | None = None) -> Path:
     """A new sealed copy of ``original`` (whose content hashes to ``sha256``) in the store.
+
+    ``noted`` is given the copy's final path before anything is written
+    (the copy journal, :mod:`desktop.core.ingest.journal`).
 
     Sealed beside its final name, checked against ``sha256`` while it is
     read and renamed into place, so another workstation never sees half a
@@ -70,22 +74,29 @@ def keep(original: Path, sha256: str, store: Path, key: bytes) -> Path:
     """
     name = secrets.token_hex(16)
     folder = store / name[:2]
+    target = folder / f"{name}{SUFFIX}"
+    if noted is not None:
+        noted(target)
     try:
         folder.mkdir()
     except FileExistsError:
         pass  # made by an earlier copy, or by a colleague's just now
     else:
         _like_store(folder, store, directory=True)
-    partial = folder / f".{name}.partial"
+    partial = partial_of(target)
     try:
         if seal_file(original, partial, key) != sha256:
             raise OSError(f"{original.name} changed while it was being copied")
         _like_store(partial, store, directory=False)
-        target = folder / f"{name}{SUFFIX}"
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
     return target
+
+
+def partial_of(copy: Path) -> Path:
+    """Where :func:`keep` writes the sealed copy ``copy`` until it is whole."""
+    return copy.with_name(f".{copy.name.removesuffix(SUFFIX)}.partial")
 
 
 def in_store(path: Path, store: Path) -> bool:
