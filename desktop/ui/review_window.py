@@ -462,17 +462,19 @@ class ReviewWindow(QMainWindow):
             self.status.show_database("connected")
             self.banner.clear("offline")
         else:
-            self.status.show_database("offline")
+            reason = self.controller.cannot_write
+            self.status.show_database("unwritable" if reason else "offline")
+            # A full or read-only disk is not a silent server: say what saving waits for.
+            when = "once the database can be written again" if reason else "when it answers again"
             pending = (
                 ""
                 if not self.controller.pending
-                else " Your decision is kept and will be saved when it answers again (pending)."
+                else f" Your decision is kept and will be saved {when} (pending)."
                 if self.controller.pending_on_disk
                 else " Your decision could not be kept on disk either: keep Veil open until it is saved (pending)."
             )
             if self.controller.exposure_waiting():
-                pending += " What you saw is kept and will be recorded when it answers again (pending)."
-            reason = self.controller.cannot_write
+                pending += f" What you saw is kept and will be recorded {when} (pending)."
             head = (
                 f"<b>Veil cannot save to the database:</b> {html.escape(str(reason))}."
                 if reason

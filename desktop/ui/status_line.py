@@ -42,8 +42,13 @@ class StatusLine:
         self.level.setText(f"Blur: {levels.STEPS[level] or 'clear'}")
 
     def show_database(self, state: str) -> None:
-        """``connected``, ``offline`` or ``none`` (it could not be opened)."""
-        texts = {"connected": "● Database connected", "offline": "○ Database not answering", "none": "No database"}
+        """``connected``, ``offline``, ``unwritable`` (it answers, cannot save) or ``none`` (not opened)."""
+        texts = {
+            "connected": "● Database connected",
+            "offline": "○ Database not answering",
+            "unwritable": "○ Database cannot save",
+            "none": "No database",
+        }
         self.database.setText(texts[state])
 
 

@@ -116,6 +116,9 @@ def test_a_decision_when_the_disk_is_full_waits_in_the_outbox_and_is_saved_once_
         assert kept is not None
         assert isinstance(window.controller.cannot_write, DiskFull)
         assert window.banner.isVisible()
+        # Not "when it answers again": the server answers, its disk is full.
+        assert "once the database can be written again" in window.banner_text.text()
+        assert window.status.database.text() == "○ Database cannot save"
         outbox = Outbox(config.data_dir() / "pending-decisions.jsonl")
         before = list(saved)
         assert [p.key for p in outbox.decisions(database=where, reviewer="root")] == [kept.decision_id]
