@@ -28,14 +28,20 @@ test: $(STAMP) lint
 	scripts/ensure-postgres
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
 
+# Every benchmark, then one table of their figures beside the baselines
+# measured in the same run (tests/perf/table.py).
+BENCH_RESULTS ?= $(CURDIR)/.bench-results.jsonl
 bench: $(STAMP)
 	scripts/ensure-postgres
-	$(BIN)/python -m tests.perf.claims
-	$(BIN)/python -m tests.perf.queue_seek
-	$(BIN)/python -m tests.perf.bench_ingest
-	$(BIN)/python -m tests.perf.bench_previews
-	$(BIN)/python -m tests.perf.bench_video
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.perf.bench_review_loop
+	rm -f $(BENCH_RESULTS)
+	export VEIL_BENCH_RESULTS=$(BENCH_RESULTS); \
+	  $(BIN)/python -m tests.perf.claims && \
+	  $(BIN)/python -m tests.perf.queue_seek && \
+	  $(BIN)/python -m tests.perf.bench_ingest && \
+	  $(BIN)/python -m tests.perf.bench_previews && \
+	  $(BIN)/python -m tests.perf.bench_video && \
+	  QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.perf.bench_review_loop && \
+	  $(BIN)/python -m tests.perf.table $(BENCH_RESULTS)
 
 # The one-folder bundle in dist/veil (PyInstaller), and the Debian package
 # built from it in dist/ (packaging/linux/build-deb.sh).
