@@ -3,6 +3,11 @@
 The application calls :func:`upgrade` on every start. It refuses, untouched,
 a database that is not Veil's or whose schema is newer than this build knows;
 it backs an SQLite file up before changing its schema.
+
+A database already at :data:`HEAD` is found so with one query, and Alembic
+(with Mako beneath it, some 150 ms of imports) loads only when a migration
+must run or a revision must be looked up: a command line that answers at once
+cannot pay for it on every start.
 """
 
 from __future__ import annotations
@@ -14,11 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, inspect
+from sqlalchemy import exc, inspect
 
 from db import private_files, security
 from db.errors import NewerSchema, NotAVeilDatabase, OlderSchema, UnsupportedURL
@@ -27,11 +28,19 @@ from db.session import Database, describe
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from alembic.config import Config
+    from sqlalchemy import Connection
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+# The newest migration's revision, so that a current database is recognised
+# without Alembic; a unit test holds it equal to the migrations folder's head.
+HEAD = "0007"
 _PG_MIGRATION_LOCK = 0x7E11_0001
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
@@ -39,6 +48,9 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def head_revision() -> str:
+    """The newest revision in the migrations folder, as Alembic reads it (see :data:`HEAD`)."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "the migrations folder has no head revision"
     return head
@@ -57,6 +69,8 @@ def current_revision(database: Database) -> str | None:
     Raises :class:`NotAVeilDatabase` for a database that has tables but no
     Alembic version (another program's database).
     """
+    from alembic.runtime.migration import MigrationContext
+
     with database.translated(), database.engine.connect() as conn:
         revision = MigrationContext.configure(conn).get_current_revision()
         if revision is None:
@@ -66,9 +80,26 @@ def current_revision(database: Database) -> str | None:
         return revision
 
 
+def is_current(database: Database) -> bool:
+    """Whether ``database`` is at :data:`HEAD`, asked in one query.
+
+    False says only "not known to be": an empty database, another program's,
+    an older or newer schema, or one that cannot be read now. :func:`upgrade`
+    then looks properly, with Alembic, and says which.
+    """
+    try:
+        with database.engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    except exc.DBAPIError:
+        return False  # no such table, most likely; the full check names any other trouble
+    return [tuple(row) for row in rows] == [(HEAD,)]
+
+
 def check_known(revision: str | None) -> None:
     if revision is None:
         return
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     if revision not in {rev.revision for rev in script.walk_revisions()}:
         raise NewerSchema(
@@ -95,6 +126,8 @@ def _one_migrator(database: Database) -> Iterator[None]:
 
 def upgrade(database: Database, *, backup_dir: Path | None = None) -> UpgradeResult:
     """Bring ``database`` to the newest schema, backing SQLite up first."""
+    if is_current(database):
+        return UpgradeResult(HEAD, HEAD, None)
     with _one_migrator(database):
         return _upgrade(database, backup_dir)
 
@@ -127,6 +160,8 @@ def _upgrade(database: Database, backup_dir: Path | None) -> UpgradeResult:
             # keys off: batch migrations rebuild tables.
             raw.execute("PRAGMA journal_mode = WAL")
             raw.execute("PRAGMA foreign_keys = OFF")
+        from alembic import command
+
         command.upgrade(alembic_config(conn), "head")
         if team:
             security.apply_policies(conn)  # a new table or column gets its grants in the same step

@@ -119,6 +119,11 @@ def actions() -> tuple[ActionInfo, ...]:
     return tuple(load_file().actions)
 
 
+def is_seeded(session: Session) -> bool:
+    """Whether the database has a taxonomy: one indexed row looked up, not the labels loaded."""
+    return session.scalar(select(Label.code).limit(1)) is not None
+
+
 def seed_if_empty(session: Session, now: datetime, taxonomy: Taxonomy | None = None) -> bool:
     """Load the bundled taxonomy into a database that has none. True if it did."""
     if session.scalar(select(func.count()).select_from(Label)):

@@ -132,7 +132,7 @@ def open_workspace(
         login = security.team_login(database)
         result = upgrade(database, backup_dir=backup_dir)
         with database.read() as session:
-            seeded = bool(taxonomy.labels(session, include_inactive=True))
+            seeded = taxonomy.is_seeded(session)
         # A team database was seeded when IT first opened it, before veil db secure.
         if not seeded:
             with database.write() as session:
