@@ -30,9 +30,6 @@ import os
 import struct
 from typing import IO, TYPE_CHECKING, BinaryIO
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from desktop.domain.errors import IntegrityFailure
 
 if TYPE_CHECKING:
@@ -40,6 +37,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from _typeshed import WriteableBuffer
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 MAGIC = b"VEILSEAL"
 VERSION = 1
@@ -85,6 +83,8 @@ def _parse_header(header: bytes, what: str) -> int:
 
 
 def _check_key(key: bytes) -> AESGCM:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     if len(key) != KEY_BYTES:
         raise ValueError(f"a media key is {KEY_BYTES} bytes, not {len(key)}")
     return AESGCM(key)
@@ -153,6 +153,8 @@ def _chunk_count(body: int, chunk: int, what: str) -> int:
 
 
 def _open_chunk(aead: AESGCM, nonce_index: int, final: bool, sealed: bytes, header: bytes, what: str) -> bytes:
+    from cryptography.exceptions import InvalidTag
+
     try:
         return aead.decrypt(_nonce(nonce_index, final), sealed, header)
     except InvalidTag:
