@@ -15,44 +15,105 @@ call opens its own session, and the signed-in person is an immutable value.
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from db.session import DEFAULT_BUSY_TIMEOUT_MS, describe
-from desktop.app.administering import People, TaxonomyAdmin, TeamSettings
-from desktop.app.auditing import Auditing
-from desktop.app.caring import Caring
 from desktop.app.context import Context
-from desktop.app.ingesting import Ingesting
-from desktop.app.reviewing import Reviewing
-from desktop.app.second_review import SecondReview
-from desktop.app.supervising import Supervising
 from desktop.core.review.claims import DEFAULT_LEASE
 from desktop.core.review.decisions import DEFAULT_UNDO_GRACE
 from desktop.core.workspace import open_workspace
 from desktop.domain.clock import Clock, system_clock
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from db.migrate import UpgradeResult
+    from desktop.app.administering import People, TaxonomyAdmin, TeamSettings
+    from desktop.app.auditing import Auditing
+    from desktop.app.caring import Caring
+    from desktop.app.ingesting import Ingesting
+    from desktop.app.reviewing import Reviewing
+    from desktop.app.second_review import SecondReview
+    from desktop.app.supervising import Supervising
     from desktop.config import Settings
     from desktop.domain.people import Actor
     from desktop.domain.previews import PreviewSettings
+
+Area = TypeVar("Area")
 
 
 class Veil:
     def __init__(self, context: Context) -> None:
         self._context = context
-        self.review = Reviewing(context)
-        self.second_review = SecondReview(context)
-        self.supervision = Supervising(context)
-        self.audit = Auditing(context)
-        self.people = People(context)
-        self.taxonomy = TaxonomyAdmin(context)
-        self.team = TeamSettings(context)
-        self.care = Caring(context)
-        self.ingest = Ingesting(context)
+        self._areas: dict[object, object] = {}
+        self._areas_lock = threading.Lock()
+
+    # Each area is made, and its modules imported, on first use: a command
+    # loads only the areas it calls (``veil users list`` no review, no audit
+    # export). One of each per Veil, even when two threads ask at once.
+
+    def _area(self, make: Callable[[Context], Area]) -> Area:
+        with self._areas_lock:
+            if make not in self._areas:
+                self._areas[make] = make(self._context)
+            return cast("Area", self._areas[make])
+
+    @property
+    def review(self) -> Reviewing:
+        from desktop.app.reviewing import Reviewing
+
+        return self._area(Reviewing)
+
+    @property
+    def second_review(self) -> SecondReview:
+        from desktop.app.second_review import SecondReview
+
+        return self._area(SecondReview)
+
+    @property
+    def supervision(self) -> Supervising:
+        from desktop.app.supervising import Supervising
+
+        return self._area(Supervising)
+
+    @property
+    def audit(self) -> Auditing:
+        from desktop.app.auditing import Auditing
+
+        return self._area(Auditing)
+
+    @property
+    def people(self) -> People:
+        from desktop.app.administering import People
+
+        return self._area(People)
+
+    @property
+    def taxonomy(self) -> TaxonomyAdmin:
+        from desktop.app.administering import TaxonomyAdmin
+
+        return self._area(TaxonomyAdmin)
+
+    @property
+    def team(self) -> TeamSettings:
+        from desktop.app.administering import TeamSettings
+
+        return self._area(TeamSettings)
+
+    @property
+    def care(self) -> Caring:
+        from desktop.app.caring import Caring
+
+        return self._area(Caring)
+
+    @property
+    def ingest(self) -> Ingesting:
+        from desktop.app.ingesting import Ingesting
+
+        return self._area(Ingesting)
 
     @classmethod
     def open(
