@@ -15,11 +15,8 @@ from desktop.domain.team import parse_bool
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Callable
 
     from desktop.cli.context import Context
-
-    Handler = Callable[[argparse.Namespace, Context], int]
 
 
 # -- users ----------------------------------------------------------------------
@@ -67,14 +64,12 @@ def users_list(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def users_set_disabled(disabled: bool) -> Handler:
-    def handler(args: argparse.Namespace, ctx: Context) -> int:
-        info = ctx.signed_in().people.set_disabled(args.name, disabled).value
-        state = "disabled" if info.disabled else "enabled"
-        ctx.emit(info.as_dict(), lambda: say(f"user {info.name} {state}"))
-        return 0
-
-    return handler
+def users_set_disabled(args: argparse.Namespace, ctx: Context) -> int:
+    """``users disable`` and ``users enable``: the parser sets ``args.disabled``."""
+    info = ctx.signed_in().people.set_disabled(args.name, args.disabled).value
+    state = "disabled" if info.disabled else "enabled"
+    ctx.emit(info.as_dict(), lambda: say(f"user {info.name} {state}"))
+    return 0
 
 
 # -- labels and reasons ---------------------------------------------------------
@@ -125,16 +120,14 @@ def labels_set(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def labels_set_active(active: bool) -> Handler:
-    def handler(args: argparse.Namespace, ctx: Context) -> int:
-        ctx.signed_in().taxonomy.set_label_active(args.code, active)
-        ctx.emit(
-            {"code": args.code, "active": active},
-            lambda: say(f"label {args.code} {'enabled' if active else 'disabled'}"),
-        )
-        return 0
-
-    return handler
+def labels_set_active(args: argparse.Namespace, ctx: Context) -> int:
+    """``labels enable`` and ``labels disable``: the parser sets ``args.active``."""
+    ctx.signed_in().taxonomy.set_label_active(args.code, args.active)
+    ctx.emit(
+        {"code": args.code, "active": args.active},
+        lambda: say(f"label {args.code} {'enabled' if args.active else 'disabled'}"),
+    )
+    return 0
 
 
 # -- team settings --------------------------------------------------------------

@@ -8,6 +8,7 @@ video, PDF, crypto and Qt libraries load only for the commands that use them.
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from alembic import command
 
 from db.migrate import HEAD, alembic_config, current_revision, head_revision
 from db.session import Database
+from desktop.cli.parser import build_parser
 from desktop.core.workspace import open_workspace
 from tests.support.factories import add_items, add_user, admin
 
@@ -51,6 +53,24 @@ def run(url: str, *args: str) -> Ran:
 
 def test_the_head_the_one_query_trusts_is_the_migrations_folder_s() -> None:
     assert head_revision() == HEAD
+
+
+def _handlers(parser: argparse.ArgumentParser, path: str = "veil") -> dict[str, object]:
+    found = {path: parser.get_default("handler")}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found.update(_handlers(sub, f"{path} {name}"))
+    return found
+
+
+def test_every_command_s_handler_is_found_when_it_runs() -> None:
+    handlers = _handlers(build_parser())
+    assert len(handlers) > 40
+    for words, handler in handlers.items():
+        if handler is None:  # a group (veil users) whose subcommand is required
+            continue
+        assert callable(getattr(handler, "resolve", lambda: None)()), words
 
 
 def test_reading_and_deciding_commands_load_no_heavy_library(db_url: str) -> None:
