@@ -34,7 +34,7 @@ def window_was_asked_for(args: argparse.Namespace) -> bool:
     """``veil gui`` that failed before its window opened, with a screen to
     say so on: from a desktop menu nobody reads stderr. Not for screenshots
     or the offscreen platform, where a dialog would wait for nobody."""
-    if args.handler is not open_window or getattr(args, "screenshot", None):
+    if getattr(args, "command", None) not in (None, "gui") or getattr(args, "screenshot", None):
         return False
     if os.environ.get("QT_QPA_PLATFORM", "").startswith(("offscreen", "minimal")):
         return False

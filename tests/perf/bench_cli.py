@@ -11,6 +11,10 @@ baselines, so the machine's noise moves all alike:
 - ``python -c "import sqlalchemy"``: the floor of every command that reads a
   database through SQLAlchemy.
 
+The printout adds two more floors: SQLAlchemy's ORM (which Veil's data
+layer is written in), and the database's own driver alone (``sqlite3``,
+``psycopg``), the floor a command reading through bare DB-API would have.
+
 The goals (DESIGN.md, "Performance budget"): ``veil --version`` within 0.1 s,
 ``veil queue`` and ``veil show`` within 0.3 s.
 """
@@ -64,6 +68,10 @@ def _prepared(url: str, items: int) -> int:
         ws.close()
 
 
+def _driver(url: str) -> str:
+    return "sqlite3" if url.startswith("sqlite") else "psycopg"
+
+
 def measure(url: str, runs: int, env: dict[str, str]) -> dict[str, list[float]]:
     """Every command and both baselines, ``runs`` rounds of each, on the database at ``url``."""
     env = {**env, "VEIL_DB_URL": url, "VEIL_USER": USER}
@@ -80,6 +88,8 @@ def measure(url: str, runs: int, env: dict[str, str]) -> dict[str, list[float]]:
     for _ in range(runs + 1):
         note("python -c pass", PASS)
         note("import sqlalchemy", FLOOR)
+        note("import sqlalchemy.orm", [sys.executable, "-c", "import sqlalchemy.orm"])
+        note(f"import {_driver(url)}", [sys.executable, "-c", f"import {_driver(url)}"])
         note("veil --version", [*VEIL, "--version"])
         note("veil queue --limit 20", [*VEIL, "queue", "--limit", "20"])
         note("veil show ID", [*VEIL, "show", str(first)])
