@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import secrets
 import shutil
 import statistics
@@ -48,13 +49,19 @@ PASS = [sys.executable, "-c", "pass"]
 FLOOR = [sys.executable, "-c", "import sqlalchemy"]
 
 
-def _timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
-    started = time.perf_counter()
+def _cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def _timed(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall and CPU seconds of ``command`` (CPU time moves less with other people's load), and its stdout."""
+    cpu, started = _cpu(), time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False, timeout=120)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, _cpu() - cpu
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.strip()}")
-    return elapsed, done.stdout
+    return elapsed, cpu, done.stdout
 
 
 def _prepared(url: str, items: int) -> int:
@@ -72,15 +79,17 @@ def _driver(url: str) -> str:
     return "sqlite3" if url.startswith("sqlite") else "psycopg"
 
 
-def measure(url: str, runs: int, env: dict[str, str]) -> dict[str, list[float]]:
-    """Every command and both baselines, ``runs`` rounds of each, on the database at ``url``."""
+def measure(url: str, runs: int, env: dict[str, str]) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Every command and the baselines, ``runs`` rounds of each, on the database at ``url``: wall and CPU seconds."""
     env = {**env, "VEIL_DB_URL": url, "VEIL_USER": USER}
     first = _prepared(url, items=runs + 20)
     times: dict[str, list[float]] = {}
+    cpu: dict[str, list[float]] = {}
 
     def note(name: str, command: list[str]) -> str:
-        elapsed, out = _timed(command, env)
+        elapsed, used, out = _timed(command, env)
         times.setdefault(name, []).append(elapsed)
+        cpu.setdefault(name, []).append(used)
         return out
 
     # One round untimed: the files in the page cache and every module
@@ -95,18 +104,24 @@ def measure(url: str, runs: int, env: dict[str, str]) -> dict[str, list[float]]:
         note("veil show ID", [*VEIL, "show", str(first)])
         held = note("veil claim", [*VEIL, "claim"]).strip()
         note("veil decide", [*VEIL, "decide", held, "--action", "approve"])
-    return {name: values[1:] for name, values in times.items()}
+    return {name: values[1:] for name, values in times.items()}, {name: values[1:] for name, values in cpu.items()}
 
 
-def report(database: str, times: dict[str, list[float]]) -> None:
+def report(database: str, measured: tuple[dict[str, list[float]], dict[str, list[float]]]) -> None:
+    times, cpu = measured
     median = {name: statistics.median(values) for name, values in times.items()}
+    cpu_median = {name: statistics.median(values) for name, values in cpu.items()}
     start, floor = median["python -c pass"], median["import sqlalchemy"]
     print(f"{database}: median of {len(times['veil queue --limit 20'])} runs, whole process")
-    print(f"{'command':<24} {'median s':>9} {'min s':>7} {'- python start':>15} {'/ sqlalchemy floor':>19}")
+    print(
+        f"{'command':<24} {'median s':>9} {'min s':>7} {'- python start':>15} {'/ sqlalchemy floor':>19} "
+        f"{'CPU s':>7} {'CPU / floor':>12}"
+    )
     for name, values in times.items():
         print(
             f"{name:<24} {median[name]:>9.3f} {min(values):>7.3f} {median[name] - start:>15.3f} "
-            f"{median[name] / floor:>19.2f}"
+            f"{median[name] / floor:>19.2f} {cpu_median[name]:>7.3f} "
+            f"{cpu_median[name] / cpu_median['import sqlalchemy']:>12.2f}"
         )
     record(
         f"veil --version, whole process ({database})", median["veil --version"], "s", goal=VERSION_GOAL_S,
