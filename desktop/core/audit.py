@@ -201,17 +201,33 @@ def _drop_pending(session: Session, _previous: object) -> None:
 
 
 def _write(session: Session, events: list[_Event]) -> str:
-    """Append ``events`` in order: lock the chain, read its head once, one INSERT each; the last hash."""
-    lock_chain(session)
-    last = session.execute(_HEAD).first()
-    event_id, prev = (last[0], last[1]) if last else (0, GENESIS)
+    """Append ``events`` in order: lock the chain, read its head, insert them; the last hash.
+
+    On PostgreSQL every other writer of the chain waits from the lock to
+    the commit, so this is three round trips: the lock and the head's read
+    (two statements in one message), the inserts (one message: psycopg
+    pipelines an executemany), the commit."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # The head is read by a statement of its own, after the lock's: its
+        # snapshot is taken once the lock is held, so it sees the events of
+        # the transaction that held the lock before. No parameters, so
+        # psycopg sends both as one simple query.
+        result = connection.exec_driver_sql(_PG_LOCKED_HEAD, execution_options={"no_parameters": True})
+        try:
+            cursor = result.cursor
+            cursor.nextset()
+            last = cursor.fetchone()
+        finally:
+            result.close()
+    else:
+        last = connection.execute(_HEAD).first()
+    event_id, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
+    rows = []
     for e in events:
         event_id += 1
         digest = event_hash(prev, event_id, e.at, e.actor, e.kind, e.item_id, e.body)
-        # One INSERT per event, each a statement of its own: on a team
-        # database each row is checked against the head the one before it made.
-        session.execute(
-            _INSERT,
+        rows.append(
             {
                 "id": event_id,
                 "at": e.at,
@@ -222,9 +238,12 @@ def _write(session: Session, events: list[_Event]) -> str:
                 "payload": e.body,
                 "prev_hash": prev,
                 "hash": digest,
-            },
+            }
         )
         prev = digest
+    # An executemany: one INSERT statement per event, so on a team database
+    # each row is checked against the head the one before it made.
+    connection.execute(_INSERT, rows)
     return prev
 
 
@@ -232,6 +251,9 @@ def _write(session: Session, events: list[_Event]) -> str:
 # building on the hottest path (every claim and decision).
 _HEAD = select(_AUDIT_TABLE.c.id, _AUDIT_TABLE.c.hash).order_by(_AUDIT_TABLE.c.id.desc()).limit(1)
 _INSERT = insert(_AUDIT_TABLE)
+_PG_LOCKED_HEAD = (
+    f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY}); SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1"
+)
 
 
 def decision_payload(row: Decision) -> dict[str, Any]:

@@ -55,12 +55,14 @@ def claim_next(
     # Core statements do not flush the session: changes made earlier in
     # this transaction through the ORM (a skip, a release) go first.
     session.flush()
+    # The session's connection itself: no ORM machinery around a Core statement.
+    connection = session.connection()
     values = {"b_me": actor.id, "b_status": status, "b_now": now, "b_until": until}
-    held = session.execute(_RENEW_HELD, values).scalar()
+    held = connection.execute(_RENEW_HELD, values).scalar()
     if held is not None:
         forget(session, held)
         return Claim(held, until, resumed=True)
-    item_id = session.execute(_TAKE_NEXT, values).scalar()
+    item_id = connection.execute(_TAKE_NEXT, values).scalar()
     if item_id is None:
         return None
     forget(session, item_id)

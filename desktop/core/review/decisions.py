@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Boolean, bindparam, func, insert, or_, select, update
 
 from db.models import Base, Decision, Item, Marker, Media, User
 from desktop.core import audit, taxonomy
@@ -57,15 +57,17 @@ def decide(
         raise UsageError(f"{action.value} is not a decision")
     decision_id = checked_id(decision_id)
     session.flush()  # changes made earlier in this transaction through the ORM go first
+    # The session's connection itself: no ORM machinery around a Core statement.
+    connection = session.connection()
     # Lock first: a concurrent retry of this very decision waits here,
     # then finds the row the first attempt wrote.
-    item = session.execute(_LOCK_ITEM, {"item": item_id}).first()
+    item = connection.execute(_LOCK_ITEM, {"b_item": item_id}).first()
     if item is None:
         locked_item(session, item_id)  # says why: no such item, or a team policy hides it
         raise AssertionError("locked_item raises for a row the lock did not find")
     # A statement of its own, after the lock: on PostgreSQL it sees what a
     # transaction that held the lock before us committed.
-    repeat, last_seq = session.execute(_REPEAT_AND_SEQ, {"decision": decision_id, "item": item_id}).one()
+    repeat, last_seq = connection.execute(_REPEAT_AND_SEQ, {"b_decision": decision_id, "b_item": item_id}).one()
     if repeat is not None:
         earlier = session.get(Decision, decision_id)
         assert earlier is not None
@@ -98,17 +100,15 @@ def decide(
     )
     # The row goes in while the reviewer still holds the item: a team
     # database admits a decision only on an item its reviewer holds.
-    session.execute(_INSERT_DECISION, {column: getattr(row, column) for column in _DECISION_COLUMNS})
-    moved: dict[str, Any] = {
-        "status": ItemStatus.ESCALATED if action == Action.ESCALATE else ItemStatus.DECIDED,
-        "current_decision_id": decision_id,
-        "claimed_by": None,
-        "lease_expires_at": None,
-    }
-    if reason_row is not None and reason_row.withholds_media:
+    connection.execute(_INSERT_DECISION, {column: getattr(row, column) for column in _DECISION_COLUMNS})
+    moved = {
+        "b_item": item_id,
+        "b_status": ItemStatus.ESCALATED if action == Action.ESCALATE else ItemStatus.DECIDED,
+        "b_decision": decision_id,
         # Safety outranks everything: suspected CSAM is withheld from everyone at once.
-        moved["media_withheld"] = True
-    session.execute(update(_ITEM).where(_ITEM.c.id == item_id).values(moved))
+        "b_withheld": reason_row is not None and reason_row.withholds_media,
+    }
+    connection.execute(_MOVE_ITEM, moved)
     forget(session, item_id)
     audit.append_decision(session, row, kind="decision", actor=actor.name)
     return decision_info(row, actor.name)
@@ -121,14 +121,25 @@ _DECISION = Base.metadata.tables["decision"]
 _DECISION_COLUMNS = tuple(column.key for column in _DECISION.columns)
 _LOCK_ITEM = (
     select(_ITEM.c.status, _ITEM.c.claimed_by, _ITEM.c.lease_expires_at)
-    .where(_ITEM.c.id == bindparam("item"))
+    .where(_ITEM.c.id == bindparam("b_item"))
     .with_for_update()
 )
 _REPEAT_AND_SEQ = select(
-    select(_DECISION.c.id).where(_DECISION.c.id == bindparam("decision")).scalar_subquery(),
-    select(func.max(_DECISION.c.item_seq)).where(_DECISION.c.item_id == bindparam("item")).scalar_subquery(),
+    select(_DECISION.c.id).where(_DECISION.c.id == bindparam("b_decision")).scalar_subquery(),
+    select(func.max(_DECISION.c.item_seq)).where(_DECISION.c.item_id == bindparam("b_item")).scalar_subquery(),
 )
 _INSERT_DECISION = insert(_DECISION)
+_MOVE_ITEM = (
+    update(_ITEM)
+    .where(_ITEM.c.id == bindparam("b_item"))
+    .values(
+        status=bindparam("b_status"),
+        current_decision_id=bindparam("b_decision"),
+        claimed_by=None,
+        lease_expires_at=None,
+        media_withheld=or_(_ITEM.c.media_withheld, bindparam("b_withheld", type_=Boolean)),
+    )
+)
 
 
 def approve_many(
