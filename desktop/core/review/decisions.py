@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Boolean, bindparam, func, insert, or_, select, update
 
@@ -59,15 +59,23 @@ def decide(
     session.flush()  # changes made earlier in this transaction through the ORM go first
     # The session's connection itself: no ORM machinery around a Core statement.
     connection = session.connection()
-    # Lock first: a concurrent retry of this very decision waits here,
-    # then finds the row the first attempt wrote.
-    item = connection.execute(_LOCK_ITEM, {"b_item": item_id}).first()
+    keys = {"b_decision": decision_id, "b_item": item_id}
+    item: Any  # the item's status, holder and lease (a Row)
+    if connection.dialect.name == "sqlite":
+        # The transaction holds the database's write lock from its start:
+        # the item, the repeat and the sequence number in one statement.
+        item = connection.execute(_ITEM_REPEAT_AND_SEQ, keys).first()
+        repeat, last_seq = (item.repeat, item.last_seq) if item is not None else (None, None)
+    else:
+        # Lock first: a concurrent retry of this very decision waits here,
+        # then finds the row the first attempt wrote, by a statement of its
+        # own whose snapshot is taken once the lock is held.
+        item = connection.execute(_LOCK_ITEM, keys).first()
+        if item is not None:
+            repeat, last_seq = connection.execute(_REPEAT_AND_SEQ, keys).one()
     if item is None:
         locked_item(session, item_id)  # says why: no such item, or a team policy hides it
         raise AssertionError("locked_item raises for a row the lock did not find")
-    # A statement of its own, after the lock: on PostgreSQL it sees what a
-    # transaction that held the lock before us committed.
-    repeat, last_seq = connection.execute(_REPEAT_AND_SEQ, {"b_decision": decision_id, "b_item": item_id}).one()
     if repeat is not None:
         earlier = session.get(Decision, decision_id)
         assert earlier is not None
@@ -124,9 +132,16 @@ _LOCK_ITEM = (
     .where(_ITEM.c.id == bindparam("b_item"))
     .with_for_update()
 )
-_REPEAT_AND_SEQ = select(
-    select(_DECISION.c.id).where(_DECISION.c.id == bindparam("b_decision")).scalar_subquery(),
-    select(func.max(_DECISION.c.item_seq)).where(_DECISION.c.item_id == bindparam("b_item")).scalar_subquery(),
+_REPEAT = select(_DECISION.c.id).where(_DECISION.c.id == bindparam("b_decision")).scalar_subquery().label("repeat")
+_LAST_SEQ = (
+    select(func.max(_DECISION.c.item_seq))
+    .where(_DECISION.c.item_id == bindparam("b_item"))
+    .scalar_subquery()
+    .label("last_seq")
+)
+_REPEAT_AND_SEQ = select(_REPEAT, _LAST_SEQ)
+_ITEM_REPEAT_AND_SEQ = select(_ITEM.c.status, _ITEM.c.claimed_by, _ITEM.c.lease_expires_at, _REPEAT, _LAST_SEQ).where(
+    _ITEM.c.id == bindparam("b_item")
 )
 _INSERT_DECISION = insert(_DECISION)
 _MOVE_ITEM = (
