@@ -3,9 +3,11 @@
 Every decision, a blind second review's included, is recorded by
 :func:`record_decision`: what the action requires is checked, the row added
 with the item's next sequence number, the item moved on (a second review
-leaves it alone), and the event appended to the audit chain, in the
-caller's transaction. Nothing is updated in place: an undo or an override
-is a decision of its own that points at the one it withdraws.
+leaves it alone), and the event appended to the audit chain when the
+caller's transaction commits. :func:`decide`, every reviewer's hot path,
+does the same in Core statements of its own. Nothing is updated in place:
+an undo or an override is a decision of its own that points at the one it
+withdraws.
 """
 
 from __future__ import annotations
