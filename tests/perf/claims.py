@@ -11,8 +11,9 @@ the next item in one transaction (the window's decide-and-next).
 claim`` then ``veil decide``: a transaction each. Each worker connects and
 finds who it works as before the clock starts. Every worker counts the
 statements it sends (its commits included) and its transactions: the
-printout gives statements per transaction. (On PostgreSQL the audit chain's
-lock and the read of its head go to the server as one message, counted once.) The baseline, measured in the
+printout gives statements per transaction. (Each call to the driver counts
+once: on PostgreSQL the audit chain's lock and the read of its head go as
+one message, and the events of a transaction as one executemany.) The baseline, measured in the
 same run on the same database, is the rate at which the same workers can
 commit the smallest write transaction that is serialised the way claims are
 (one shared row updated per transaction): the ratio says what Veil's claim
