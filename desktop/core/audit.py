@@ -10,7 +10,11 @@ this module finds tampering by anyone who dropped them first.
 Rows are numbered by the appender, not by a sequence, because a row's hash
 covers its id and the row cannot be updated after insert. Appends are
 serialised: SQLite by the write lock every write transaction takes first,
-PostgreSQL by a transaction-scoped advisory lock.
+PostgreSQL by a transaction-scoped advisory lock, held until the commit.
+That lock is the one thing every reviewer's transaction waits for, so the
+review's steps append with :func:`append_at_commit`: their events are
+written when the transaction commits, the lock taken last and held only
+for the head's read, the inserts and the commit itself.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.event import listens_for
+from sqlalchemy.orm import Session
 
 from db.models import AuditEvent, Base, Decision, User
 from desktop.domain.audit import EXPORT_FIELDS, ChainExport, ExportCheck, Verification
@@ -31,8 +37,6 @@ from desktop.domain.people import Permission
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
-
-    from sqlalchemy.orm import Session
 
     from db.session import Database
     from desktop.domain.people import Actor
@@ -145,28 +149,111 @@ def append(
     payload: dict[str, Any] | None = None,
     ref: str | None = None,
 ) -> str:
-    """Add one event to the chain, inside the caller's write transaction; returns its hash."""
-    lock_chain(session)
-    last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
-    event_id, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    body = canonical(payload or {})
-    digest = event_hash(prev, event_id, at, actor, kind, item_id, body)
-    # A Core INSERT, not session.add(): one row, no unit-of-work bookkeeping
-    # on the hottest path (every claim and decision).
-    session.execute(
-        insert(_AUDIT_TABLE).values(
-            id=event_id,
-            at=at,
-            actor=actor,
-            kind=kind,
-            item_id=item_id,
-            ref=ref,
-            payload=body,
-            prev_hash=prev,
-            hash=digest,
+    """Add one event to the chain now, inside the caller's write transaction; returns its hash.
+
+    Events the transaction deferred (:func:`append_at_commit`) go in first,
+    so the chain keeps the order in which they were made."""
+    pending = session.info.pop(_PENDING, [])
+    pending.append(_Event(kind, actor, at, item_id, canonical(payload or {}), ref))
+    return _write(session, pending)
+
+
+def append_at_commit(
+    session: Session,
+    *,
+    kind: str,
+    actor: str | None,
+    at: datetime,
+    item_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    ref: str | None = None,
+) -> None:
+    """Add one event to the chain when the caller's transaction commits (and
+    not at all if it rolls back): the chain's lock is then held only for the
+    append's few statements and the commit, not for the rest of the transaction."""
+    session.info.setdefault(_PENDING, []).append(_Event(kind, actor, at, item_id, canonical(payload or {}), ref))
+
+
+@dataclass(frozen=True)
+class _Event:
+    kind: str
+    actor: str | None
+    at: datetime
+    item_id: int | None
+    body: str  # the payload's canonical JSON
+    ref: str | None
+
+
+# The events a session's transaction will append when it commits.
+_PENDING = "veil_audit_at_commit"
+
+
+@listens_for(Session, "before_commit")
+def _append_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        _write(session, pending)
+
+
+@listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, _previous: object) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def _write(session: Session, events: list[_Event]) -> str:
+    """Append ``events`` in order: lock the chain, read its head, insert them; the last hash.
+
+    On PostgreSQL every other writer of the chain waits from the lock to
+    the commit, so this is three round trips: the lock and the head's read
+    (two statements in one message), the inserts (one message: psycopg
+    pipelines an executemany), the commit."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # The head is read by a statement of its own, after the lock's: its
+        # snapshot is taken once the lock is held, so it sees the events of
+        # the transaction that held the lock before. No parameters, so
+        # psycopg sends both as one simple query.
+        result = connection.exec_driver_sql(_PG_LOCKED_HEAD, execution_options={"no_parameters": True})
+        try:
+            cursor = result.cursor
+            cursor.nextset()
+            last = cursor.fetchone()
+        finally:
+            result.close()
+    else:
+        last = connection.execute(_HEAD).first()
+    event_id, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
+    rows = []
+    for e in events:
+        event_id += 1
+        digest = event_hash(prev, event_id, e.at, e.actor, e.kind, e.item_id, e.body)
+        rows.append(
+            {
+                "id": event_id,
+                "at": e.at,
+                "actor": e.actor,
+                "kind": e.kind,
+                "item_id": e.item_id,
+                "ref": e.ref,
+                "payload": e.body,
+                "prev_hash": prev,
+                "hash": digest,
+            }
         )
-    )
-    return digest
+        prev = digest
+    # An executemany: one INSERT statement per event, so on a team database
+    # each row is checked against the head the one before it made.
+    connection.execute(_INSERT, rows)
+    return prev
+
+
+# Core statements built once: no unit-of-work bookkeeping or statement
+# building on the hottest path (every claim and decision).
+_HEAD = select(_AUDIT_TABLE.c.id, _AUDIT_TABLE.c.hash).order_by(_AUDIT_TABLE.c.id.desc()).limit(1)
+_INSERT = insert(_AUDIT_TABLE)
+_PG_LOCKED_HEAD = (
+    f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY}); SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1"
+)
 
 
 def decision_payload(row: Decision) -> dict[str, Any]:
@@ -204,8 +291,9 @@ def decision_mismatch(decision: Decision, reviewer: str, event: AuditEvent | Non
     return None
 
 
-def append_decision(session: Session, row: Decision, *, kind: str, actor: str) -> str:
-    return append(
+def append_decision(session: Session, row: Decision, *, kind: str, actor: str) -> None:
+    """Record the decision ``row`` in the chain when the transaction commits."""
+    append_at_commit(
         session,
         kind=kind,
         actor=actor,

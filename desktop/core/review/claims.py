@@ -17,9 +17,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import bindparam, delete, exists, or_, select, update
+from sqlalchemy.orm.util import identity_key
 
-from db.models import Item, Skip, User
+from db.models import Base, Item, Skip, User
 from desktop.core import audit
 from desktop.core.review.listing import REVIEW_ORDER
 from desktop.domain.errors import Conflict, NotFound
@@ -29,6 +30,7 @@ from desktop.domain.review import Claim, ItemStatus
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from sqlalchemy import BindParameter
     from sqlalchemy.orm import Session
 
     from desktop.domain.people import Actor
@@ -43,43 +45,99 @@ def claim_next(
 
     A reviewer who already holds a live claim gets that item back (after
     a crash or restart of the window), with its lease renewed.
+
+    Two Core UPDATE ... RETURNING statements at most, the row never loaded
+    whole: this runs once a decision, on every reviewer's workstation.
     """
     actor.require(Permission.RESOLVE_ESCALATIONS if escalations else Permission.REVIEW)
     status = ItemStatus.ESCALATED if escalations else ItemStatus.PENDING
-    held = session.scalar(holding(actor, status, now).with_for_update(of=Item))
+    until = now + lease
+    # Core statements do not flush the session: changes made earlier in
+    # this transaction through the ORM (a skip, a release) go first.
+    session.flush()
+    # The session's connection itself: no ORM machinery around a Core statement.
+    connection = session.connection()
+    values = {"b_me": actor.id, "b_status": status, "b_now": now, "b_until": until}
+    held = connection.execute(_RENEW_HELD, values).scalar()
     if held is not None:
-        held.lease_expires_at = now + lease
-        return Claim(held.id, held.lease_expires_at, resumed=True)
-    item = session.scalar(next_free(actor, status, now).with_for_update(skip_locked=True, of=Item))
-    if item is None:
+        forget(session, held)
+        return Claim(held, until, resumed=True)
+    item_id = connection.execute(_TAKE_NEXT, values).scalar()
+    if item_id is None:
         return None
-    item.claimed_by = actor.id
-    item.lease_expires_at = now + lease
-    audit.append(session, kind="claim", actor=actor.name, at=now, item_id=item.id)
-    return Claim(item.id, item.lease_expires_at)
+    forget(session, item_id)
+    audit.append_at_commit(session, kind="claim", actor=actor.name, at=now, item_id=item_id)
+    return Claim(item_id, until)
+
+
+_ITEM = Base.metadata.tables["item"]
+
+
+def forget(session: Session, item_id: int) -> None:
+    """Expire ``item_id``'s row in the session if it was loaded: a Core
+    statement changed it behind the ORM's back, and a later read in this
+    transaction must see the change."""
+    loaded = session.identity_map.get(identity_key(Item, item_id))
+    if loaded is not None:
+        session.expire(loaded)
 
 
 def holding(actor: Actor, status: ItemStatus, now: datetime) -> Any:
-    """The query for the item ``actor`` holds a live lease on."""
-    # No ORDER BY: a reviewer holds one item at a time, and ordering
-    # would tempt the planner to walk the whole queue index instead of
-    # seeking ix_item_holder.
-    return select(Item).where(Item.claimed_by == actor.id, Item.status == status, Item.lease_expires_at > now).limit(1)
+    """The query for the id of the item ``actor`` holds a live lease on."""
+    return _holding(actor.id, status, now)
 
 
 def next_free(actor: Actor, status: ItemStatus, now: datetime) -> Any:
-    """The query for the first item in review order that nobody holds and ``actor`` has not skipped."""
-    skipped = exists().where(Skip.item_id == Item.id, Skip.user_id == actor.id)
+    """The query for the id of the first item in review order that nobody holds and ``actor`` has not skipped."""
+    return _next_free(actor.id, status, now)
+
+
+def _holding(me: Any, status: Any, now: Any) -> Any:
+    # No ORDER BY: a reviewer holds one item at a time, and ordering
+    # would tempt the planner to walk the whole queue index instead of
+    # seeking ix_item_holder.
+    return select(Item.id).where(Item.claimed_by == me, Item.status == status, Item.lease_expires_at > now).limit(1)
+
+
+def _next_free(me: Any, status: Any, now: Any) -> Any:
+    skipped = exists().where(Skip.item_id == Item.id, Skip.user_id == me)
     return (
-        select(Item)
-        .where(
-            Item.status == status,
-            or_(Item.claimed_by.is_(None), Item.lease_expires_at <= now),
-            ~skipped,
-        )
+        select(Item.id)
+        .where(Item.status == status, or_(Item.claimed_by.is_(None), Item.lease_expires_at <= now), ~skipped)
         .order_by(*REVIEW_ORDER)
         .limit(1)
     )
+
+
+# claim_next's two statements, built once (building a statement costs more
+# than running it on SQLite). Each picks a row by a subquery and checks the
+# conditions again on the row itself: PostgreSQL rechecks those on the newest
+# version of a row another transaction changed meanwhile.
+_ME: BindParameter[int] = bindparam("b_me")
+_STATUS: BindParameter[ItemStatus] = bindparam("b_status")
+_NOW: BindParameter[datetime] = bindparam("b_now")
+_UNTIL: BindParameter[datetime] = bindparam("b_until")
+_RENEW_HELD = (
+    update(_ITEM)
+    .where(
+        _ITEM.c.id == _holding(_ME, _STATUS, _NOW).scalar_subquery(),
+        _ITEM.c.claimed_by == _ME,
+        _ITEM.c.lease_expires_at > _NOW,
+    )
+    .values(lease_expires_at=_UNTIL)
+    .returning(_ITEM.c.id)
+)
+_TAKE_NEXT = (
+    update(_ITEM)
+    .where(
+        # SKIP LOCKED: on PostgreSQL a row another reviewer is taking is passed over, not waited for.
+        _ITEM.c.id == _next_free(_ME, _STATUS, _NOW).with_for_update(skip_locked=True).scalar_subquery(),
+        _ITEM.c.status == _STATUS,
+        or_(_ITEM.c.claimed_by.is_(None), _ITEM.c.lease_expires_at <= _NOW),
+    )
+    .values(claimed_by=_ME, lease_expires_at=_UNTIL)
+    .returning(_ITEM.c.id)
+)
 
 
 def claim(session: Session, actor: Actor, item_id: int, now: datetime, *, lease: timedelta) -> Claim:
