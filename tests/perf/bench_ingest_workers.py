@@ -158,11 +158,11 @@ def main() -> None:
     print(f"decode floor (read + SHA-256 + draft decode at preview size, one core): {floor:.1f} ms per image")
     print(f"--workers 1: {one:6.2f} s  {per_image:6.1f} ms per image  x{per_image / floor:.2f} the floor")
     print(f"--workers 2: {two:6.2f} s  {two / len(paths) * 1000:6.1f} ms per image")
-    print(
-        f"speed-up 2 workers / 1: x{speedup:.2f} (goal >= x{SPEEDUP_GOAL}: {'met' if speedup >= SPEEDUP_GOAL else 'NOT met'})"
-    )
+    met = "met" if speedup >= SPEEDUP_GOAL else "NOT met"
+    print(f"speed-up 2 workers / 1: x{speedup:.2f} (goal >= x{SPEEDUP_GOAL}: {met})")
     ratio = per_image / floor
-    print(f"1 worker per image / floor: x{ratio:.2f} (goal <= x{FLOOR_GOAL}: {'met' if ratio <= FLOOR_GOAL else 'NOT met'})")
+    met = "met" if ratio <= FLOOR_GOAL else "NOT met"
+    print(f"1 worker per image / floor: x{ratio:.2f} (goal <= x{FLOOR_GOAL}: {met})")
     print(f"medians of {args.rounds} alternating runs each; load average at the end: {load()}")
     record(
         f"ingest {len(paths)} 12 MP JPEGs, --workers 2 speed-up",
