@@ -14,8 +14,6 @@ import io
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, BinaryIO
 
-import numpy as np
-import pdqhash
 from PIL import Image
 
 from desktop.core.media.containers import HEAD_BYTES, is_video
@@ -102,6 +100,11 @@ def _hash_file(path: Path) -> str:
 
 
 def _image(source: Path | BinaryIO, ref: MediaRef, strength: str, settings: PreviewSettings) -> MediaRef:
+    # Here, not at the top: an ingest's main process only tells what each
+    # file is (:func:`identify`), its workers hash the pictures.
+    import numpy as np
+    import pdqhash
+
     try:
         frame, (width, height), frames = open_scaled(source, settings.long_edge, coarse=True)
         shown = flatten(frame)
