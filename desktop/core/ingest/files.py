@@ -603,7 +603,8 @@ def ingest_entries(
         try:
             enriched = future.result()
         except BrokenProcessPool:
-            enricher.reset()
+            # Not reset here: a later chunk may be on new workers already, which a
+            # reset would stop; the next submit() replaces a pool that broke.
             report.errors.append(NotStored(str(path), f"{size} item(s) not stored: a worker crashed; run again"))
             return
         except Exception as err:  # noqa: BLE001 - a worker's failure costs its chunk, not the ingest
