@@ -40,6 +40,7 @@ bench: $(STAMP)
 	  $(BIN)/python -m tests.perf.bench_ingest && \
 	  $(BIN)/python -m tests.perf.bench_previews && \
 	  $(BIN)/python -m tests.perf.bench_video && \
+	  $(BIN)/python -m tests.perf.bench_ingest_workers && \
 	  QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.perf.bench_review_loop && \
 	  $(BIN)/python -m tests.perf.bench_cli && \
 	  $(BIN)/python -m tests.perf.table $(BENCH_RESULTS)

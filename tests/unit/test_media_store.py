@@ -98,3 +98,17 @@ def test_the_store_keeps_the_name_it_was_given(tmp_path: Path) -> None:
     (tmp_path / "nas").mkdir()
     (tmp_path / "veil-media").symlink_to(tmp_path / "nas")
     assert check_store(tmp_path / "veil-media") == tmp_path / "veil-media"
+
+
+def test_a_copy_from_bytes_already_read_is_what_was_hashed(tmp_path: Path) -> None:
+    (tmp_path / "store").mkdir()
+    store = check_store(tmp_path / "store")
+    path, digest = original(tmp_path, "a.jpg", b"as read and hashed")
+    path.write_bytes(b"rewritten after it was read")  # the copy is of what was read, not read again
+    key = new_key()
+    kept = keep(path, digest, store, key, data=b"as read and hashed")
+    with open_sealed(kept, key) as stream:
+        assert stream.read() == b"as read and hashed"
+    with pytest.raises(OSError, match="changed while it was being copied"):
+        keep(path, digest, store, new_key(), data=b"other bytes")
+    assert len([p for p in store.rglob("*") if p.is_file()]) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import random
@@ -18,6 +19,7 @@ from desktop.core.media.sealed import (
     open_sealed,
     seal_bytes,
     seal_file,
+    seal_to_file,
     unseal_bytes,
 )
 from desktop.domain.errors import IntegrityFailure
@@ -156,3 +158,13 @@ def test_plain_bytes_are_not_sealed() -> None:
     assert not is_sealed(b"\xff\xd8\xff\xe0 a JPEG")
     with pytest.raises(IntegrityFailure, match="not sealed"):
         unseal_bytes(b"\xff\xd8\xff\xe0 a JPEG", new_key())
+
+
+def test_sealing_bytes_already_read_writes_what_sealing_the_file_does(tmp_path: Path) -> None:
+    data = os.urandom(10 * SMALL + 17)
+    key = new_key()
+    from_file = sealed_copy(tmp_path, data, key)
+    from_bytes = tmp_path / "from-bytes.veil"
+    digest = seal_to_file(data, from_bytes, key, chunk=SMALL)
+    assert digest == hashlib.sha256(data).hexdigest()
+    assert from_bytes.read_bytes() == from_file.read_bytes()

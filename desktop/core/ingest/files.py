@@ -23,7 +23,7 @@ from collections import deque
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,17 +32,15 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from desktop.core.clock import now as clock_now
 from desktop.core.ingest.checks import checked, note
 from desktop.core.ingest.folder import read_folder, read_media_file
-from desktop.core.ingest.journal import journal_folder, own_journal, sweep
+from desktop.core.ingest.journal import journal_folder, sweep
 from desktop.core.ingest.manifest import csv_delimiter, read_csv, read_jsonl
-from desktop.core.ingest.media_limits import refusal
-from desktop.core.ingest.media_store import check_store, discard, keep
+from desktop.core.ingest.media_store import check_store, discard
 from desktop.core.ingest.store import SourceCache, store
 from desktop.core.ingest.telegram import looks_like_telegram, read_telegram
 from desktop.core.ingest.text import looks_like_text, read_text
-from desktop.core.media.hashes import fingerprint, identify
-from desktop.core.media.isolation import end_with_caller, quiet_warnings
+from desktop.core.ingest.workers import fingerprint_medium, ready, start_worker
+from desktop.core.media.hashes import identify
 from desktop.core.media.originals import file_uri_path, not_regular
-from desktop.core.media.sealed import new_key, seal_bytes
 from desktop.core.people import team_settings
 from desktop.core.text import language
 from desktop.core.text.markers import MarkerEngine
@@ -66,6 +64,15 @@ MAX_STREAM = 2 << 30
 _REFUSED = (SQLAlchemyError, UnicodeError, ValueError, OverflowError)
 # Below this many files in a chunk, starting worker processes costs more than it saves.
 _POOL_THRESHOLD = 8
+# Media files in a chunk: few enough that storing one chunk overlaps with the
+# workers hashing the next ones (one transaction a chunk), and enough that a
+# chunk's transaction costs little beside its files.
+MEDIA_CHUNK = 16
+# Chunks being enriched while the one before is stored: enough queued files
+# that no worker waits for this process.
+_IN_FLIGHT = 3
+# A media file's work in a worker: its path, its row so far, the blur strength, the settings, the store, the journal.
+_Job = tuple[Path, MediaRef, str, PreviewSettings, Path | None, Path | None]
 # "[" then "{": a JSON array of records, however it is laid out.
 _ARRAY_OF_RECORDS = re.compile(r"\[\s*\{")
 
@@ -251,18 +258,44 @@ class Enricher:
             # spawn, not fork: the window runs this beside Qt's threads.
             context = multiprocessing.get_context("spawn")
             # Workers end with this process, even when it is killed.
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_worker_start)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=start_worker)
         return self._pool
 
-    def submit(self, drafts: list[ItemDraft]) -> Future[list[ItemDraft]]:
-        """Enrich ``drafts``, in a worker process once an input proves long.
+    def start(self) -> None:
+        """Start the worker processes now, before anything is read: they
+        import their libraries while this process reads and stores."""
+        if not self.parallel or self._pool is not None:
+            return
+        with _quiet_children():
+            pool = self._executor()
+            # A pool starts a process per task waiting, up to its size.
+            for _ in range(self.workers):
+                pool.submit(ready)
 
-        Enriching (markers, language, hashes) costs about what storing does;
-        in workers it overlaps with the main process storing the chunk
-        before. The first chunk is done here: a short input never pays for
-        starting processes.
+    def submit(self, drafts: list[ItemDraft]) -> Future[list[ItemDraft]]:
+        """Enrich ``drafts``: their media each in a worker process, a long
+        input's text in one.
+
+        Decoding, hashing and sealing a medium is the work of an ingest of
+        pictures: each file goes to a worker on its own, which reads it and
+        sends back its row, while this process stores the chunk before.
+        Text (markers, language, hashes) costs about what storing does; in
+        a worker it overlaps with storing too. The first chunk of text is
+        done here, and a few media files when no worker runs yet: a short
+        input never pays for starting processes.
         """
         self._chunks += 1
+        if self.parallel and (media := _local_media(drafts)) and (self._pool is not None or media >= _POOL_THRESHOLD):
+            # Text first, here: the item's severity decides how strongly its media is blurred.
+            texts = [self._text(draft) for draft in drafts]
+            jobs = self._jobs(texts)
+            with _quiet_children():
+                try:
+                    parts = [self._executor().submit(fingerprint_medium, *job) for _, job in jobs]
+                except BrokenProcessPool:
+                    self.reset()
+                    parts = [self._executor().submit(fingerprint_medium, *job) for _, job in jobs]
+            return _gathered(parts, partial(_with_media, texts, [where for where, _ in jobs]))
         if self.parallel and self._chunks > 1:
             with _quiet_children():
                 try:
@@ -282,35 +315,29 @@ class Enricher:
         return done
 
     def enrich(self, drafts: list[ItemDraft]) -> list[ItemDraft]:
+        """``drafts`` enriched in this process, their media too."""
         # Text first: the item's severity decides how strongly its media is blurred.
         texts = [self._text(draft) for draft in drafts]
-        jobs = [
-            (n, m, path, "strong" if texts[n].severity == 3 else "default")
+        jobs = self._jobs(texts)
+        return _with_media(texts, [where for where, _ in jobs], [fingerprint_medium(*job) for _, job in jobs])
+
+    def _jobs(self, texts: list[ItemDraft]) -> list[tuple[tuple[int, int], _Job]]:
+        """Each local media file of ``texts`` to hash, by (draft, medium), with its arguments."""
+        return [
+            (
+                (n, m),
+                (
+                    path,
+                    ref,
+                    "strong" if draft.severity == 3 else "default",
+                    self.preview,
+                    self.media_store,
+                    self.journal,
+                ),
+            )
             for n, draft in enumerate(texts)
             for m, ref in enumerate(draft.media)
-            if not ref.missing and ref.sha256 is None and (path := file_uri_path(ref.uri)) is not None
-        ]
-        if not jobs:
-            return texts
-        refs = [texts[n].media[m] for n, m, _, _ in jobs]
-        paths = [path for _, _, path, _ in jobs]
-        strengths = [strength for *_, strength in jobs]
-        settings = [self.preview] * len(jobs)
-        stores = [self.media_store] * len(jobs)
-        journals = [self.journal] * len(jobs)
-        if self.parallel and len(jobs) >= _POOL_THRESHOLD:
-            with _quiet_children():
-                mapped = self._executor().map(
-                    _fingerprint, paths, refs, strengths, settings, stores, journals, chunksize=2
-                )
-            results = list(mapped)
-        else:
-            here = zip(paths, refs, strengths, settings, stores, journals, strict=True)
-            results = [_fingerprint(*job) for job in here]
-        done = {(n, m): result for (n, m, _, _), result in zip(jobs, results, strict=True)}
-        return [
-            replace(draft, media=tuple(done.get((n, m), ref) for m, ref in enumerate(draft.media)))
-            for n, draft in enumerate(texts)
+            if _to_hash(ref) and (path := file_uri_path(ref.uri)) is not None
         ]
 
     def _text(self, draft: ItemDraft) -> ItemDraft:
@@ -354,29 +381,6 @@ def sweep_left_copies(database: Database, enricher: Enricher) -> None:
         sweep(database, enricher.media_store, enricher.journal)
 
 
-def _fingerprint(
-    path: Path, ref: MediaRef, strength: str, settings: PreviewSettings, store: Path | None, journal: Path | None
-) -> MediaRef:
-    size, refused = refusal(path)
-    if refused is not None:
-        return replace(ref, size_bytes=size, error=refused)
-    ref = fingerprint(path, ref, strength=strength, settings=settings)
-    # The medium's own key, made here with its preview: the preview leaves
-    # this process sealed, and the database keeps the key apart from it.
-    key = new_key()
-    ref = replace(ref, key=key, preview=None if ref.preview is None else seal_bytes(ref.preview, key))
-    if store is None or ref.sha256 is None:
-        return ref
-    # This process's own journal: each pool worker keeps one, and so does the caller when it copies.
-    noted = None if journal is None or (own := own_journal(journal)) is None else own.note
-    try:
-        copy = keep(path, ref.sha256, store, key, noted)
-    except OSError as err:
-        # The item still comes in, referring to the file where it was found.
-        return replace(ref, error=f"not copied into the media store: {err.strerror or err}")
-    return replace(ref, uri=copy.as_uri(), given_uri=ref.uri)
-
-
 @contextlib.contextmanager
 def _quiet_children() -> Iterator[None]:
     """Worker processes started in here begin with Ctrl+C ignored, a
@@ -394,13 +398,46 @@ def _quiet_children() -> Iterator[None]:
         signal.signal(signal.SIGINT, before)
 
 
-def _worker_start() -> None:
-    """Set up a pool worker: Ctrl+C in a terminal reaches every process in
-    its group, and only the caller answers it (it stops the pool); a worker
-    that raised KeyboardInterrupt would print its traceback mid-task."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    quiet_warnings()
-    end_with_caller()
+def _to_hash(ref: MediaRef) -> bool:
+    return not ref.missing and ref.sha256 is None
+
+
+def _local_media(drafts: list[ItemDraft]) -> int:
+    """How many of ``drafts``' media are files to hash."""
+    return sum(1 for draft in drafts for ref in draft.media if _to_hash(ref) and file_uri_path(ref.uri) is not None)
+
+
+def _with_media(texts: list[ItemDraft], where: list[tuple[int, int]], refs: list[MediaRef]) -> list[ItemDraft]:
+    """``texts`` with the media at ``where`` (draft, medium) replaced by ``refs``."""
+    done = dict(zip(where, refs, strict=True))
+    return [
+        replace(draft, media=tuple(done.get((n, m), ref) for m, ref in enumerate(draft.media)))
+        for n, draft in enumerate(texts)
+    ]
+
+
+def _gathered(
+    parts: list[Future[MediaRef]], finish: Callable[[list[MediaRef]], list[ItemDraft]]
+) -> Future[list[ItemDraft]]:
+    """One future for a chunk whose media went to the workers one by one: done
+    when the last is, with ``finish`` of their results (or the first failure)."""
+    whole: Future[list[ItemDraft]] = Future()
+    left = [len(parts)]
+    lock = threading.Lock()
+
+    def one_done(_part: Future[MediaRef]) -> None:
+        with lock:  # called in the pool's own thread, or here for a part already done
+            left[0] -= 1
+            if left[0]:
+                return
+        try:
+            whole.set_result(finish([part.result() for part in parts]))
+        except Exception as err:  # noqa: BLE001 - a worker's failure (a crash: BrokenProcessPool) is the chunk's
+            whole.set_exception(err)
+
+    for part in parts:
+        part.add_done_callback(one_done)
+    return whole
 
 
 @cache
@@ -524,13 +561,15 @@ def ingest_entries(
 ) -> None:
     """Store what one reader yields, a chunk per transaction.
 
-    Up to two chunks are being enriched while the one before is stored.
+    A chunk is CHUNK items, or fewer holding MEDIA_CHUNK media files. Up to
+    _IN_FLIGHT chunks are being enriched while the one before is stored.
     """
     path = where
     sources = sources or SourceCache()
     with database.read() as session:
         auto_apply = team_settings.auto_apply_actor(session)
     chunk: list[ItemDraft] = []
+    media = 0  # the chunk's media files
     in_flight: deque[tuple[int, Future[list[ItemDraft]]]] = deque()
 
     def store_together(drafts: list[ItemDraft], stored: list[ItemDraft]) -> None:
@@ -564,7 +603,8 @@ def ingest_entries(
         try:
             enriched = future.result()
         except BrokenProcessPool:
-            enricher.reset()
+            # Not reset here: a later chunk may be on new workers already, which a
+            # reset would stop; the next submit() replaces a pool that broke.
             report.errors.append(NotStored(str(path), f"{size} item(s) not stored: a worker crashed; run again"))
             return
         except Exception as err:  # noqa: BLE001 - a worker's failure costs its chunk, not the ingest
@@ -600,10 +640,13 @@ def ingest_entries(
             entry, notes = checked(entry)
             report.errors.extend(note(entry, path, problem) for problem in notes)
             chunk.append(entry)
-            if len(chunk) >= CHUNK:
+            media += _local_media([entry])
+            if media >= _POOL_THRESHOLD:
+                enricher.start()  # an input of many files: workers start while the rest of the chunk is read
+            if len(chunk) >= CHUNK or media >= MEDIA_CHUNK:
                 in_flight.append((len(chunk), enricher.submit(chunk)))
-                chunk = []
-                while len(in_flight) > 2:
+                chunk, media = [], 0
+                while len(in_flight) > _IN_FLIGHT:
                     store_next()
                 if stop is not None and stop():
                     report.stopped = True  # what was read is stored below; the rest waits for the next run

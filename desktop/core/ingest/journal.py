@@ -27,10 +27,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
-
-from db.models import Media
 from desktop.core.ingest.media_store import partial_of, sealed_copy
 
 if TYPE_CHECKING:
@@ -103,6 +99,10 @@ def sweep(database: Database, store: Path, folder: Path) -> int:
     those journals; return how many copies went. Never raises for a folder or
     store that cannot be read or written, or a database that does not answer:
     the ingest goes on, and the next one tries again."""
+    # Here, not at the top: ingest's worker processes import this module for
+    # their own journal, and need no database library.
+    from sqlalchemy.exc import SQLAlchemyError
+
     removed = 0
     try:
         journals = sorted(folder.glob(f"*{SUFFIX}"))
@@ -142,6 +142,10 @@ def _settle(database: Database, store: Path, path: Path) -> int:
 
 def _referenced(database: Database, copies: list[Path]) -> set[str]:
     """The URIs among ``copies``' that a media row holds (the store copy's ``as_uri()``, as ingest stores it)."""
+    from sqlalchemy import select
+
+    from db.models import Media
+
     uris = [copy.as_uri() for copy in copies]
     found: set[str] = set()
     with database.read() as session:

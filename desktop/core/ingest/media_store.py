@@ -23,7 +23,7 @@ import sys
 import tempfile
 from typing import TYPE_CHECKING
 
-from desktop.core.media.sealed import seal_file
+from desktop.core.media.sealed import seal_file, seal_to_file
 from desktop.domain.errors import UsageError
 
 if TYPE_CHECKING:
@@ -58,11 +58,21 @@ def check_store(folder: Path) -> Path:
     return folder.absolute()
 
 
-def keep(original: Path, sha256: str, store: Path, key: bytes, noted: Callable[[Path], None] | None = None) -> Path:
+def keep(
+    original: Path,
+    sha256: str,
+    store: Path,
+    key: bytes,
+    noted: Callable[[Path], None] | None = None,
+    *,
+    data: bytes | None = None,
+) -> Path:
     """A new sealed copy of ``original`` (whose content hashes to ``sha256``) in the store.
 
     ``noted`` is given the copy's final path before anything is written
-    (the copy journal, :mod:`desktop.core.ingest.journal`).
+    (the copy journal, :mod:`desktop.core.ingest.journal`). ``data``: the
+    content of ``original`` as the caller read and hashed it, sealed
+    instead of reading the file again.
 
     Sealed beside its final name, checked against ``sha256`` while it is
     read and renamed into place, so another workstation never sees half a
@@ -85,7 +95,8 @@ def keep(original: Path, sha256: str, store: Path, key: bytes, noted: Callable[[
         _like_store(folder, store, directory=True)
     partial = partial_of(target)
     try:
-        if seal_file(original, partial, key) != sha256:
+        sealed = seal_file(original, partial, key) if data is None else seal_to_file(data, partial, key)
+        if sealed != sha256:
             raise OSError(f"{original.name} changed while it was being copied")
         _like_store(partial, store, directory=False)
         partial.replace(target)

@@ -14,8 +14,6 @@ import io
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, BinaryIO
 
-import numpy as np
-import pdqhash
 from PIL import Image
 
 from desktop.core.media.containers import HEAD_BYTES, is_video
@@ -45,11 +43,19 @@ class Sniffed:
 
 
 def fingerprint(
-    path: Path, ref: MediaRef, *, strength: str = "default", settings: PreviewSettings = DEFAULTS
+    path: Path,
+    ref: MediaRef,
+    *,
+    strength: str = "default",
+    settings: PreviewSettings = DEFAULTS,
+    data: bytes | None = None,
 ) -> MediaRef:
     """``ref`` with the file's SHA-256 and size; for images also PDQ,
     dimensions and the blurred preview, all from one read of the file and
     one decode at preview size; for videos the blurred storyboard.
+
+    ``data``: the file's content, when the caller has read it already
+    (see :func:`read_whole`).
 
     Never raises for a bad file: what went wrong is in ``error``, as
     "preview unavailable: reason" when only the preview failed.
@@ -58,15 +64,12 @@ def fingerprint(
     if refused:
         return replace(ref, error=refused)
     try:
-        size = path.stat().st_size
+        size = path.stat().st_size if data is None else len(data)
         if size == 0:
             return replace(ref, size_bytes=0, error="empty file (0 bytes)")
-        if ref.media_type in ("video", "audio", "voice", "file", "link") or size > _IN_MEMORY:
-            digest = _hash_file(path)
-            data = None
-        else:
-            data = path.read_bytes()
-            digest = hashlib.sha256(data).hexdigest()
+        if data is None:
+            data = read_whole(path, ref, size)
+        digest = _hash_file(path) if data is None else hashlib.sha256(data).hexdigest()
     except OSError as err:
         return replace(ref, error=f"cannot read: {err.strerror or err}")
     ref = replace(ref, sha256=digest, size_bytes=size)
@@ -79,6 +82,15 @@ def fingerprint(
     return _image(path if data is None else io.BytesIO(data), ref, strength, settings)
 
 
+def read_whole(path: Path, ref: MediaRef, size: int) -> bytes | None:
+    """The content of the file of ``ref`` (``size`` bytes) when it is read
+    into memory whole, for its hash and its preview; None for a video or a
+    large file, which is read in blocks. Raises OSError."""
+    if ref.media_type in ("video", "audio", "voice", "file", "link") or size > _IN_MEMORY:
+        return None
+    return path.read_bytes()
+
+
 def _hash_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -88,6 +100,11 @@ def _hash_file(path: Path) -> str:
 
 
 def _image(source: Path | BinaryIO, ref: MediaRef, strength: str, settings: PreviewSettings) -> MediaRef:
+    # Here, not at the top: an ingest's main process only tells what each
+    # file is (:func:`identify`), its workers hash the pictures.
+    import numpy as np
+    import pdqhash
+
     try:
         frame, (width, height), frames = open_scaled(source, settings.long_edge, coarse=True)
         shown = flatten(frame)

@@ -122,6 +122,13 @@ def seal_file(source_path: Path, target_path: Path, key: bytes, *, chunk: int = 
         return _seal_stream(source, target, key, domain=0, chunk=chunk)
 
 
+def seal_to_file(data: bytes, target_path: Path, key: bytes, *, chunk: int = CHUNK) -> str:
+    """Seal ``data`` (a file's content, already read) into ``target_path`` as
+    :func:`seal_file` seals a file; returns the SHA-256 (hex) of ``data``."""
+    with target_path.open("wb") as target:
+        return _seal_stream(io.BytesIO(data), target, key, domain=0, chunk=chunk)
+
+
 def seal_bytes(data: bytes, key: bytes, *, chunk: int = CHUNK) -> bytes:
     """``data`` (a preview) sealed under ``key``, in the preview's nonce domain."""
     out = io.BytesIO()
