@@ -41,10 +41,22 @@ if TYPE_CHECKING:
 COLUMNS = ("Sev.", "Markers", "Source", "Age", "Media", "Text")
 PAGE = 256  # rows read at a time
 CACHED_PAGES = 64  # rows kept: 16,384, whatever the length of the list
+IN_FLIGHT = 2  # pages asked for at once; more wanted wait, the latest first
+WANTED = 16  # pages waiting to be asked for: older ones have scrolled out of sight
 LOADING = "…"
 Index = QModelIndex | QPersistentModelIndex
 # The role that carries an item's id, for views and tests.
 ItemIdRole = Qt.ItemDataRole.UserRole + 1
+SHOWN_ROLES = frozenset(
+    (
+        Qt.ItemDataRole.DisplayRole,
+        ItemIdRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.AccessibleDescriptionRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+    )
+)
 
 
 def age(received: datetime, now: datetime) -> str:
@@ -83,6 +95,11 @@ class QueueModel(QAbstractTableModel):
         self._where: dict[int, int] = {}  # item id -> position, for the items of the cached pages
         self._absent: set[int] = set()  # item ids looked up and not in the list
         self._asked: set[int] = set()  # pages in flight
+        # Pages a paint wanted and not yet asked for, the latest last. A view
+        # dragged through the list wants many; the latest is asked for first,
+        # so the rows that end up in sight are not read after all the rows
+        # that passed by (a paint after each answer wants those in sight again).
+        self._wanted: OrderedDict[int, None] = OrderedDict()
         self._failed: set[int] = set()  # pages that did not come: retry() asks again
         self._generation = 0  # a reset makes answers asked for before it stale
         self._ids_failed = False
@@ -106,6 +123,7 @@ class QueueModel(QAbstractTableModel):
         self._where = {}
         self._absent = set()
         self._asked = set()
+        self._wanted.clear()
         self._failed = set()
         self._ids_failed = False
 
@@ -122,6 +140,7 @@ class QueueModel(QAbstractTableModel):
             return
         self.beginInsertRows(QModelIndex(), 0, len(ids) - 1)
         self._ids = ids
+        self._absent = set()  # looked up before the list came (the item shown as it opens)
         self._store(0, rows)
         self.endInsertRows()
 
@@ -135,8 +154,8 @@ class QueueModel(QAbstractTableModel):
             self._ids_failed = False
             self._request_ids()
         failed, self._failed = self._failed, set()
-        for number in sorted(failed):
-            self._request_page(number)
+        for number in sorted(failed, reverse=True):
+            self._want(number)
 
     def remove_item(self, item_id: int) -> None:
         """Take a decided item out of the list."""
@@ -215,14 +234,27 @@ class QueueModel(QAbstractTableModel):
         page = self._pages.get(number)
         if page is None:
             if ask:
-                self._request_page(number)
+                self._want(number)
             return None
         self._pages.move_to_end(number)
         return page[offset]
 
-    def _request_page(self, number: int) -> None:
+    def _want(self, number: int) -> None:
         if number in self._asked or number in self._failed:
             return
+        self._wanted[number] = None
+        self._wanted.move_to_end(number)
+        while len(self._wanted) > WANTED:
+            self._wanted.popitem(last=False)
+        self._ask()
+
+    def _ask(self) -> None:
+        while self._wanted and len(self._asked) < IN_FLIGHT:
+            number, _none = self._wanted.popitem()
+            if number not in self._pages:
+                self._request_page(number)
+
+    def _request_page(self, number: int) -> None:
         self._asked.add(number)
         generation = self._generation
         ids = list(self._ids[number * self._page : (number + 1) * self._page])
@@ -237,6 +269,7 @@ class QueueModel(QAbstractTableModel):
             return
         self._asked.discard(number)
         self._store(number, rows)
+        self._ask()
         first = self._row_at(number * self._page)
         last = self._row_at(min(len(self._ids), (number + 1) * self._page)) - 1
         if first <= last:
@@ -246,6 +279,7 @@ class QueueModel(QAbstractTableModel):
         if generation == self._generation:
             self._asked.discard(number)
             self._failed.add(number)
+            self._ask()
 
     def _store(self, number: int, rows: Sequence[QueueRow]) -> None:
         """Keep page ``number``, dropping the least recently shown page when the cache is full."""
@@ -274,8 +308,8 @@ class QueueModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
+        if not index.isValid() or role not in SHOWN_ROLES:
+            return None  # most roles a view asks for, cheaply: a paint asks for a dozen a cell
         if role == ItemIdRole:
             return self.item_id(index.row())
         row = self._entry(index.row(), ask=True)

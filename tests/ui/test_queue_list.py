@@ -48,8 +48,22 @@ def order(workspace: Workspace) -> list[int]:
     return [row.id for row in listing.page(workspace.db, QueueFilter(), limit=100, clock=workspace.clock)]
 
 
+class Away:
+    """Whether the database answers the list's page reads (it is real: this stands for a cut cable)."""
+
+    def __init__(self) -> None:
+        self.now = False
+        self.asked = 0  # pages asked for
+        self.failed = 0  # pages the model was told did not come
+
+
 @pytest.fixture
-def model(qtbot: QtBot, workspace: Workspace, order: list[int]) -> Iterator[QueueModel]:
+def away() -> Away:
+    return Away()
+
+
+@pytest.fixture
+def model(qtbot: QtBot, workspace: Workspace, order: list[int], away: Away) -> Iterator[QueueModel]:
     worker = DbWorker(name="veil-test-read")
 
     def fetch_ids(done: Callable[[array[int], list[QueueRow]], None], failed: Callable[[], None]) -> None:
@@ -60,7 +74,17 @@ def model(qtbot: QtBot, workspace: Workspace, order: list[int]) -> Iterator[Queu
         worker.submit(work, lambda found: done(*found), lambda _error: failed())
 
     def fetch_rows(ids: list[int], done: Callable[[list[QueueRow]], None], failed: Callable[[], None]) -> None:
-        worker.submit(lambda: listing.rows(workspace.db, ids, clock=workspace.clock), done, lambda _error: failed())
+        def work() -> list[QueueRow]:
+            if away.now:
+                raise ConnectionError("the database is not answering")
+            return listing.rows(workspace.db, ids, clock=workspace.clock)
+
+        def not_read(_error: Exception) -> None:
+            away.failed += 1
+            failed()
+
+        away.asked += 1
+        worker.submit(work, done, not_read)
 
     made = QueueModel(fetch_ids, fetch_rows, page=PAGE, cached_pages=CACHED)
     with qtbot.waitSignal(made.rowsInserted, timeout=WAIT):
@@ -110,6 +134,34 @@ def test_rows_dropped_and_read_again_show_the_right_items(qtbot: QtBot, model: Q
     assert shown(qtbot, model, 13) == order[13]
     assert model.row_of(order[25]) == 25  # found again though its page was dropped
     assert model.row_of(-1) is None
+
+
+def test_pages_wanted_while_others_are_read_come_latest_first(
+    qtbot: QtBot, model: QueueModel, order: list[int]
+) -> None:
+    arrived: list[int] = []
+    model.dataChanged.connect(lambda first, _last: arrived.append(first.row() // PAGE))
+    for number in (2, 3, 4, 5, 6):  # a view dragged down: each paint wants the page in sight
+        model.data(model.index(number * PAGE, TEXT))
+    qtbot.waitUntil(lambda: len(arrived) == 5, timeout=WAIT)
+    # Two in flight at once; then the page wanted last, the one a view dragged there would show.
+    assert arrived == [2, 3, 6, 5, 4]
+    assert [shown(qtbot, model, row) for row in range(4 * PAGE, 7 * PAGE)] == order[4 * PAGE : 7 * PAGE]
+
+
+def test_a_page_that_failed_is_read_again_on_retry_not_on_every_paint(
+    qtbot: QtBot, model: QueueModel, order: list[int], away: Away
+) -> None:
+    away.now = True
+    model.data(model.index(10, TEXT))
+    model.data(model.index(20, TEXT))
+    qtbot.waitUntil(lambda: away.failed == 2, timeout=WAIT)
+    model.data(model.index(10, TEXT))  # painted again while away: not asked for again
+    assert away.asked == 2 and not model.is_loaded(10) and not model.is_loaded(20)
+    away.now = False
+    model.retry()
+    qtbot.waitUntil(lambda: model.is_loaded(10) and model.is_loaded(20), timeout=WAIT)
+    assert model.entry(10).id == order[10] and model.entry(20).id == order[20]
 
 
 def test_the_selection_and_the_current_item_survive_dropped_pages_and_a_decided_item(
@@ -187,6 +239,12 @@ def test_a_reset_reads_the_list_again(qtbot: QtBot, model: QueueModel, workspace
     now = [row.id for row in listing.page(workspace.db, QueueFilter(), limit=100, clock=workspace.clock)]
     assert model.rowCount() == 33 and now.index(added[0]) == 12
     assert [shown(qtbot, model, row) for row in range(33)] == now
+
+    model.reset()
+    assert model.row_of(now[20]) is None  # not listed until the ids come: then found
+    with qtbot.waitSignal(model.rowsInserted, timeout=WAIT):
+        pass
+    assert model.row_of(now[20]) == 20
 
 
 @pytest.fixture
