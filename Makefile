@@ -41,6 +41,7 @@ bench: $(STAMP)
 	  $(BIN)/python -m tests.perf.bench_previews && \
 	  $(BIN)/python -m tests.perf.bench_video && \
 	  QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.perf.bench_review_loop && \
+	  QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.perf.queue_memory && \
 	  $(BIN)/python -m tests.perf.table $(BENCH_RESULTS)
 
 # The one-folder bundle in dist/veil (PyInstaller), and the Debian package
