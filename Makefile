@@ -43,6 +43,7 @@ bench: $(STAMP)
 	  $(BIN)/python -m tests.perf.bench_ingest_workers && \
 	  QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.perf.bench_review_loop && \
 	  $(BIN)/python -m tests.perf.bench_cli && \
+	  QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.perf.queue_memory && \
 	  $(BIN)/python -m tests.perf.table $(BENCH_RESULTS)
 
 # The one-folder bundle in dist/veil (PyInstaller), and the Debian package

@@ -19,6 +19,7 @@ from desktop.domain.errors import Conflict, NotFound, PermissionDenied, UsageErr
 from desktop.domain.review import Action, ItemStatus, Next, PendingExposure, Replayed, Shown
 
 if TYPE_CHECKING:
+    from array import array
     from collections.abc import Collection, Sequence
     from datetime import datetime
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
     from desktop.app.context import Context
     from desktop.app.outbox import Outbox
-    from desktop.domain.queue import Facets, PageKey, QueueFilter, QueueRow
+    from desktop.domain.queue import Facets, QueueFilter, QueueRow
     from desktop.domain.review import Claim, DecisionInfo, ItemView, PendingDecision, QueueEntry
 
 
@@ -206,9 +207,13 @@ class Reviewing:
         """The first waiting items in review order (the command line's short list)."""
         return self._c.review.queue(limit=limit, escalations=escalations)
 
-    def page(self, query: QueueFilter, *, after: PageKey | None = None, limit: int = 200) -> list[QueueRow]:
-        """One page of the window's list: rows matching ``query`` in review order, after ``after``."""
-        return listing.page(self._c.db, query, after=after, limit=limit, clock=self._c.clock)
+    def queue_ids(self, query: QueueFilter) -> array[int]:
+        """The window's list: the id of every item matching ``query``, in review order."""
+        return listing.ordered_ids(self._c.db, query)
+
+    def queue_rows(self, item_ids: Sequence[int]) -> list[QueueRow]:
+        """The window's list's rows of ``item_ids`` (those coming into sight), in review order."""
+        return listing.rows(self._c.db, item_ids, clock=self._c.clock)
 
     def count(self, status: ItemStatus = ItemStatus.PENDING) -> int:
         return listing.count(self._c.db, status)

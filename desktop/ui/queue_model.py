@@ -1,14 +1,25 @@
-"""The queue as a lazy table: pages are fetched as the list scrolls.
+"""The queue as a lazy table: every id, and a bounded cache of the rows in sight.
 
-The model never holds the whole queue. It starts with one page and asks
-for the next (``canFetchMore``/``fetchMore``) when the view scrolls near
-the end; the page itself is read on the database worker by whoever owns the
-model (``fetch_page``), and handed back with :meth:`QueueModel.add_page`.
-``data()`` only reads rows already here.
+Anki's browser model, made asynchronous: the model holds the ordered ids of
+every item in the list (8 bytes each, so the scroll bar is true from the
+start: ``rowCount()`` is the number of items) and rows only for a bounded
+set of pages around what has been in sight. ``data()`` never touches the
+database: a row not here shows a placeholder and asks for its page, read
+off the UI thread by whoever owns the model (``fetch_rows``) and handed back
+with one ``dataChanged`` for that page. The least recently shown page is
+dropped when the cache is full, so scrolling through a million items holds
+:data:`CACHED_PAGES` pages, not a million rows.
+
+Positions are kept stable while a list is shown: an item taken out
+(decided) is marked removed rather than moved, so a page, the id-to-row
+lookups and the requests in flight keep meaning the same rows.
 """
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left, bisect_right, insort
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,18 +29,34 @@ from PySide6.QtGui import QFont
 from desktop.domain.review import SEVERITY_NAMES
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
-    from desktop.domain.queue import PageKey, QueueRow
+    from desktop.domain.queue import QueueRow
 
-    # (after, done(rows), failed()): reads a page off the UI thread, answers on it.
-    FetchPage = Callable[[PageKey | None, Callable[[list[QueueRow]], None], Callable[[], None]], None]
+    # (done(ids, first page's rows), failed()): reads the list's ids off the UI thread, answers on it.
+    FetchIds = Callable[[Callable[[array[int], list[QueueRow]], None], Callable[[], None]], None]
+    # (ids, done(rows), failed()): reads those items' rows off the UI thread, answers on it.
+    FetchRows = Callable[[list[int], Callable[[list[QueueRow]], None], Callable[[], None]], None]
 
 COLUMNS = ("Sev.", "Markers", "Source", "Age", "Media", "Text")
-PAGE = 200
+PAGE = 256  # rows read at a time
+CACHED_PAGES = 64  # rows kept: 16,384, whatever the length of the list
+IN_FLIGHT = 2  # pages asked for at once; more wanted wait, the latest first
+WANTED = 16  # pages waiting to be asked for: older ones have scrolled out of sight
+LOADING = "…"
 Index = QModelIndex | QPersistentModelIndex
 # The role that carries an item's id, for views and tests.
 ItemIdRole = Qt.ItemDataRole.UserRole + 1
+SHOWN_ROLES = frozenset(
+    (
+        Qt.ItemDataRole.DisplayRole,
+        ItemIdRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.AccessibleDescriptionRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+    )
+)
 
 
 def age(received: datetime, now: datetime) -> str:
@@ -42,109 +69,235 @@ def age(received: datetime, now: datetime) -> str:
 
 
 class QueueModel(QAbstractTableModel):
-    """Rows of the queue in review order, a page at a time.
+    """The queue in review order: all its ids, and the rows of the pages in sight.
 
-    ``fetch_page(after, done, failed)`` must read the page after the key
-    ``after`` off the UI thread and call ``done(rows)`` back on it, or
-    ``failed()`` when it could not; a failed page is asked for again by
-    :meth:`retry` (when the database answers again), not left stuck.
+    ``fetch_ids(done, failed)`` must read the ids of the list (and the rows
+    of the first page, so the top shows with the count) off the UI thread
+    and call ``done(ids, rows)`` back on it; ``fetch_rows(ids, done,
+    failed)`` the rows of those ids. Either calls ``failed()`` when it could
+    not; what failed is asked for again by :meth:`retry` (when the database
+    answers again), not on every paint.
     """
 
-    def __init__(self, fetch_page: FetchPage) -> None:
+    def __init__(
+        self, fetch_ids: FetchIds, fetch_rows: FetchRows, *, page: int = PAGE, cached_pages: int = CACHED_PAGES
+    ) -> None:
         super().__init__()
-        self._fetch_page = fetch_page
-        self._rows: list[QueueRow] = []
-        self._rows_by_id: dict[int, int] = {}
-        self._generation = 0  # a reset makes pages asked for before it stale
-        self._loading = False
-        self._failed = False  # the last page asked for did not come: retry() asks again
-        self._exhausted = True  # nothing to fetch until the first reset
+        self._page = page
+        self._cached_pages = cached_pages
+        self._fetch_ids = fetch_ids
+        self._fetch_rows = fetch_rows
+        self._ids = array("q")  # every item of the list, in review order, by position
+        self._removed: list[int] = []  # positions taken out, sorted: rows after them move up
+        # Pages by number (position // page), least recently shown first; a row
+        # is None when its item was not found (gone since the ids were read).
+        self._pages: OrderedDict[int, list[QueueRow | None]] = OrderedDict()
+        self._where: dict[int, int] = {}  # item id -> position, for the items of the cached pages
+        self._absent: set[int] = set()  # item ids looked up and not in the list
+        self._asked: set[int] = set()  # pages in flight
+        # Pages a paint wanted and not yet asked for, the latest last. A view
+        # dragged through the list wants many; the latest is asked for first,
+        # so the rows that end up in sight are not read after all the rows
+        # that passed by (a paint after each answer wants those in sight again).
+        self._wanted: OrderedDict[int, None] = OrderedDict()
+        self._failed: set[int] = set()  # pages that did not come: retry() asks again
+        self._generation = 0  # a reset makes answers asked for before it stale
+        self._ids_failed = False
         self.current_item: int | None = None  # the item the reviewer holds: highlighted
         self.now = datetime.now(UTC)
 
-    # -- pages --------------------------------------------------------------
+    # -- the list -----------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget every row and read the first page again (filters changed, or a refresh)."""
+        """Forget the list and read it again (filters changed, or a refresh)."""
         self.beginResetModel()
-        self._rows = []
-        self._rows_by_id = {}
         self._generation += 1
-        self._loading = False
-        self._failed = False
-        self._exhausted = False
+        self._clear()
         self.endResetModel()
-        self._request()
+        self._request_ids()
 
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008 - Qt's signature
-        return not parent.isValid() and not self._exhausted and not self._loading and not self._failed
+    def _clear(self) -> None:
+        self._ids = array("q")
+        self._removed = []
+        self._pages.clear()
+        self._where = {}
+        self._absent = set()
+        self._asked = set()
+        self._wanted.clear()
+        self._failed = set()
+        self._ids_failed = False
 
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008 - Qt's signature
-        if self.canFetchMore(parent):
-            self._request()
-
-    def _request(self) -> None:
-        self._loading = True
+    def _request_ids(self) -> None:
         generation = self._generation
-        after = self._rows[-1].key if self._rows else None
-        self._fetch_page(after, lambda rows: self.add_page(rows, generation), lambda: self._page_failed(generation))
+        self._fetch_ids(
+            lambda ids, rows: self._ids_arrived(ids, rows, generation), lambda: self._ids_not_read(generation)
+        )
 
-    def _page_failed(self, generation: int) -> None:
+    def _ids_arrived(self, ids: array[int], rows: list[QueueRow], generation: int) -> None:
+        if generation != self._generation:
+            return  # asked for before a reset: the ids belong to another filter
+        if not ids:
+            return
+        self.beginInsertRows(QModelIndex(), 0, len(ids) - 1)
+        self._ids = ids
+        self._absent = set()  # looked up before the list came (the item shown as it opens)
+        self._store(0, rows)
+        self.endInsertRows()
+
+    def _ids_not_read(self, generation: int) -> None:
         if generation == self._generation:
-            self._loading = False
-            self._failed = True
+            self._ids_failed = True
 
     def retry(self) -> None:
-        """Ask again for a page that failed (the database answers again)."""
-        if self._failed:
-            self._failed = False
-            self._request()
-
-    def add_page(self, rows: list[QueueRow], generation: int | None = None) -> None:
-        if generation is not None and generation != self._generation:
-            return  # asked for before a reset: the rows belong to another filter
-        self._loading = False
-        self._exhausted = len(rows) < PAGE
-        fresh = [row for row in rows if row.id not in self._rows_by_id]
-        if not fresh:
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-        for offset, row in enumerate(fresh):
-            self._rows_by_id[row.id] = first + offset
-        self._rows.extend(fresh)
-        self.endInsertRows()
+        """Ask again for what failed (the database answers again)."""
+        if self._ids_failed:
+            self._ids_failed = False
+            self._request_ids()
+        failed, self._failed = self._failed, set()
+        for number in sorted(failed, reverse=True):
+            self._want(number)
 
     def remove_item(self, item_id: int) -> None:
         """Take a decided item out of the list."""
-        row = self._rows_by_id.get(item_id)
-        if row is None:
+        position = self._position(item_id)
+        if position is None:
             return
+        row = self._row_at(position)
         self.beginRemoveRows(QModelIndex(), row, row)
-        del self._rows[row]
-        self._rows_by_id = {r.id: n for n, r in enumerate(self._rows)}
+        insort(self._removed, position)
+        self._absent.add(item_id)
         self.endRemoveRows()
 
     def set_current_item(self, item_id: int | None) -> None:
         old, self.current_item = self.current_item, item_id
         for changed in (old, item_id):
-            row = self._rows_by_id.get(changed) if changed is not None else None
+            row = self.row_of(changed) if changed is not None else None
             if row is not None:
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
-    # -- reading ------------------------------------------------------------
+    # -- positions and rows ---------------------------------------------------
+    # A position is an item's place in ``_ids``; its row is that less the
+    # positions removed before it.
+
+    def _position_of_row(self, row: int) -> int:
+        """The position shown at ``row``: the row-th position not removed."""
+        position = row
+        while True:
+            moved = row + bisect_right(self._removed, position)
+            if moved == position:
+                return position
+            position = moved
+
+    def _row_at(self, position: int) -> int:
+        return position - bisect_left(self._removed, position)
+
+    def _position(self, item_id: int) -> int | None:
+        position = self._where.get(item_id)
+        if position is None and item_id not in self._absent:
+            # Not in sight lately: a walk along the ids, in C. The items a
+            # reviewer holds come from the top of the list, where it stops
+            # early; an item not listed is remembered, not looked for again.
+            try:
+                position = self._ids.index(item_id)
+            except ValueError:
+                self._absent.add(item_id)
+                return None
+        if position is None:
+            return None
+        index = bisect_left(self._removed, position)
+        if index < len(self._removed) and self._removed[index] == position:
+            return None
+        return position
 
     def row_of(self, item_id: int) -> int | None:
-        return self._rows_by_id.get(item_id)
+        """The row of ``item_id``, or None: it is not in the list."""
+        position = self._position(item_id)
+        return None if position is None else self._row_at(position)
+
+    def item_id(self, row: int) -> int:
+        """The id of the item at ``row``, whether its row has been read or not."""
+        return self._ids[self._position_of_row(row)]
+
+    def is_loaded(self, row: int) -> bool:
+        """Whether ``row``'s page has been read (it shows the item, not a placeholder)."""
+        return self._position_of_row(row) // self._page in self._pages
 
     def entry(self, row: int) -> QueueRow:
-        return self._rows[row]
+        """The row at ``row``; LookupError when its page is not here (:meth:`is_loaded` says)."""
+        found = self._entry(row, ask=False)
+        if found is None:
+            raise LookupError(f"row {row} is not loaded")
+        return found
 
-    def item_ids(self) -> list[int]:
-        return [row.id for row in self._rows]
+    def _entry(self, row: int, *, ask: bool) -> QueueRow | None:
+        number, offset = divmod(self._position_of_row(row), self._page)
+        page = self._pages.get(number)
+        if page is None:
+            if ask:
+                self._want(number)
+            return None
+        self._pages.move_to_end(number)
+        return page[offset]
+
+    def _want(self, number: int) -> None:
+        if number in self._asked or number in self._failed:
+            return
+        self._wanted[number] = None
+        self._wanted.move_to_end(number)
+        while len(self._wanted) > WANTED:
+            self._wanted.popitem(last=False)
+        self._ask()
+
+    def _ask(self) -> None:
+        while self._wanted and len(self._asked) < IN_FLIGHT:
+            number, _none = self._wanted.popitem()
+            if number not in self._pages:
+                self._request_page(number)
+
+    def _request_page(self, number: int) -> None:
+        self._asked.add(number)
+        generation = self._generation
+        ids = list(self._ids[number * self._page : (number + 1) * self._page])
+        self._fetch_rows(
+            ids,
+            lambda rows: self._page_arrived(number, rows, generation),
+            lambda: self._page_not_read(number, generation),
+        )
+
+    def _page_arrived(self, number: int, rows: list[QueueRow], generation: int) -> None:
+        if generation != self._generation:
+            return
+        self._asked.discard(number)
+        self._store(number, rows)
+        self._ask()
+        first = self._row_at(number * self._page)
+        last = self._row_at(min(len(self._ids), (number + 1) * self._page)) - 1
+        if first <= last:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+
+    def _page_not_read(self, number: int, generation: int) -> None:
+        if generation == self._generation:
+            self._asked.discard(number)
+            self._failed.add(number)
+            self._ask()
+
+    def _store(self, number: int, rows: Sequence[QueueRow]) -> None:
+        """Keep page ``number``, dropping the least recently shown page when the cache is full."""
+        by_id = {row.id: row for row in rows}
+        first = number * self._page
+        ids = self._ids[first : first + self._page]
+        self._pages[number] = [by_id.get(item_id) for item_id in ids]
+        self._pages.move_to_end(number)
+        self._where.update((item_id, first + offset) for offset, item_id in enumerate(ids))
+        while len(self._pages) > self._cached_pages:
+            dropped, _rows = self._pages.popitem(last=False)
+            for item_id in self._ids[dropped * self._page : (dropped + 1) * self._page]:
+                self._where.pop(item_id, None)
+
+    # -- reading ------------------------------------------------------------
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._ids) - len(self._removed)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(COLUMNS)
@@ -155,14 +308,16 @@ class QueueModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
+        if not index.isValid() or role not in SHOWN_ROLES:
+            return None  # most roles a view asks for, cheaply: a paint asks for a dozen a cell
+        if role == ItemIdRole:
+            return self.item_id(index.row())
+        row = self._entry(index.row(), ask=True)
         column = index.column()
+        if row is None:
+            return LOADING if role == Qt.ItemDataRole.DisplayRole and column == len(COLUMNS) - 1 else None
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
-        if role == ItemIdRole:
-            return row.id
         if role == Qt.ItemDataRole.ToolTipRole:
             held = f"\nHeld by {row.claimed_by}" if row.claimed_by else ""
             where = f"{row.source} · {row.language or 'language unknown'}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -22,6 +22,16 @@ from desktop.domain.review import ItemStatus
 if TYPE_CHECKING:
     from desktop.domain.queue import Facets
     from desktop.ui.queue_model import QueueModel
+
+
+class QueueTable(QTableView):
+    """The list's table: Home and End go to the first and last item (a row is an item: its columns are not
+    places to move between), PgUp/PgDn a screen of items, across pages read or not."""
+
+    def moveCursor(self, action: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier) -> QModelIndex:
+        if action in (QAbstractItemView.CursorAction.MoveHome, QAbstractItemView.CursorAction.MoveEnd):
+            modifiers |= Qt.KeyboardModifier.ControlModifier
+        return super().moveCursor(action, modifiers)
 
 
 class QueuePane(QWidget):
@@ -53,7 +63,7 @@ class QueuePane(QWidget):
             box.currentIndexChanged.connect(lambda _index: self.filter_changed.emit(self.query()))
         self.count = QLabel()
         self.count.setObjectName("queueCount")
-        self.table = QTableView()
+        self.table = QueueTable()
         self.table.setModel(model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)

@@ -1,10 +1,11 @@
 """The review loop without widgets: claim, decide, undo, skip, read-ahead, the outbox, pictures.
 
 The window lays out views and forwards keys; this object holds the state
-of the loop and talks to the application layer on three workers (see
+of the loop and talks to the application layer on four workers (see
 :mod:`desktop.ui.workers`): the writer claims and decides, one operation at
-a time and in order; the reader fetches queue pages, counts and the next
-item ahead of time; the picture worker decodes originals for a reveal.
+a time and in order; the reader fetches counts and the next item ahead of
+time; the lister the queue list's ids and pages; the picture worker
+decodes originals for a reveal.
 It is tested without a window (tests/ui/test_review_controller.py).
 
 A decision is committed before the next item shows: one operation of the
@@ -24,7 +25,7 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -44,13 +45,16 @@ from desktop.ui.queue_model import PAGE, QueueModel
 from desktop.ui.workers import DbOp, DbWorker
 
 if TYPE_CHECKING:
+    from array import array
     from collections.abc import Callable, Collection
 
     from desktop.config import Settings
     from desktop.domain.changes import Changes
     from desktop.domain.people import Actor
-    from desktop.domain.queue import PageKey, QueueRow
+    from desktop.domain.queue import QueueRow
     from desktop.domain.review import DecisionInfo, Next, Shown
+
+T = TypeVar("T")
 
 COUNTS_EVERY_MS = 15_000
 
@@ -88,6 +92,9 @@ class ReviewController(QObject):
         self.settings = settings
         self.writer = DbWorker(self, name="veil-write")
         self.reader = DbWorker(self, name="veil-read")
+        # The queue list's ids and pages: a million ids take a second or more
+        # to read, which must not hold up the next item's read-ahead.
+        self.lister = DbWorker(self, name="veil-list")
         self.pictures = PictureLoader(self, self)
         self.pictures.video_failed.connect(lambda text: self.message.emit(text, 8000))
         self.pictures.unavailable.connect(lambda: self._set_connected(False))
@@ -105,7 +112,7 @@ class ReviewController(QObject):
         self.connected = True
         # Why the database takes no write while it answers reads (disk full, read-only), for the banner.
         self.cannot_write: CannotWrite | None = None
-        self.model = QueueModel(self._fetch_page)
+        self.model = QueueModel(self._fetch_ids, self._fetch_rows)
         self._ahead: dict[int, Loaded] = {}
         self._busy = False  # a claim or decision is in flight: keys wait
         self._shown_at = time.monotonic()
@@ -202,27 +209,35 @@ class ReviewController(QObject):
 
     # == the queue ============================================================
 
-    def _fetch_page(
-        self, after: PageKey | None, done: Callable[[list[QueueRow]], None], failed: Callable[[], None]
-    ) -> None:
+    def _fetch_ids(self, done: Callable[[array[int], list[QueueRow]], None], failed: Callable[[], None]) -> None:
         veil, query = self.veil, self.filter
         if veil is None:
             return
 
-        def work() -> list[QueueRow]:
-            return veil.review.page(query, after=after, limit=PAGE)
+        def work() -> tuple[array[int], list[QueueRow]]:
+            ids = veil.review.queue_ids(query)
+            return ids, veil.review.queue_rows(ids[:PAGE])
 
-        def arrived(rows: list[QueueRow]) -> None:
-            done(rows)
+        def arrived(found: tuple[array[int], list[QueueRow]]) -> None:
+            done(*found)
             self.fetch_ahead()
 
+        self._read_for_list(work, arrived, failed)
+
+    def _fetch_rows(self, ids: list[int], done: Callable[[list[QueueRow]], None], failed: Callable[[], None]) -> None:
+        veil = self.veil
+        if veil is None:
+            return
+        self._read_for_list(lambda: veil.review.queue_rows(ids), done, failed)
+
+    def _read_for_list(self, work: Callable[[], T], done: Callable[[T], None], failed: Callable[[], None]) -> None:
         self.model.now = datetime.now(UTC)
 
         def not_read(error: Exception) -> None:
             failed()
             self._on_read_failed(error)
 
-        DbOp(self.reader, work).success(arrived).failure(not_read).run()
+        DbOp(self.lister, work).success(done).failure(not_read).run()
 
     def set_filter(self, query: QueueFilter) -> None:
         """List other items; switching between the pending queue and the
@@ -398,6 +413,7 @@ class ReviewController(QObject):
         candidates = [
             self.model.entry(n)
             for n in range(0 if row is None else row + 1, min(self.model.rowCount(), (row or 0) + 4))
+            if self.model.is_loaded(n)
         ]
         wanted = next((c.id for c in candidates if c.claimed_by is None and c.id != current.view.id), None)
         if wanted is None or wanted in self._ahead:
@@ -666,6 +682,7 @@ class ReviewController(QObject):
             timer.stop()
         self.outbox_sender.stop()
         self.pictures.worker.shutdown()
+        self.lister.shutdown()
         self.reader.shutdown()
         self.writer.shutdown()
         if self.veil is not None:

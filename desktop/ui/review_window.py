@@ -327,10 +327,8 @@ class ReviewWindow(QMainWindow):
         row = self.model.row_of(self.current.view.id)
         target = (row + step) if row is not None else 0
         if not 0 <= target < self.model.rowCount():
-            if step > 0 and self.model.canFetchMore():
-                self.model.fetchMore()
             return
-        self.pick(self.model.entry(target).id)
+        self.pick(self.model.item_id(target))
 
     def pick(self, item_id: int) -> None:
         self.controller.pick(item_id)
@@ -420,7 +418,7 @@ class ReviewWindow(QMainWindow):
     def approve_selected(self) -> None:
         """Approve the selected quiet items (no media, no markers, severity 0) at once."""
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
-        chosen = [self.model.entry(row) for row in rows]
+        chosen = [self.model.entry(row) for row in rows if self.model.is_loaded(row)]
         quiet = [r for r in chosen if r.severity == 0 and not r.markers and not r.media]
         if not quiet:
             self.statusBar().showMessage("Select quiet items first: no media, no markers, severity S0", 6000)

@@ -1,18 +1,22 @@
-"""The queue in review order: the window's list a page at a time, ``veil queue``'s short list, counts, facets.
+"""The queue in review order: the window's list by id, ``veil queue``'s short list, counts, facets.
 
 Review order is :data:`REVIEW_ORDER`: most severe first (priority is minus
 the severity), then oldest, then by id; the order of ``ix_item_queue``, in
-which claims take items (:mod:`.claims`) and both lists show them. Both
-lists are one query (:func:`_waiting`), shown two ways.
+which claims take items (:mod:`.claims`) and both lists show them.
 
-Pages are keyset pages: each one starts after the review-order key of the
-last row of the page before, so page 2,000 costs what page 1 costs (an
-index seek on ``ix_item_queue``), where OFFSET would walk every row before
-it.
+The window's list holds the ordered ids of every matching item
+(:func:`ordered_ids`, one walk along the index) and reads the rows it shows
+by id (:func:`rows`): any part of the list, scrolled to at random, costs
+one seek per id, where OFFSET would walk every row before it. Sequential
+walks use keyset pages (:func:`page`): each one starts after the
+review-order key of the last row of the page before, so page 2,000 costs
+what page 1 costs.
 """
 
 from __future__ import annotations
 
+from array import array
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import String, and_, case, cast, exists, func, select, tuple_
@@ -27,13 +31,14 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from datetime import datetime
 
-    from sqlalchemy import Row
+    from sqlalchemy import Row, Select
     from sqlalchemy.orm import Session
 
     from db.session import Database
 
 REVIEW_ORDER = (Item.priority, Item.received_at, Item.id)
 ID_SLICE = 500  # ids bound in one statement
+ID_PART = 20_000  # ids read from the cursor at a time
 
 
 def page(
@@ -47,21 +52,7 @@ def page(
     """Up to ``limit`` rows matching ``query``, in review order, after ``after`` (the window's list)."""
     with database.read() as session:
         rows, markers, media = _waiting(session, query, after, limit, clock_now(session, clock), excerpt=True)
-    return [
-        QueueRow(
-            id=r.id,
-            severity=r.severity,
-            markers=tuple(markers[r.id]),
-            source=r.source,
-            received_at=r.received_at,
-            media=media.get(r.id, 0),
-            language=r.language,
-            claimed_by=r.holder,
-            excerpt=" ".join(r.text.split()),
-            key=(r.priority, r.received_at, r.id),
-        )
-        for r in rows
-    ]
+    return [_row(r, markers, media) for r in rows]
 
 
 def entries(
@@ -74,17 +65,81 @@ def entries(
     return [QueueEntry(r.id, r.severity, markers[r.id], r.text, media.get(r.id, 0), r.status) for r in rows]
 
 
+def ordered_ids(database: Database, query: QueueFilter) -> array[int]:
+    """Every item matching ``query``, in review order: ids only, 8 bytes an item.
+
+    The window's list holds these and reads rows by id (:func:`rows`) as
+    they come into sight: a million items are 8 MB here, where their rows
+    would be a gigabyte. One walk along ``ix_item_queue`` (it covers the
+    query); the ids are taken from the driver's cursor in parts, straight
+    into the array, because making a result row of each costs several times
+    the query itself at a million (10 s against 3 s on a busy two-core machine).
+    """
+    found = array("q")
+    with database.read() as session:
+        conditions = _conditions(session, query, None)
+        if conditions is None:
+            return found
+        result = session.connection().execute(select(Item.id).where(and_(*conditions)).order_by(*REVIEW_ORDER))
+        # Not streamed: a streamed result reads rows ahead into its own buffer, a plain one leaves the cursor unread.
+        cursor = result.cursor
+        first = itemgetter(0)
+        while part := cursor.fetchmany(ID_PART):
+            found.extend(map(first, part))
+        result.close()
+    return found
+
+
+def rows(database: Database, item_ids: Sequence[int], *, clock: Clock = system_clock) -> list[QueueRow]:
+    """The list's rows of ``item_ids``, in review order, whatever their status now (the list asked for them)."""
+    with database.read() as session:
+        now = clock_now(session, clock)
+        found: list[Row[Any]] = []
+        for part in _slices(item_ids):
+            found.extend(session.execute(_listed(now, excerpt=True).where(Item.id.in_(part))).all())
+        found.sort(key=lambda r: (r.priority, r.received_at, r.id))
+        ids = [r.id for r in found]
+        markers, media = marker_codes(session, ids), media_counts(session, ids)
+    return [_row(r, markers, media) for r in found]
+
+
+def _row(r: Row[Any], markers: dict[int, list[str]], media: dict[int, int]) -> QueueRow:
+    return QueueRow(
+        id=r.id,
+        severity=r.severity,
+        markers=tuple(markers[r.id]),
+        source=r.source,
+        received_at=r.received_at,
+        media=media.get(r.id, 0),
+        language=r.language,
+        claimed_by=r.holder,
+        excerpt=" ".join(r.text.split()),
+        key=(r.priority, r.received_at, r.id),
+    )
+
+
 def _waiting(
     session: Session, query: QueueFilter, after: PageKey | None, limit: int, now: datetime, *, excerpt: bool
 ) -> tuple[Sequence[Row[Any]], dict[int, list[str]], dict[int, int]]:
     """Items matching ``query`` in review order after ``after``, with each one's marker codes and media count."""
+    conditions = _conditions(session, query, after)
+    if conditions is None:
+        return [], {}, {}
+    found = session.execute(_listed(now, excerpt=excerpt).where(and_(*conditions)).order_by(*REVIEW_ORDER).limit(limit))
+    listed = found.all()
+    ids = [r.id for r in listed]
+    return listed, marker_codes(session, ids), media_counts(session, ids)
+
+
+def _conditions(session: Session, query: QueueFilter, after: PageKey | None) -> list[Any] | None:
+    """What ``query`` asks of an item (after ``after``), or None: no item can match it."""
     conditions: list[Any] = [Item.status == query.status]
     if after is not None:
         conditions.append(tuple_(*REVIEW_ORDER) > tuple_(*after))
     if query.source is not None:
         source_id = session.scalar(select(Source.id).where(Source.name == query.source))
         if source_id is None:
-            return [], {}, {}
+            return None
         conditions.append(Item.source_id == source_id)
     if query.language is not None:
         conditions.append(Item.language == query.language)
@@ -99,8 +154,13 @@ def _waiting(
                 cast(Decision.labels, String).like(f'%"{query.label}"%'),
             )
         )
+    return conditions
+
+
+def _listed(now: datetime, *, excerpt: bool) -> Select[Any]:
+    """The columns both lists show, the holder only while their lease lasts."""
     holder = case((Item.lease_expires_at > now, User.name), else_=None)
-    rows = session.execute(
+    return (
         select(
             Item.id,
             Item.severity,
@@ -114,12 +174,7 @@ def _waiting(
         )
         .join(Source, Source.id == Item.source_id)
         .outerjoin(User, User.id == Item.claimed_by)
-        .where(and_(*conditions))
-        .order_by(*REVIEW_ORDER)
-        .limit(limit)
-    ).all()
-    ids = [r.id for r in rows]
-    return rows, marker_codes(session, ids), media_counts(session, ids)
+    )
 
 
 def count(database: Database, status: ItemStatus = ItemStatus.PENDING) -> int:
