@@ -12,6 +12,7 @@ import contextlib
 import uuid
 from typing import TYPE_CHECKING, BinaryIO
 
+from desktop.app.stages import STAGES
 from desktop.core.review import listing
 from desktop.core.supervision import qa
 from desktop.domain.changes import Changes, Outcome, of_items
@@ -122,16 +123,21 @@ class Reviewing:
         """Record the decision, then hold and read the next item (the next
         second review, after one): one transaction."""
         actor = self._c.who()
+        STAGES.mark("tx_begun")
         with self._c.db.write() as session:
             info = self._decide(session, pending)
             if pending.second_review:
                 task = qa.claim_next(self._c.db, actor, clock=self._c.clock, lease=self._c.review.lease, into=session)
+                STAGES.mark("written")
                 found = Next(None, Shown(task.item, self._previews(session, task.item)) if task else None)
                 moved = task.item_id if task else None
             else:
                 got = self._c.review.claim_next(actor, escalations=escalations, into=session)
+                STAGES.mark("written")
                 found = self._next(session, got, ahead)
                 moved = got.item_id if got else None
+            STAGES.mark("read")
+        STAGES.mark("committed")
         return Outcome((info, found), of_items(pending.item_id, moved, queue=not pending.second_review))
 
     def replay(self, outbox: Outbox) -> Outcome[Replayed]:

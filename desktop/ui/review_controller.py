@@ -30,6 +30,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop import config
 from desktop.app.outbox import Outbox
+from desktop.app.stages import STAGES
 from desktop.app.veil import Veil
 from desktop.domain.changes import Outcome
 from desktop.domain.errors import CannotWrite, PasswordRefused, Unavailable
@@ -473,11 +474,15 @@ class ReviewController(QObject):
         def work() -> tuple[DecisionInfo, Loaded | None, Changes]:
             done = veil.review.decide_and_next(pending, escalations=escalations, ahead=ahead.keys())
             info, moved = done.value
-            return info, loaded_next(moved, ahead), done.changes
+            following = loaded_next(moved, ahead)
+            STAGES.mark("decoded")
+            return info, following, done.changes
 
+        STAGES.mark("submitted")
         DbOp(self.writer, work).success(self._on_sent).failure(self._on_send_failed).run()
 
     def _on_sent(self, result: tuple[DecisionInfo, Loaded | None, Changes]) -> None:
+        STAGES.mark("received")
         _info, shown, changes = result
         pending = self.pending
         self._busy = False

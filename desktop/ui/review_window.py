@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import config
+from desktop.app.stages import STAGES
 from desktop.core.media import levels
 from desktop.domain.people import Permission
 from desktop.ui.banner import Banner
@@ -368,6 +369,7 @@ class ReviewWindow(QMainWindow):
         self.decision_panel.show_item(view, can_decide=self.controller.can_decide())
         self._select_current_row()
         self._update_status()
+        STAGES.mark("laid_out")
         # Emitted once the event loop has painted the new item.
         QTimer.singleShot(0, lambda item=view.id: self.item_shown.emit(item))
 
