@@ -21,6 +21,7 @@ database again while it is away.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -38,10 +39,12 @@ from desktop.domain.people import Permission
 from desktop.domain.queue import QueueFilter
 from desktop.domain.review import DecisionRequest, ItemStatus, PendingDecision, PendingExposure
 from desktop.ui.crash import Fate, LastDecision
+from desktop.ui.frames import AfterPaint
 from desktop.ui.loaded import Loaded, Opened, loaded, loaded_next, start_of_today
 from desktop.ui.outbox_sender import OutboxSender
 from desktop.ui.picture_loader import PictureLoader
 from desktop.ui.queue_model import PAGE, QueueModel
+from desktop.ui.read_ahead import ReadAhead
 from desktop.ui.workers import DbOp, DbWorker
 
 if TYPE_CHECKING:
@@ -107,7 +110,9 @@ class ReviewController(QObject):
         # Why the database takes no write while it answers reads (disk full, read-only), for the banner.
         self.cannot_write: CannotWrite | None = None
         self.model = QueueModel(self._fetch_page)
-        self._ahead: dict[int, Loaded] = {}
+        # What can wait until the next item is painted (the list, counts, reading ahead, exposure).
+        self.after_paint = AfterPaint(self)
+        self.ahead = ReadAhead(self.writer, self.reader, self._set_disconnected)
         self._busy = False  # a claim or decision is in flight: keys wait
         self._shown_at = time.monotonic()
         self._renew_timer = QTimer(self)
@@ -213,23 +218,21 @@ class ReviewController(QObject):
         def work() -> list[QueueRow]:
             return veil.review.page(query, after=after, limit=PAGE)
 
-        def arrived(rows: list[QueueRow]) -> None:
-            done(rows)
-            self.fetch_ahead()
-
         self.model.now = datetime.now(UTC)
 
         def not_read(error: Exception) -> None:
             failed()
             self._on_read_failed(error)
 
-        DbOp(self.reader, work).success(arrived).failure(not_read).run()
+        DbOp(self.reader, work).success(done).failure(not_read).run()
 
     def set_filter(self, query: QueueFilter) -> None:
         """List other items; switching between the pending queue and the
         escalations changes which item to hold."""
         self.filter = query
         self.model.reset()
+        if query.status != ItemStatus.PENDING:
+            self.ahead.give_back(self.veil)
         current = self.current
         if query.status in (ItemStatus.PENDING, ItemStatus.ESCALATED) and (
             current is None or current.view.status != query.status
@@ -237,6 +240,8 @@ class ReviewController(QObject):
             give_back = current.view.id if current and current.view.status != ItemStatus.DECIDED else None
             escalations = self.escalations()
             self._move(lambda veil, ahead: veil.review.switch_queue(give_back, escalations=escalations, ahead=ahead))
+        else:
+            self.fetch_ahead()  # back in the pending queue with the same item: hold the next again
 
     def refresh(self) -> None:
         if self.veil is None:
@@ -293,6 +298,8 @@ class ReviewController(QObject):
             self._move(lambda veil, ahead: veil.review.switch_queue(give_back, escalations=escalations, ahead=ahead))
             return True
 
+        self.ahead.give_back(self.veil)
+
         def into_second_review(veil: Veil) -> Outcome[Shown | None]:
             if give_back is not None:
                 veil.review.release_if_held(give_back)
@@ -320,7 +327,7 @@ class ReviewController(QObject):
 
     def _move(self, step: Callable[[Veil, Collection[int]], Outcome[Next]]) -> None:
         """Run a step that holds another item, on the writer; show what it gives."""
-        ahead = dict(self._ahead)  # a copy: the worker must not read a dict the UI thread changes
+        ahead = dict(self.ahead.items)  # a copy: the worker must not read a dict the UI thread changes
 
         def work(veil: Veil) -> tuple[Loaded | None, Changes]:
             done = step(veil, ahead.keys())
@@ -345,6 +352,8 @@ class ReviewController(QObject):
     def _on_moved(self, result: tuple[Loaded | None, Changes]) -> None:
         shown, changes = result
         self._busy = False
+        # Resumed as the item shown (a skip), or given back (a pick holds one item): held again once painted.
+        self.ahead.moved(shown, None)
         self._set_connected(True)
         self.changed.emit(changes)
         self._show(shown)
@@ -358,14 +367,20 @@ class ReviewController(QObject):
 
     # == showing ==============================================================
 
-    def _show(self, shown: Loaded | None) -> None:
-        self.leave_current()
+    def _show(self, shown: Loaded | None, then: Callable[[], None] | None = None) -> None:
+        """Hand the item to the view at once; the rest (``then`` first) once it is painted."""
+        self.leave_current(later=True)
         self.current = shown
         if shown is not None:
-            self._ahead.pop(shown.view.id, None)
             self._shown_at = time.monotonic()
-        self.model.set_current_item(shown.view.id if shown else None)
         self.shown.emit(shown)
+        self.after_paint(lambda: self._after_shown(then))
+
+    def _after_shown(self, then: Callable[[], None] | None) -> None:
+        if then is not None:
+            then()
+        current = self.current
+        self.model.set_current_item(current.view.id if current else None)
         self.fetch_ahead()
 
     def can_decide(self) -> bool:
@@ -380,38 +395,34 @@ class ReviewController(QObject):
             or (status == ItemStatus.ESCALATED and actor.may(Permission.RESOLVE_ESCALATIONS))
         )
 
-    def leave_current(self) -> None:
-        """The reviewer moves on: time on a graphic item is counted (reveals end with the view)."""
+    def leave_current(self, *, later: bool = False) -> None:
+        """The reviewer moves on: time on a graphic item is counted (reveals end
+        with the view); ``later``: recorded once the next item is painted."""
         previous = self.current
         if previous is None or self.veil is None or self.actor is None or previous.view.severity < 2:
             return
-        seconds = time.monotonic() - self._shown_at
+        item_id, seconds = previous.view.id, time.monotonic() - self._shown_at
         started = datetime.now(UTC) - timedelta(seconds=seconds)
-        self.graphic_item_left(previous.view.id, started, seconds)
-        self.record_exposure(previous.view.id, None, "view", started, seconds)
+
+        def record() -> None:
+            self.graphic_item_left(item_id, started, seconds)
+            self.record_exposure(item_id, None, "view", started, seconds)
+
+        if later:
+            self.after_paint(record)
+        else:
+            record()
 
     def fetch_ahead(self) -> None:
-        """Read the item that will most likely come next, so it shows at once."""
+        """Hold and read the item that comes next in the pending queue, so it shows at once."""
         veil, current = self.veil, self.current
-        if veil is None or current is None or self.filter.status != ItemStatus.PENDING or self.second_review:
+        if veil is None or current is None or not self._holds_ahead() or current.view.status != ItemStatus.PENDING:
             return
-        row = self.model.row_of(current.view.id)
-        candidates = [
-            self.model.entry(n)
-            for n in range(0 if row is None else row + 1, min(self.model.rowCount(), (row or 0) + 4))
-        ]
-        wanted = next((c.id for c in candidates if c.claimed_by is None and c.id != current.view.id), None)
-        if wanted is None or wanted in self._ahead:
-            return
-        self._ahead = {k: v for k, v in self._ahead.items() if k == wanted}
+        self.ahead.fetch(veil, current.view.id)
 
-        def work() -> Loaded:
-            return loaded(veil.review.read(wanted))
-
-        DbOp(self.reader, work).success(self._on_ahead).failure(self._on_read_failed).run()
-
-    def _on_ahead(self, found: Loaded) -> None:
-        self._ahead[found.view.id] = found
+    def _holds_ahead(self) -> bool:
+        """Whether the reviewer works the pending queue, where the next item is held ahead."""
+        return self.filter.status == ItemStatus.PENDING and not self.second_review
 
     # == exposure =============================================================
 
@@ -468,22 +479,26 @@ class ReviewController(QObject):
         self._busy = True
         self.pending = pending
         self.pending_changed.emit(True, False)
-        ahead = dict(self._ahead)
-        escalations = self.escalations()
+        ahead, outbox = dict(self.ahead.items), self.outbox
+        escalations, hold = self.escalations(), self._holds_ahead()
 
-        def work() -> tuple[DecisionInfo, Loaded | None, Changes]:
-            done = veil.review.decide_and_next(pending, escalations=escalations, ahead=ahead.keys())
-            info, moved = done.value
+        def work() -> tuple[Loaded | None, int | None, Changes]:
+            done = veil.review.decide_and_next(pending, escalations=escalations, ahead=ahead.keys(), hold_ahead=hold)
+            _info, moved = done.value
             following = loaded_next(moved, ahead)
             STAGES.mark("decoded")
-            return info, following, done.changes
+            # Saved: its copy leaves the outbox here, not on the UI thread (it rewrites a file).
+            # A copy left behind is harmless: its id makes sending it again save nothing.
+            with contextlib.suppress(OSError):
+                outbox.remove(pending.decision_id)
+            return following, moved.ahead, done.changes
 
         STAGES.mark("submitted")
         DbOp(self.writer, work).success(self._on_sent).failure(self._on_send_failed).run()
 
-    def _on_sent(self, result: tuple[DecisionInfo, Loaded | None, Changes]) -> None:
+    def _on_sent(self, result: tuple[Loaded | None, int | None, Changes]) -> None:
         STAGES.mark("received")
-        _info, shown, changes = result
+        shown, held, changes = result
         pending = self.pending
         self._busy = False
         self.pending = None
@@ -491,14 +506,18 @@ class ReviewController(QObject):
         self.outbox_sender.answered_again()
         self.pending_changed.emit(False, False)
         if pending is not None:
-            self.outbox.remove(pending.decision_id)
             self.last_saved_item = pending.item_id
-            self.model.remove_item(pending.item_id)
             self.decision_saved.emit(pending.decision_id)
         self._set_connected(True)
-        self.changed.emit(changes)
-        self._show(shown)
-        self.refresh_counts()
+
+        def then() -> None:
+            if pending is not None:
+                self.model.remove_item(pending.item_id)
+            self.changed.emit(changes)
+            self.refresh_counts()
+
+        self.ahead.moved(shown, held)
+        self._show(shown, then)
 
     def _on_send_failed(self, error: Exception) -> None:
         pending = self.pending
@@ -573,6 +592,7 @@ class ReviewController(QObject):
             self.message.emit(f"Undone: your decision on item {undone.item_id}", 6000)
             self.model.reset()
             self.changed.emit(changes)
+            self.ahead.moved(shown, None)  # holding the undone item gave back the one held ahead
             self._show(shown)
             self.refresh_counts()
 
@@ -616,6 +636,7 @@ class ReviewController(QObject):
         DbOp(self.writer, lambda: veil.review.renew(item_id)).success(lambda _claim: self._set_connected(True)).failure(
             self._on_read_failed
         ).run()
+        self.ahead.renew(veil)
 
     def load_demo(self, done: Callable[[int], None]) -> None:
         """The bundled demo feed into the queue; ``done`` gets the number of items added."""
@@ -661,11 +682,13 @@ class ReviewController(QObject):
 
     def close(self) -> None:
         """Give back the item held, finish what is queued, stop the workers."""
+        self.after_paint.flush()
         self.leave_current()
         veil, current = self.veil, self.current
         if veil is not None and self.actor is not None and current is not None and self.pending is None:
             item_id = current.view.id
             DbOp(self.writer, lambda: veil.review.release_if_held(item_id)).run()  # finished before the writer stops
+        self.ahead.give_back(veil)
         self.current = None
         for timer in (self._renew_timer, self._counts_timer):
             timer.stop()

@@ -134,7 +134,7 @@ def stages_of(pressed: float, marks: list[tuple[str, float]]) -> dict[str, float
     }
 
 
-def child(url: str, decisions: int, grab: str | None) -> dict[str, Any]:
+def child(url: str, decisions: int, think_ms: int, grab: str | None) -> dict[str, Any]:
     """Runs in its own process: the window, offscreen, driven by key presses.
 
     "Shown" is the end of the paint of the new item's media tile (its
@@ -192,10 +192,14 @@ def child(url: str, decisions: int, grab: str | None) -> dict[str, Any]:
     startup = shown[-1][0] - begun
     assert first, "the queue was empty"
     with_preview = bool(window.current and window.current.previews)
-    # Settle: the first page of the list, the counts and the read-ahead land before the first press.
-    settle = time.perf_counter()
-    while time.perf_counter() - settle < 0.5:
-        QApplication.processEvents()
+
+    def think(ms: int) -> None:
+        """The reviewer looks at the item: the event loop runs meanwhile."""
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    think(500)  # the first page of the list, the counts and the read-ahead land before the first press
 
     STAGES.start()
     latencies: list[float] = []
@@ -215,6 +219,8 @@ def child(url: str, decisions: int, grab: str | None) -> dict[str, Any]:
         assert window.current is not None, "ran out of items"
         assert window.current.view.id not in seen, "an item came back"
         seen.add(window.current.view.id)
+        if think_ms:
+            think(think_ms)
     if grab:
         window.grab().save(grab)
     window.close()
@@ -238,7 +244,7 @@ def summary(values: list[float]) -> dict[str, float]:
     return {"p50_ms": statistics.median(ordered), "p95_ms": at(0.95), "p99_ms": at(0.99), "max_ms": ordered[-1]}
 
 
-def measure(folder: Path, items: int, decisions: int, server: PostgresServer | None) -> dict[str, Any]:
+def measure(folder: Path, items: int, args: argparse.Namespace, server: PostgresServer | None) -> dict[str, Any]:
     if server is not None:
         name = f"review_{items}"
         with psycopg.connect(server.url().replace("+psycopg", ""), autocommit=True) as conn:
@@ -247,12 +253,12 @@ def measure(folder: Path, items: int, decisions: int, server: PostgresServer | N
     else:
         url = f"sqlite:///{folder / f'review-{items}.sqlite3'}"
     begun = time.perf_counter()
-    fill(url, items, with_media=decisions + 50)
+    fill(url, items, with_media=args.decisions + 50)
     filled = time.perf_counter() - begun
     grab = folder.parent / f"review-loop-{'postgresql' if server else 'sqlite'}-{items}.png"
     done = subprocess.run(
-        [sys.executable, "-m", "tests.perf.bench_review_loop", "--child", url, "--decisions", str(decisions),
-         "--grab", str(grab)],
+        [sys.executable, "-m", "tests.perf.bench_review_loop", "--child", url, "--decisions", str(args.decisions),
+         "--think-ms", str(args.think_ms), "--grab", str(grab)],
         capture_output=True, text=True, check=False, env={**os.environ, "VEIL_DATA_DIR": str(folder / "data")},
     )  # fmt: skip
     if done.returncode != 0:
@@ -302,12 +308,15 @@ def main() -> None:
     parser.add_argument("--baseline-items", type=int, default=1_000)
     parser.add_argument("--decisions", type=int, default=200)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    # A reviewer looks at an item before deciding (a quarter of a second is quick):
+    # what the window prepares meanwhile is not on the key's path. 0: keys back to back.
+    parser.add_argument("--think-ms", type=int, default=250)
     parser.add_argument("--keep-png", metavar="FOLDER", help="keep the window's last frame (PNG) here")
     parser.add_argument("--child", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--grab", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.decisions, args.grab)))
+        print(json.dumps(child(args.child, args.decisions, args.think_ms, args.grab)))
         return
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     print(f"load average at the start: {os.getloadavg()[0]:.2f}")
@@ -317,14 +326,14 @@ def main() -> None:
             folder.mkdir()
             server = start_server(fsync=True) if backend == "postgresql" else None
             try:
-                rows = [(n, measure(folder, n, args.decisions, server)) for n in (args.baseline_items, args.items)]
+                rows = [(n, measure(folder, n, args, server)) for n in (args.baseline_items, args.items)]
             finally:
                 if server is not None:
                     server.stop()
             if args.keep_png:
                 for png in Path(tmp).glob("*.png"):
                     shutil.copy(png, Path(args.keep_png) / png.name)
-        report(backend, rows)
+        report(f"{backend}, {args.think_ms} ms between items", rows)
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
 
 

@@ -22,15 +22,15 @@ from db.models import Decision, Exposure, Item, Marker, Media, MediaKey, QaTask,
 from desktop.core import audit
 from desktop.core.media.originals import file_uri_path
 from desktop.core.media.sealed import MAGIC, is_sealed, open_sealed, unseal_bytes
-from desktop.core.review.claims import locked_item
+from desktop.core.review.claims import locked_item, next_free
 from desktop.core.review.decisions import decision_in_force, decision_info
 from desktop.domain.errors import Conflict, IntegrityFailure, NotFound, PermissionDenied, UsageError
 from desktop.domain.people import Permission
-from desktop.domain.review import ItemView, MediaInfo
+from desktop.domain.review import ItemStatus, ItemView, MediaInfo
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from datetime import datetime
+    from datetime import datetime, timedelta
     from pathlib import Path
 
     from sqlalchemy.orm import Session
@@ -118,6 +118,41 @@ def show(session: Session, item_id: int, now: datetime, *, viewer: Actor | None 
         decisions=decisions,
         blind=blind,
     )
+
+
+def hold_ahead(session: Session, actor: Actor, shown: int | None, now: datetime, *, lease: timedelta) -> int | None:
+    """Hold a second pending item for ``actor`` besides the one ``shown``:
+    the one they will see next, so the window can read and decode it while
+    they look at this one, and nobody else is shown it meanwhile. One they
+    already hold (after a restart of the window) is kept, its lease renewed;
+    else the next free item in review order is claimed. None: none is free.
+
+    The reviewer's next claim (:func:`.claims.claim_next`) resumes it: it
+    is then the only pending item they hold.
+    """
+    held = session.scalar(
+        select(Item)
+        .where(
+            Item.claimed_by == actor.id,
+            Item.status == ItemStatus.PENDING,
+            Item.lease_expires_at > now,
+            Item.id != (shown or 0),
+        )
+        .limit(1)
+        .with_for_update(of=Item)
+    )
+    if held is not None:
+        held.lease_expires_at = now + lease
+        return held.id
+    item: Item | None = session.scalar(
+        next_free(actor, ItemStatus.PENDING, now).with_for_update(skip_locked=True, of=Item)
+    )
+    if item is None:
+        return None
+    item.claimed_by = actor.id
+    item.lease_expires_at = now + lease
+    audit.append(session, kind="claim", actor=actor.name, at=now, item_id=item.id)
+    return item.id
 
 
 def _second_reviewing(session: Session, viewer: Actor, item_id: int) -> bool:
