@@ -2,8 +2,10 @@
 
 One key press is one transaction: :meth:`Reviewing.decide_and_next` records
 the decision (a first one or a blind second review's), claims the next item
-and reads it with its previews before it commits, so the decision is on disk
-before the next item shows and the window waits on one round trip.
+(in the pending queue: the one the window held and read ahead), holds the
+one after it (:meth:`Reviewing.hold_ahead`) and, unless it was read ahead,
+reads the next item with its previews before it commits, so the decision is
+on disk before the next item shows and the window waits on one round trip.
 """
 
 from __future__ import annotations

@@ -8,8 +8,12 @@ item ahead of time; the picture worker decodes originals for a reveal.
 It is tested without a window (tests/ui/test_review_controller.py).
 
 A decision is committed before the next item shows: one operation of the
-writer decides, claims the next item and, unless it was read ahead, reads
-it (:meth:`desktop.app.reviewing.Reviewing.decide_and_next`). If the
+writer decides, claims the next item (held ahead already, and read and
+decoded ahead: :mod:`desktop.ui.read_ahead`), holds the one after it and,
+unless it was read ahead, reads it
+(:meth:`desktop.app.reviewing.Reviewing.decide_and_next`); the window
+then only sets widgets, and what can wait is done once the new item is
+painted (:class:`desktop.ui.frames.AfterPaint`). If the
 database does not answer, the decision goes to the outbox on disk, the
 view is told it is pending, and the writer tries again with the same
 decision id until it lands. Exposure (what the reviewer saw, for how

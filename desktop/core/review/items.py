@@ -66,21 +66,16 @@ def show(session: Session, item_id: int, now: datetime, *, viewer: Actor | None 
         }
         for m in session.scalars(select(Marker).where(Marker.item_id == item_id).order_by(Marker.span_start))
     ]
+    # Columns, not rows: a row would load every preview blob, which stored_previews reads (once) on its own.
+    described = select(
+        Media.id, Media.uri, Media.media_type, Media.size_bytes, Media.width, Media.height,
+        Media.preview.is_not(None), Media.error, Media.frames, Media.duration_s, Media.codec,
+    )  # fmt: skip
     media = [
-        MediaInfo(
-            m.id,
-            m.uri,
-            m.media_type,
-            m.size_bytes,
-            m.width,
-            m.height,
-            m.preview is not None,
-            m.error,
-            m.frames,
-            m.duration_s,
-            m.codec,
+        MediaInfo(m_id, uri, kind, size, width, height, bool(has_preview), error, frames, duration, codec)
+        for m_id, uri, kind, size, width, height, has_preview, error, frames, duration, codec in session.execute(
+            described.where(Media.item_id == item_id).order_by(Media.id)
         )
-        for m in session.scalars(select(Media).where(Media.item_id == item_id).order_by(Media.id))
     ]
     history = (
         select(Decision, User.name)
