@@ -381,11 +381,12 @@ class ReviewController(QObject):
         self.after_paint(lambda: self._after_shown(then))
 
     def _after_shown(self, then: Callable[[], None] | None) -> None:
-        if then is not None:
-            then()
+        # Reading ahead first: on the reader it must not queue behind a count of a million items.
+        self.fetch_ahead()
         current = self.current
         self.model.set_current_item(current.view.id if current else None)
-        self.fetch_ahead()
+        if then is not None:
+            then()
 
     def can_decide(self) -> bool:
         """Whether the item shown takes a decision from the signed-in person."""
