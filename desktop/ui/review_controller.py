@@ -118,6 +118,7 @@ class ReviewController(QObject):
         self.after_paint = AfterPaint(self)
         self.ahead = ReadAhead(self.writer, self.reader, self._set_disconnected)
         self._busy = False  # a claim or decision is in flight: keys wait
+        self._closing = False
         self._shown_at = time.monotonic()
         self._renew_timer = QTimer(self)
         self._renew_timer.timeout.connect(self._renew)
@@ -423,6 +424,8 @@ class ReviewController(QObject):
         veil, current = self.veil, self.current
         if veil is None or current is None or not self._holds_ahead() or current.view.status != ItemStatus.PENDING:
             return
+        if self._closing:
+            return
         self.ahead.fetch(veil, current.view.id)
 
     def _holds_ahead(self) -> bool:
@@ -687,6 +690,7 @@ class ReviewController(QObject):
 
     def close(self) -> None:
         """Give back the item held, finish what is queued, stop the workers."""
+        self._closing = True  # what waited on a frame runs now, but holds nothing more ahead
         self.after_paint.flush()
         self.leave_current()
         veil, current = self.veil, self.current
