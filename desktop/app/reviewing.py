@@ -2,17 +2,22 @@
 
 One key press is one transaction: :meth:`Reviewing.decide_and_next` records
 the decision (a first one or a blind second review's), claims the next item
-and reads it with its previews before it commits, so the decision is on disk
-before the next item shows and the window waits on one round trip.
+(in the pending queue: the one the window held and read ahead), holds the
+one after it (:meth:`Reviewing.hold_ahead`) and, unless it was read ahead,
+reads the next item with its previews before it commits, so the decision is
+on disk before the next item shows and the window waits on one round trip.
 """
 
 from __future__ import annotations
 
 import contextlib
 import uuid
+from dataclasses import replace
 from typing import TYPE_CHECKING, BinaryIO
 
-from desktop.core.review import listing
+from desktop.app.stages import STAGES
+from desktop.core.clock import now as clock_now
+from desktop.core.review import items, listing
 from desktop.core.supervision import qa
 from desktop.domain.changes import Changes, Outcome, of_items
 from desktop.domain.errors import Conflict, NotFound, PermissionDenied, UsageError
@@ -79,6 +84,19 @@ class Reviewing:
             found = self._next(session, got, ahead)
         return Outcome(found, of_items(item_id, got.item_id if got else None, queue=True))
 
+    def hold_ahead(self, shown: int | None) -> Outcome[int | None]:
+        """Hold the pending item the reviewer will see after ``shown`` (one
+        they hold already, else the next free one), so the window can read it
+        ahead and nobody else is shown it; None when none is free. Given back
+        with :meth:`release_if_held` when the window closes or leaves the queue."""
+        with self._c.db.write() as session:
+            held = self._hold_ahead(session, shown)
+        return Outcome(held, of_items(held))
+
+    def _hold_ahead(self, session: Session, shown: int | None) -> int | None:
+        now = clock_now(session, self._c.clock)
+        return items.hold_ahead(session, self._c.who(), shown, now, lease=self._c.review.lease)
+
     def claim_next(self, *, escalations: bool = False) -> Outcome[Claim | None]:
         """Hold the next free item without reading it (the command line prints its id)."""
         got = self._c.review.claim_next(self._c.who(), escalations=escalations)
@@ -118,22 +136,36 @@ class Reviewing:
         return Outcome(info, of_items(pending.item_id, queue=not pending.second_review))
 
     def decide_and_next(
-        self, pending: PendingDecision, *, escalations: bool = False, ahead: Collection[int] = ()
+        self,
+        pending: PendingDecision,
+        *,
+        escalations: bool = False,
+        ahead: Collection[int] = (),
+        hold_ahead: bool = False,
     ) -> Outcome[tuple[DecisionInfo, Next]]:
         """Record the decision, then hold and read the next item (the next
-        second review, after one): one transaction."""
+        second review, after one): one transaction. With ``hold_ahead``
+        (the pending queue), the item after that one is held too
+        (:meth:`hold_ahead`), in the same transaction."""
         actor = self._c.who()
+        held = None
+        STAGES.mark("tx_begun")
         with self._c.db.write() as session:
             info = self._decide(session, pending)
             if pending.second_review:
                 task = qa.claim_next(self._c.db, actor, clock=self._c.clock, lease=self._c.review.lease, into=session)
+                STAGES.mark("written")
                 found = Next(None, Shown(task.item, self._previews(session, task.item)) if task else None)
                 moved = task.item_id if task else None
             else:
                 got = self._c.review.claim_next(actor, escalations=escalations, into=session)
-                found = self._next(session, got, ahead)
+                held = self._hold_ahead(session, got.item_id) if got and hold_ahead and not escalations else None
+                STAGES.mark("written")
+                found = replace(self._next(session, got, ahead), ahead=held)
                 moved = got.item_id if got else None
-        return Outcome((info, found), of_items(pending.item_id, moved, queue=not pending.second_review))
+            STAGES.mark("read")
+        STAGES.mark("committed")
+        return Outcome((info, found), of_items(pending.item_id, moved, held, queue=not pending.second_review))
 
     def replay(self, outbox: Outbox) -> Outcome[Replayed]:
         """Send what could not be saved when it was made: the signed-in

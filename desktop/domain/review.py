@@ -255,10 +255,13 @@ class Shown:
 @dataclass(frozen=True)
 class Next:
     """The item a step moved the reviewer on to: its claim and, unless the
-    caller had read it ahead, the item itself. Both None: nothing waits."""
+    caller had read it ahead, the item itself; and the item held ahead of it.
+    Claim and item None: nothing waits."""
 
     claim: Claim | None = None
     shown: Shown | None = None
+    # The item held ahead, to be shown after this one (when the step was asked to hold one).
+    ahead: int | None = None
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.app.stages import STAGES
+
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
@@ -191,6 +193,7 @@ class _Picture(QWidget):
             self._scaled.setDevicePixelRatio(ratio)
         painter.drawPixmap(x, y, self._scaled)
         painter.end()
+        STAGES.mark("painted")
         if self.isVisible():
             self.painted.emit()
 

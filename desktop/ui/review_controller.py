@@ -9,8 +9,12 @@ decodes originals for a reveal.
 It is tested without a window (tests/ui/test_review_controller.py).
 
 A decision is committed before the next item shows: one operation of the
-writer decides, claims the next item and, unless it was read ahead, reads
-it (:meth:`desktop.app.reviewing.Reviewing.decide_and_next`). If the
+writer decides, claims the next item (held ahead already, and read and
+decoded ahead: :mod:`desktop.ui.read_ahead`), holds the one after it and,
+unless it was read ahead, reads it
+(:meth:`desktop.app.reviewing.Reviewing.decide_and_next`); the window
+then only sets widgets, and what can wait is done once the new item is
+painted (:class:`desktop.ui.frames.AfterPaint`). If the
 database does not answer, the decision goes to the outbox on disk, the
 view is told it is pending, and the writer tries again with the same
 decision id until it lands. Exposure (what the reviewer saw, for how
@@ -22,6 +26,7 @@ database again while it is away.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -31,6 +36,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop import config
 from desktop.app.outbox import Outbox
+from desktop.app.stages import STAGES
 from desktop.app.veil import Veil
 from desktop.domain.changes import Outcome
 from desktop.domain.errors import CannotWrite, PasswordRefused, Unavailable
@@ -38,10 +44,12 @@ from desktop.domain.people import Permission
 from desktop.domain.queue import QueueFilter
 from desktop.domain.review import DecisionRequest, ItemStatus, PendingDecision, PendingExposure
 from desktop.ui.crash import Fate, LastDecision
+from desktop.ui.frames import AfterPaint
 from desktop.ui.loaded import Loaded, Opened, loaded, loaded_next, start_of_today
 from desktop.ui.outbox_sender import OutboxSender
 from desktop.ui.picture_loader import PictureLoader
 from desktop.ui.queue_model import PAGE, QueueModel
+from desktop.ui.read_ahead import ReadAhead
 from desktop.ui.workers import DbOp, DbWorker
 
 if TYPE_CHECKING:
@@ -113,8 +121,11 @@ class ReviewController(QObject):
         # Why the database takes no write while it answers reads (disk full, read-only), for the banner.
         self.cannot_write: CannotWrite | None = None
         self.model = QueueModel(self._fetch_ids, self._fetch_rows)
-        self._ahead: dict[int, Loaded] = {}
+        # What can wait until the next item is painted (the list, counts, reading ahead, exposure).
+        self.after_paint = AfterPaint(self)
+        self.ahead = ReadAhead(self.writer, self.reader, self._set_disconnected)
         self._busy = False  # a claim or decision is in flight: keys wait
+        self._closing = False
         self._shown_at = time.monotonic()
         self._renew_timer = QTimer(self)
         self._renew_timer.timeout.connect(self._renew)
@@ -218,11 +229,7 @@ class ReviewController(QObject):
             ids = veil.review.queue_ids(query)
             return ids, veil.review.queue_rows(ids[:PAGE])
 
-        def arrived(found: tuple[array[int], list[QueueRow]]) -> None:
-            done(*found)
-            self.fetch_ahead()
-
-        self._read_for_list(work, arrived, failed)
+        self._read_for_list(work, lambda found: done(*found), failed)
 
     def _fetch_rows(self, ids: list[int], done: Callable[[list[QueueRow]], None], failed: Callable[[], None]) -> None:
         veil = self.veil
@@ -244,6 +251,8 @@ class ReviewController(QObject):
         escalations changes which item to hold."""
         self.filter = query
         self.model.reset()
+        if query.status != ItemStatus.PENDING:
+            self.ahead.give_back(self.veil)
         current = self.current
         if query.status in (ItemStatus.PENDING, ItemStatus.ESCALATED) and (
             current is None or current.view.status != query.status
@@ -251,6 +260,8 @@ class ReviewController(QObject):
             give_back = current.view.id if current and current.view.status != ItemStatus.DECIDED else None
             escalations = self.escalations()
             self._move(lambda veil, ahead: veil.review.switch_queue(give_back, escalations=escalations, ahead=ahead))
+        else:
+            self.fetch_ahead()  # back in the pending queue with the same item: hold the next again
 
     def refresh(self) -> None:
         if self.veil is None:
@@ -307,6 +318,8 @@ class ReviewController(QObject):
             self._move(lambda veil, ahead: veil.review.switch_queue(give_back, escalations=escalations, ahead=ahead))
             return True
 
+        self.ahead.give_back(self.veil)
+
         def into_second_review(veil: Veil) -> Outcome[Shown | None]:
             if give_back is not None:
                 veil.review.release_if_held(give_back)
@@ -334,7 +347,7 @@ class ReviewController(QObject):
 
     def _move(self, step: Callable[[Veil, Collection[int]], Outcome[Next]]) -> None:
         """Run a step that holds another item, on the writer; show what it gives."""
-        ahead = dict(self._ahead)  # a copy: the worker must not read a dict the UI thread changes
+        ahead = dict(self.ahead.items)  # a copy: the worker must not read a dict the UI thread changes
 
         def work(veil: Veil) -> tuple[Loaded | None, Changes]:
             done = step(veil, ahead.keys())
@@ -359,6 +372,8 @@ class ReviewController(QObject):
     def _on_moved(self, result: tuple[Loaded | None, Changes]) -> None:
         shown, changes = result
         self._busy = False
+        # Resumed as the item shown (a skip), or given back (a pick holds one item): held again once painted.
+        self.ahead.moved(shown, None)
         self._set_connected(True)
         self.changed.emit(changes)
         self._show(shown)
@@ -372,15 +387,22 @@ class ReviewController(QObject):
 
     # == showing ==============================================================
 
-    def _show(self, shown: Loaded | None) -> None:
-        self.leave_current()
+    def _show(self, shown: Loaded | None, then: Callable[[], None] | None = None) -> None:
+        """Hand the item to the view at once; the rest (``then`` first) once it is painted."""
+        self.leave_current(later=True)
         self.current = shown
         if shown is not None:
-            self._ahead.pop(shown.view.id, None)
             self._shown_at = time.monotonic()
-        self.model.set_current_item(shown.view.id if shown else None)
         self.shown.emit(shown)
+        self.after_paint(lambda: self._after_shown(then))
+
+    def _after_shown(self, then: Callable[[], None] | None) -> None:
+        # Reading ahead first: on the reader it must not queue behind a count of a million items.
         self.fetch_ahead()
+        current = self.current
+        self.model.set_current_item(current.view.id if current else None)
+        if then is not None:
+            then()
 
     def can_decide(self) -> bool:
         """Whether the item shown takes a decision from the signed-in person."""
@@ -394,39 +416,36 @@ class ReviewController(QObject):
             or (status == ItemStatus.ESCALATED and actor.may(Permission.RESOLVE_ESCALATIONS))
         )
 
-    def leave_current(self) -> None:
-        """The reviewer moves on: time on a graphic item is counted (reveals end with the view)."""
+    def leave_current(self, *, later: bool = False) -> None:
+        """The reviewer moves on: time on a graphic item is counted (reveals end
+        with the view); ``later``: recorded once the next item is painted."""
         previous = self.current
         if previous is None or self.veil is None or self.actor is None or previous.view.severity < 2:
             return
-        seconds = time.monotonic() - self._shown_at
+        item_id, seconds = previous.view.id, time.monotonic() - self._shown_at
         started = datetime.now(UTC) - timedelta(seconds=seconds)
-        self.graphic_item_left(previous.view.id, started, seconds)
-        self.record_exposure(previous.view.id, None, "view", started, seconds)
+
+        def record() -> None:
+            self.graphic_item_left(item_id, started, seconds)
+            self.record_exposure(item_id, None, "view", started, seconds)
+
+        if later:
+            self.after_paint(record)
+        else:
+            record()
 
     def fetch_ahead(self) -> None:
-        """Read the item that will most likely come next, so it shows at once."""
+        """Hold and read the item that comes next in the pending queue, so it shows at once."""
         veil, current = self.veil, self.current
-        if veil is None or current is None or self.filter.status != ItemStatus.PENDING or self.second_review:
+        if veil is None or current is None or not self._holds_ahead() or current.view.status != ItemStatus.PENDING:
             return
-        row = self.model.row_of(current.view.id)
-        candidates = [
-            self.model.entry(n)
-            for n in range(0 if row is None else row + 1, min(self.model.rowCount(), (row or 0) + 4))
-            if self.model.is_loaded(n)
-        ]
-        wanted = next((c.id for c in candidates if c.claimed_by is None and c.id != current.view.id), None)
-        if wanted is None or wanted in self._ahead:
+        if self._closing:
             return
-        self._ahead = {k: v for k, v in self._ahead.items() if k == wanted}
+        self.ahead.fetch(veil, current.view.id)
 
-        def work() -> Loaded:
-            return loaded(veil.review.read(wanted))
-
-        DbOp(self.reader, work).success(self._on_ahead).failure(self._on_read_failed).run()
-
-    def _on_ahead(self, found: Loaded) -> None:
-        self._ahead[found.view.id] = found
+    def _holds_ahead(self) -> bool:
+        """Whether the reviewer works the pending queue, where the next item is held ahead."""
+        return self.filter.status == ItemStatus.PENDING and not self.second_review
 
     # == exposure =============================================================
 
@@ -483,18 +502,26 @@ class ReviewController(QObject):
         self._busy = True
         self.pending = pending
         self.pending_changed.emit(True, False)
-        ahead = dict(self._ahead)
-        escalations = self.escalations()
+        ahead, outbox = dict(self.ahead.items), self.outbox
+        escalations, hold = self.escalations(), self._holds_ahead()
 
-        def work() -> tuple[DecisionInfo, Loaded | None, Changes]:
-            done = veil.review.decide_and_next(pending, escalations=escalations, ahead=ahead.keys())
-            info, moved = done.value
-            return info, loaded_next(moved, ahead), done.changes
+        def work() -> tuple[Loaded | None, int | None, Changes]:
+            done = veil.review.decide_and_next(pending, escalations=escalations, ahead=ahead.keys(), hold_ahead=hold)
+            _info, moved = done.value
+            following = loaded_next(moved, ahead)
+            STAGES.mark("decoded")
+            # Saved: its copy leaves the outbox here, not on the UI thread (it rewrites a file).
+            # A copy left behind is harmless: its id makes sending it again save nothing.
+            with contextlib.suppress(OSError):
+                outbox.remove(pending.decision_id)
+            return following, moved.ahead, done.changes
 
+        STAGES.mark("submitted")
         DbOp(self.writer, work).success(self._on_sent).failure(self._on_send_failed).run()
 
-    def _on_sent(self, result: tuple[DecisionInfo, Loaded | None, Changes]) -> None:
-        _info, shown, changes = result
+    def _on_sent(self, result: tuple[Loaded | None, int | None, Changes]) -> None:
+        STAGES.mark("received")
+        shown, held, changes = result
         pending = self.pending
         self._busy = False
         self.pending = None
@@ -502,14 +529,18 @@ class ReviewController(QObject):
         self.outbox_sender.answered_again()
         self.pending_changed.emit(False, False)
         if pending is not None:
-            self.outbox.remove(pending.decision_id)
             self.last_saved_item = pending.item_id
-            self.model.remove_item(pending.item_id)
             self.decision_saved.emit(pending.decision_id)
         self._set_connected(True)
-        self.changed.emit(changes)
-        self._show(shown)
-        self.refresh_counts()
+
+        def then() -> None:
+            if pending is not None:
+                self.model.remove_item(pending.item_id)
+            self.changed.emit(changes)
+            self.refresh_counts()
+
+        self.ahead.moved(shown, held)
+        self._show(shown, then)
 
     def _on_send_failed(self, error: Exception) -> None:
         pending = self.pending
@@ -584,6 +615,7 @@ class ReviewController(QObject):
             self.message.emit(f"Undone: your decision on item {undone.item_id}", 6000)
             self.model.reset()
             self.changed.emit(changes)
+            self.ahead.moved(shown, None)  # holding the undone item gave back the one held ahead
             self._show(shown)
             self.refresh_counts()
 
@@ -627,6 +659,7 @@ class ReviewController(QObject):
         DbOp(self.writer, lambda: veil.review.renew(item_id)).success(lambda _claim: self._set_connected(True)).failure(
             self._on_read_failed
         ).run()
+        self.ahead.renew(veil)
 
     def load_demo(self, done: Callable[[int], None]) -> None:
         """The bundled demo feed into the queue; ``done`` gets the number of items added."""
@@ -672,11 +705,14 @@ class ReviewController(QObject):
 
     def close(self) -> None:
         """Give back the item held, finish what is queued, stop the workers."""
+        self._closing = True  # what waited on a frame runs now, but holds nothing more ahead
+        self.after_paint.flush()
         self.leave_current()
         veil, current = self.veil, self.current
         if veil is not None and self.actor is not None and current is not None and self.pending is None:
             item_id = current.view.id
             DbOp(self.writer, lambda: veil.review.release_if_held(item_id)).run()  # finished before the writer stops
+        self.ahead.give_back(veil)
         self.current = None
         for timer in (self._renew_timer, self._counts_timer):
             timer.stop()

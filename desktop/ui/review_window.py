@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, BinaryIO
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import config
+from desktop.app.stages import STAGES
 from desktop.core.media import levels
 from desktop.domain.people import Permission
 from desktop.ui.banner import Banner
@@ -364,10 +365,13 @@ class ReviewWindow(QMainWindow):
             previews=previews,
         )  # fmt: skip
         self.decision_panel.show_item(view, can_decide=self.controller.can_decide())
-        self._select_current_row()
         self._update_status()
-        # Emitted once the event loop has painted the new item.
-        QTimer.singleShot(0, lambda item=view.id: self.item_shown.emit(item))
+        STAGES.mark("laid_out")
+        # The list follows once the new item is painted (moving its selection repaints it).
+        after_paint = self.controller.after_paint
+        after_paint(self._select_current_row)
+        item_id = view.id
+        after_paint(lambda: self.item_shown.emit(item_id))
 
     def _on_changed(self, changes: Changes) -> None:
         """What an operation changed, handed to the views that show it (the review

@@ -127,10 +127,11 @@ def _held_and_decided(url: str) -> tuple[list[tuple[int, datetime | None]], dict
 
 
 def _check_leases(held: list[tuple[int, datetime | None]], killed_at: datetime) -> None:
-    # The window held one item when it died; its lease ends, so the item goes back to the queue.
-    assert len(held) == 1, held
-    ((_, ends),) = held
-    assert ends is not None and ends <= killed_at + LEASE + timedelta(seconds=5), (ends, killed_at)
+    # The window held the item shown and, most of the time, the one after it (held ahead)
+    # when it died; their leases end, so the items go back to the queue.
+    assert 1 <= len(held) <= 2, held
+    for _, ends in held:
+        assert ends is not None and ends <= killed_at + LEASE + timedelta(seconds=5), (ends, killed_at)
 
 
 def _killed_run(url: str, seed: int) -> tuple[list[str], datetime]:
@@ -156,8 +157,9 @@ def test_a_window_killed_mid_review_keeps_every_saved_decision_once(db_url: str,
 
     sent, claim = _next_start(db_url)
     assert sent == 0  # nothing was kept: each decision landed or was never confirmed
-    # The reviewer gets back the item they held: a key press the window never confirmed is not lost unseen.
-    assert claim is not None and claim.resumed and claim.item_id == held[0][0]
+    # The reviewer gets back an item they held (the other one comes next, held ahead again):
+    # a key press the window never confirmed is not lost unseen.
+    assert claim is not None and claim.resumed and claim.item_id in {item for item, _ends in held}
     assert _outbox().pending(database=_where(db_url), reviewer="root") == []
     _, after_start, doubled = _held_and_decided(db_url)
     assert after_start == decisions and doubled == 0
@@ -185,7 +187,9 @@ def test_a_window_killed_while_its_server_is_down_saves_the_kept_decision_once_a
         server.resume()
         held, decisions, doubled = _held_and_decided(url)
         assert kept not in decisions and all(decisions.get(d) == 1 for d in saved)
-        assert [item for item, _ in held] == [waiting.item_id]  # held under its lease meanwhile
+        # Held under its lease meanwhile (with, most of the time, the item held ahead of it).
+        items_held = [item for item, _ in held]
+        assert waiting.item_id in items_held and len(items_held) <= 2
         sent, claim = _next_start(url)
         assert sent == 1 and claim is not None and claim.item_id != waiting.item_id
         assert _outbox().pending(database=where, reviewer="root") == []
@@ -231,6 +235,6 @@ def test_a_window_whose_server_restarts_saves_the_kept_decision_once_and_reviews
         assert all(decisions.get(d) == 1 for d in reported), decisions
         assert len(reported) <= len(decisions) <= len(reported) + 1 and doubled == 0
         assert _outbox().pending(database=where, reviewer="root") == []
-        assert len(held) <= 1
+        assert len(held) <= 2  # the item shown and the one held ahead of it
     finally:
         server.stop()

@@ -12,11 +12,14 @@ from typing import TYPE_CHECKING
 import psycopg
 import pytest
 from psycopg import sql
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from db.models import Item
 from desktop import config
 from desktop.app.outbox import Outbox
 from desktop.core.workspace import open_workspace
+from desktop.domain.queue import QueueFilter
 from desktop.domain.review import Action, DecisionRequest, ItemStatus, PendingDecision, PendingExposure, Replayed
 from desktop.ui.loaded import Loaded, Opened
 from desktop.ui.review_controller import ReviewController
@@ -103,6 +106,72 @@ def test_skip_and_undo(qtbot: QtBot, controller: ReviewController, items: list[i
         controller.undo()
     back = shown.args[0]
     assert back.view.id == items[1] and back.view.status == ItemStatus.PENDING and back.view.claimed_by == "root"
+
+
+def held(db_url: str) -> set[int]:
+    """The pending items someone holds a claim on."""
+    ws = open_workspace(db_url)
+    try:
+        with ws.db.read() as session:
+            claimed = select(Item.id).where(Item.status == ItemStatus.PENDING, Item.claimed_by.is_not(None))
+            return set(session.scalars(claimed))
+    finally:
+        ws.close()
+
+
+def wait_held_ahead(qtbot: QtBot, controller: ReviewController, item_id: int) -> Loaded:
+    qtbot.waitUntil(lambda: item_id in controller.ahead.items, timeout=WAIT)
+    assert controller.ahead.held == item_id
+    return controller.ahead.items[item_id]
+
+
+def test_the_next_item_is_held_ahead_and_shown_as_it_was_read(
+    qtbot: QtBot, controller: ReviewController, db_url: str, items: list[int]
+) -> None:
+    first = open_and_show(qtbot, controller)
+    ahead = wait_held_ahead(qtbot, controller, items[1])
+    assert ahead.view.claimed_by == "root" and held(db_url) == {first.view.id, items[1]}
+    with qtbot.waitSignal(controller.shown, timeout=WAIT) as shown:
+        controller.decide(DecisionRequest(Action.APPROVE, (), None, None))
+    assert shown.args[0] is ahead  # not read again: shown as read (and decoded) ahead
+    # The decision's transaction held the one after it: still two items held, the decided one not among them.
+    assert controller.ahead.held == items[2] and held(db_url) == {items[1], items[2]}
+    wait_held_ahead(qtbot, controller, items[2])
+
+
+def test_skipping_shows_the_item_held_ahead_and_picking_holds_one_ahead_again(
+    qtbot: QtBot, controller: ReviewController, db_url: str, items: list[int]
+) -> None:
+    open_and_show(qtbot, controller)
+    ahead = wait_held_ahead(qtbot, controller, items[1])
+    with qtbot.waitSignal(controller.shown, timeout=WAIT) as shown:
+        controller.skip()
+    assert shown.args[0].view.id == ahead.view.id
+    wait_held_ahead(qtbot, controller, items[2])
+    # A pick gives back every other item held; the one after it is held again once it shows.
+    with qtbot.waitSignal(controller.shown, timeout=WAIT) as shown:
+        controller.pick(items[4])
+    assert shown.args[0].view.id == items[4]
+    again = controller.ahead
+    qtbot.waitUntil(lambda: again.held is not None and again.held in again.items, timeout=WAIT)
+    assert again.held != items[4] and held(db_url) == {items[4], again.held}
+
+
+def test_the_item_held_ahead_is_given_back_on_leaving_the_queue_and_on_close(
+    qtbot: QtBot, controller: ReviewController, db_url: str, items: list[int]
+) -> None:
+    open_and_show(qtbot, controller)
+    wait_held_ahead(qtbot, controller, items[1])
+    with qtbot.waitSignal(controller.shown, timeout=WAIT) as shown:
+        controller.set_filter(QueueFilter(status=ItemStatus.ESCALATED))
+    assert shown.args[0] is None and controller.ahead.held is None  # no escalations
+    assert held(db_url) == set()
+    with qtbot.waitSignal(controller.shown, timeout=WAIT):
+        controller.set_filter(QueueFilter())
+    wait_held_ahead(qtbot, controller, items[1])
+    assert held(db_url) == {items[0], items[1]}
+    controller.close()
+    assert held(db_url) == set()
 
 
 def test_decisions_left_in_the_outbox_are_saved_at_sign_in(

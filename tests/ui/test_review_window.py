@@ -21,7 +21,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QComboBox, QDialogButtonBox, QFileDialog, QMessageBox
 from sqlalchemy import select
 
-from db.models import AuditEvent, Decision, Exposure, User
+from db.models import AuditEvent, Decision, Exposure, Item, User
 from db.session import describe, parse_url
 from desktop import config
 from desktop.core import audit
@@ -114,6 +114,23 @@ def _decisions(db_url: str) -> list[tuple[int, str, list[str], str | None, str]]
                     .order_by(Decision.decided_at, Decision.item_seq)
                 )
             ]
+    finally:
+        ws.close()
+
+
+def _held(db_url: str) -> dict[str, set[int]]:
+    """The pending items each person holds a claim on."""
+    ws = open_workspace(db_url)
+    try:
+        with ws.db.read() as session:
+            held: dict[str, set[int]] = {}
+            for item_id, name in session.execute(
+                select(Item.id, User.name)
+                .join(User, User.id == Item.claimed_by)
+                .where(Item.status == ItemStatus.PENDING)
+            ):
+                held.setdefault(name, set()).add(item_id)
+            return held
     finally:
         ws.close()
 
@@ -300,7 +317,12 @@ def test_two_windows_never_show_the_same_claimed_item(
     alice, bob = open_window("alice"), open_window("bob")
     for _ in range(4):
         assert alice.current is not None and bob.current is not None
-        assert alice.current.view.id != bob.current.view.id
+        # Each holds two items: the one shown and the one after it, held ahead while it is read.
+        qtbot.waitUntil(lambda: None not in (alice.controller.ahead.held, bob.controller.ahead.held), timeout=WAIT)
+        mine = {alice.current.view.id, alice.controller.ahead.held}
+        theirs = {bob.current.view.id, bob.controller.ahead.held}
+        assert len(mine) == len(theirs) == 2 and not mine & theirs
+        assert _held(db_url) == {"alice": mine, "bob": theirs}
         decide_by_keys(qtbot, alice, Qt.Key.Key_A) if _ % 2 else None
         bob.activateWindow()
         qtbot.waitUntil(bob.isActiveWindow)
@@ -635,6 +657,8 @@ def test_a_supervisor_saves_the_report_as_a_pdf(
     target = tmp_path / "report.pdf"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(target), "PDF (*.pdf)"))
     supervisor = open_window("sup")
+    # Holding the next item ahead is a claim in the audit chain: it lands before the report, not after.
+    qtbot.waitUntil(lambda: supervisor.controller.ahead.held is not None, timeout=WAIT)
 
     supervisor.actions_by_name["report_pdf"].trigger()
 

@@ -22,15 +22,15 @@ from db.models import Decision, Exposure, Item, Marker, Media, MediaKey, QaTask,
 from desktop.core import audit
 from desktop.core.media.originals import file_uri_path
 from desktop.core.media.sealed import MAGIC, is_sealed, open_sealed, unseal_bytes
-from desktop.core.review.claims import locked_item
+from desktop.core.review.claims import locked_item, next_free
 from desktop.core.review.decisions import decision_in_force, decision_info
 from desktop.domain.errors import Conflict, IntegrityFailure, NotFound, PermissionDenied, UsageError
 from desktop.domain.people import Permission
-from desktop.domain.review import ItemView, MediaInfo
+from desktop.domain.review import ItemStatus, ItemView, MediaInfo
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from datetime import datetime
+    from datetime import datetime, timedelta
     from pathlib import Path
 
     from sqlalchemy.orm import Session
@@ -66,21 +66,16 @@ def show(session: Session, item_id: int, now: datetime, *, viewer: Actor | None 
         }
         for m in session.scalars(select(Marker).where(Marker.item_id == item_id).order_by(Marker.span_start))
     ]
+    # Columns, not rows: a row would load every preview blob, which stored_previews reads (once) on its own.
+    described = select(
+        Media.id, Media.uri, Media.media_type, Media.size_bytes, Media.width, Media.height,
+        Media.preview.is_not(None), Media.error, Media.frames, Media.duration_s, Media.codec,
+    )  # fmt: skip
     media = [
-        MediaInfo(
-            m.id,
-            m.uri,
-            m.media_type,
-            m.size_bytes,
-            m.width,
-            m.height,
-            m.preview is not None,
-            m.error,
-            m.frames,
-            m.duration_s,
-            m.codec,
+        MediaInfo(m_id, uri, kind, size, width, height, bool(has_preview), error, frames, duration, codec)
+        for m_id, uri, kind, size, width, height, has_preview, error, frames, duration, codec in session.execute(
+            described.where(Media.item_id == item_id).order_by(Media.id)
         )
-        for m in session.scalars(select(Media).where(Media.item_id == item_id).order_by(Media.id))
     ]
     history = (
         select(Decision, User.name)
@@ -118,6 +113,41 @@ def show(session: Session, item_id: int, now: datetime, *, viewer: Actor | None 
         decisions=decisions,
         blind=blind,
     )
+
+
+def hold_ahead(session: Session, actor: Actor, shown: int | None, now: datetime, *, lease: timedelta) -> int | None:
+    """Hold a second pending item for ``actor`` besides the one ``shown``:
+    the one they will see next, so the window can read and decode it while
+    they look at this one, and nobody else is shown it meanwhile. One they
+    already hold (after a restart of the window) is kept, its lease renewed;
+    else the next free item in review order is claimed. None: none is free.
+
+    The reviewer's next claim (:func:`.claims.claim_next`) resumes it: it
+    is then the only pending item they hold.
+    """
+    held = session.scalar(
+        select(Item)
+        .where(
+            Item.claimed_by == actor.id,
+            Item.status == ItemStatus.PENDING,
+            Item.lease_expires_at > now,
+            Item.id != (shown or 0),
+        )
+        .limit(1)
+        .with_for_update(of=Item)
+    )
+    if held is not None:
+        held.lease_expires_at = now + lease
+        return held.id
+    item: Item | None = session.scalar(
+        next_free(actor, ItemStatus.PENDING, now).with_for_update(skip_locked=True, of=Item)
+    )
+    if item is None:
+        return None
+    item.claimed_by = actor.id
+    item.lease_expires_at = now + lease
+    audit.append(session, kind="claim", actor=actor.name, at=now, item_id=item.id)
+    return item.id
 
 
 def _second_reviewing(session: Session, viewer: Actor, item_id: int) -> bool:
