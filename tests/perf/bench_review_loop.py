@@ -19,6 +19,7 @@ baseline the ratios are taken against: machines here are noisy.
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import json
 import os
@@ -188,6 +189,7 @@ def child(url: str, decisions: int, think_ms: int, grab: str | None) -> dict[str
     window.resize(1440, 900)
     window.show()
     window.open_database()
+    gc.freeze()  # as desktop.ui.app.run does
     first = wait_for_item()
     startup = shown[-1][0] - begun
     assert first, "the queue was empty"

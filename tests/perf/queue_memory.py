@@ -16,6 +16,7 @@ baseline the ratios are taken against.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import subprocess
@@ -69,6 +70,7 @@ def child(url: str, steps: int) -> dict[str, Any]:
     window.resize(1440, 900)
     window.show()
     window.open_database()
+    gc.freeze()  # as desktop.ui.app.run does
     model, table = window.model, window.queue.table
     wait(lambda: shown and model.rowCount() > 0, "the first item and the list")
     opened_s = time.perf_counter() - begun

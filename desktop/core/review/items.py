@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, BinaryIO
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from db.models import Decision, Exposure, Item, Marker, Media, MediaKey, QaTask, Source, User
 from desktop.core import audit
@@ -125,8 +125,9 @@ def hold_ahead(session: Session, actor: Actor, shown: int | None, now: datetime,
     The reviewer's next claim (:func:`.claims.claim_next`) resumes it: it
     is then the only pending item they hold.
     """
+    # Ids and Core updates, as claims.claim_next does: the rows are never loaded whole.
     held = session.scalar(
-        select(Item)
+        select(Item.id)
         .where(
             Item.claimed_by == actor.id,
             Item.status == ItemStatus.PENDING,
@@ -137,17 +138,14 @@ def hold_ahead(session: Session, actor: Actor, shown: int | None, now: datetime,
         .with_for_update(of=Item)
     )
     if held is not None:
-        held.lease_expires_at = now + lease
-        return held.id
-    item: Item | None = session.scalar(
-        next_free(actor, ItemStatus.PENDING, now).with_for_update(skip_locked=True, of=Item)
-    )
-    if item is None:
+        session.execute(update(Item).where(Item.id == held).values(lease_expires_at=now + lease))
+        return int(held)
+    item_id = session.scalar(next_free(actor, ItemStatus.PENDING, now).with_for_update(skip_locked=True, of=Item))
+    if item_id is None:
         return None
-    item.claimed_by = actor.id
-    item.lease_expires_at = now + lease
-    audit.append(session, kind="claim", actor=actor.name, at=now, item_id=item.id)
-    return item.id
+    session.execute(update(Item).where(Item.id == item_id).values(claimed_by=actor.id, lease_expires_at=now + lease))
+    audit.append_at_commit(session, kind="claim", actor=actor.name, at=now, item_id=item_id)
+    return int(item_id)
 
 
 def _second_reviewing(session: Session, viewer: Actor, item_id: int) -> bool:
